@@ -1,0 +1,50 @@
+/**
+ * One shared setup call opens every notebook (and every CLI command):
+ * names the outputs, picks the compute backend, reads the profile, seeds, embeds plotly.
+ *
+ *   const nb = await setup({ notebook: "01_data", seed: 42 });
+ */
+import { initBackend, type BackendInfo } from "./backend";
+import { setNotebookName } from "./context";
+import { inNotebook, showMarkdown } from "./display";
+import { packageVersion } from "./paths";
+import { initPlotly } from "./plot";
+import { profileName, type ProfileName } from "./profile";
+import { mulberry32, type Random } from "./rng";
+
+export interface SetupOptions {
+  /** Notebook name; outputs go to out/{figures,tables}/<notebook>/. */
+  notebook: string;
+  /** Seed for everything random in this notebook. */
+  seed?: number;
+}
+
+export interface NotebookContext {
+  notebook: string;
+  seed: number;
+  profile: ProfileName;
+  backend: BackendInfo;
+  /** A seeded generator for this notebook. */
+  random: Random;
+}
+
+/** Versions of the packages that matter for reproducing results. */
+export function versions(): Record<string, string> {
+  const names = ["@tensorflow/tfjs", "@tensorflow/tfjs-backend-wasm", "@tensorflow/tfjs-node-gpu", "plotly.js-dist-min", "danfojs-node", "umap-js", "tslab", "playwright-core"];
+  const out: Record<string, string> = { node: process.version };
+  for (const n of names) out[n] = packageVersion(n) ?? "not installed";
+  return out;
+}
+
+export async function setup(opts: SetupOptions): Promise<NotebookContext> {
+  setNotebookName(opts.notebook);
+  const seed = opts.seed ?? 42;
+  const profile = profileName();
+  const backend = await initBackend();
+  console.log(`[hpe3d] notebook ${opts.notebook}: profile ${profile}, seed ${seed}`);
+  if (inNotebook()) {
+    initPlotly();
+    showMarkdown(`*${opts.notebook}* · profile **${profile}** · seed ${seed} · backend **${backend.choice}** (tfjs ${backend.tfjsVersion}${backend.kernels.length ? ", " + backend.kernels.join(", ") : ""})`);
+  }
+  return { notebook: opts.notebook, seed, profile, backend, random: mulberry32(seed) };
+}

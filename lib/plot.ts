@@ -1,0 +1,185 @@
+/**
+ * Plotting foundation: plotly embedded once per notebook (offline, no CDN), one call per
+ * figure that shows it inline (interactive, with a PNG fallback) and exports it to
+ * SVG/PNG/PDF under `out/figures/<notebook>/`, and a live-updating figure for training curves.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Config, Data, Layout } from "plotly.js-dist-min";
+import { displayBundle, escapeHtml, LiveDisplay, type MimeBundle } from "./display";
+import { plotlyBundlePath, sharedExporter, type ImageFormat } from "./export";
+import { writeFileAtomic } from "./io";
+import { notebookOutDir } from "./context";
+
+/** A plotly figure: traces, layout, config. */
+export interface Figure {
+  data: Partial<Data>[];
+  layout?: Partial<Layout>;
+  config?: Partial<Config>;
+}
+
+/** Fonts fixed for reproducible figures (Debian fonts-open-sans; DejaVu as fallback). */
+export const FONT_FAMILY = "Open Sans, DejaVu Sans, sans-serif";
+
+export interface PlotOptions {
+  /** File stem for the exported files (letters, digits, '-', '_'); required to export. */
+  name: string;
+  /** Formats to write. Default: svg, png, and pdf for 2D figures (3D PDFs would hold a raster). */
+  formats?: ImageFormat[];
+}
+
+export interface ExportedFigure {
+  name: string;
+  files: Partial<Record<ImageFormat, string>>;
+  ms: number;
+}
+
+const ctx = { figuresDir: undefined as string | undefined, export: process.env.HPE_EXPORT !== "0" };
+const exported: ExportedFigure[] = [];
+let plotlyShown = false;
+
+/**
+ * Override where figures go (default `out/figures/<notebook>/`) and whether files are
+ * written at all (`HPE_EXPORT=0` turns file export off).
+ */
+export function configurePlots(opts: { figuresDir?: string; exportFiles?: boolean }): void {
+  if (opts.figuresDir !== undefined) ctx.figuresDir = opts.figuresDir;
+  if (opts.exportFiles !== undefined) ctx.export = opts.exportFiles;
+}
+
+/** Figures exported so far in this process. */
+export function exportedFigures(): readonly ExportedFigure[] {
+  return exported;
+}
+
+/** Apply project defaults (font, margins, white template) under a figure's own layout. */
+export function withDefaults(fig: Figure): Figure {
+  const layout: Partial<Layout> = {
+    width: 700,
+    height: 450,
+    font: { family: FONT_FAMILY, size: 13 },
+    margin: { l: 60, r: 20, t: 50, b: 50 },
+    paper_bgcolor: "white",
+    plot_bgcolor: "white",
+    ...fig.layout,
+  };
+  return { data: fig.data, layout, config: { displaylogo: false, responsive: false, ...fig.config } };
+}
+
+/** JSON that is safe inside a <script> element. */
+function scriptJson(v: unknown): string {
+  return JSON.stringify(v).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+}
+
+/**
+ * The plotly library as one HTML output (about 4.8 MB), emitted once per notebook.
+ * AMD's `define` is hidden while it loads (classic notebooks load require.js); figures
+ * drawn before it arrives wait in a queue.
+ */
+export function plotlyInitHtml(): string {
+  const lib = fs.readFileSync(plotlyBundlePath(), "utf8").replace(/<\/script/gi, "<\\/script");
+  return (
+    `<script>window.__hpeDefine = window.define; window.define = undefined;</script>\n` +
+    `<script>${lib}</script>\n` +
+    `<script>window.define = window.__hpeDefine; (window.__hpePlotlyQueue || []).forEach(function (f) { f(); }); window.__hpePlotlyQueue = [];</script>\n` +
+    `<div style="font-size:11px;color:#888">plotly.js ${escapeHtml(JSON.parse(fs.readFileSync(path.join(path.dirname(plotlyBundlePath()), "package.json"), "utf8")).version)} embedded (offline)</div>`
+  );
+}
+
+/** Emit the plotly library into the notebook, once per kernel. */
+export function initPlotly(): void {
+  if (plotlyShown) return;
+  displayBundle({ "text/html": plotlyInitHtml(), "text/plain": "plotly.js embedded" });
+  plotlyShown = true;
+}
+
+let figCounter = 0;
+
+/** The HTML of one figure: a div holding the PNG fallback, replaced by the live plot when JS runs. */
+export function figureHtml(fig: Figure, png?: Buffer): string {
+  const id = `hpe-fig-${Date.now().toString(36)}-${(figCounter++).toString(36)}`;
+  const w = fig.layout?.width ?? 700;
+  const h = fig.layout?.height ?? 450;
+  const img = png ? `<img alt="figure (static)" style="width:${w}px;height:${h}px" src="data:image/png;base64,${png.toString("base64")}"/>` : "";
+  return (
+    `<div id="${id}" class="hpe-figure" style="width:${w}px;height:${h}px">${img}</div>\n` +
+    `<script>(function () { var f = ${scriptJson(fig)};` +
+    ` function draw() { var el = document.getElementById("${id}"); if (!el) return; el.innerHTML = ""; window.Plotly.newPlot(el, f.data, f.layout, f.config); }` +
+    ` if (window.Plotly) draw(); else (window.__hpePlotlyQueue = window.__hpePlotlyQueue || []).push(draw); })();</script>`
+  );
+}
+
+function is3d(fig: Figure): boolean {
+  return fig.data.some((d) => ["scatter3d", "mesh3d", "surface", "cone", "streamtube", "isosurface", "volume"].includes(String((d as { type?: string }).type)));
+}
+
+/** Write a figure's files; returns paths and the time taken. */
+export async function exportFigure(fig: Figure, name: string, formats?: ImageFormat[], dir = ctx.figuresDir ?? notebookOutDir("figures")): Promise<ExportedFigure> {
+  if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new Error(`figure name "${name}" must use only letters, digits, '.', '_' and '-'`);
+  const t0 = performance.now();
+  const full = withDefaults(fig);
+  const want = formats ?? (is3d(full) ? ["svg", "png"] : ["svg", "png", "pdf"]);
+  const ex = await sharedExporter();
+  const files: ExportedFigure["files"] = {};
+  const svg = want.includes("svg") || want.includes("pdf") ? await ex.toImage(full, "svg") : undefined;
+  for (const f of want) {
+    const file = path.join(dir, `${name}.${f}`);
+    if (f === "svg") writeFileAtomic(file, svg!);
+    if (f === "png") writeFileAtomic(file, await ex.toImage(full, "png"));
+    if (f === "pdf") writeFileAtomic(file, await ex.toPdf(full, svg));
+    files[f] = file;
+  }
+  const result = { name, files, ms: performance.now() - t0 };
+  exported.push(result);
+  return result;
+}
+
+/**
+ * Show a figure inline and export it. In a notebook it appears as an interactive plot
+ * with a static PNG fallback (shown where scripts do not run); its SVG/PNG/PDF files are
+ * written under `out/figures/<notebook>/`.
+ */
+export async function plot(fig: Figure, opts: PlotOptions): Promise<ExportedFigure | undefined> {
+  initPlotly();
+  const { bundle, result } = await renderFigure(fig, opts);
+  displayBundle(bundle);
+  return result;
+}
+
+/** Export (when enabled) and build the output bundle of a finished figure. */
+async function renderFigure(fig: Figure, opts: PlotOptions): Promise<{ bundle: MimeBundle; result?: ExportedFigure }> {
+  const full = withDefaults(fig);
+  const result = ctx.export ? await exportFigure(full, opts.name, opts.formats) : undefined;
+  const png = result?.files.png ? fs.readFileSync(result.files.png) : undefined;
+  const where = result ? ` → ${Object.values(result.files).map((f) => path.relative(process.cwd(), f!)).join(", ")}` : "";
+  const bundle: MimeBundle = { "text/html": figureHtml(full, png), "text/plain": `Figure ${opts.name}${where}` };
+  if (png) bundle["image/png"] = png.toString("base64");
+  return { bundle, result };
+}
+
+/**
+ * A figure that redraws in place (training curves). Call `update(fig)` as often as you
+ * like; redraws are throttled. `finish(name)` draws the final state and exports it.
+ */
+export class LivePlot {
+  private readonly display = new LiveDisplay();
+  private last = 0;
+
+  constructor(private readonly minIntervalMs = 1000) {
+    initPlotly();
+  }
+
+  update(fig: Figure, force = false): void {
+    const now = Date.now();
+    if (!force && now - this.last < this.minIntervalMs) return;
+    this.last = now;
+    const full = withDefaults(fig);
+    this.display.update({ "text/html": figureHtml(full), "text/plain": `live figure (${fig.data.length} traces)` });
+  }
+
+  async finish(fig: Figure, opts: PlotOptions): Promise<ExportedFigure | undefined> {
+    const { bundle, result } = await renderFigure(fig, opts);
+    this.display.update(bundle);
+    return result;
+  }
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Idempotent set-up: system packages (Debian/Ubuntu), npm packages, optional native kernels, data.
+# Safe to re-run; each step is skipped when already done.  Nothing is written outside the
+# project except system packages (apt) and npm's cache.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+say() { printf '[setup] %s\n' "$*"; }
+
+# 1. Node.js version (package.json "engines").
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<19)) { console.error(`[setup] Node ${process.version} is too old: hpe3d needs Node >= 20.19 (require(esm), used by tslab).`); process.exit(1); }'
+
+# 2. System packages: Jupyter (Debian's, run with /usr/bin/python3), Chromium for figure export,
+#    numpy for the reference benchmark, OpenBLAS headers for the optional native matmul kernel, a fixed font.
+APT_PKGS=(jupyter-nbconvert python3-nbclient jupyter-core jupyter-client python3-ipykernel python3-numpy chromium fonts-open-sans libopenblas-dev)
+missing=()
+for p in "${APT_PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if ! command -v apt-get >/dev/null; then
+    say "missing system packages: ${missing[*]}; this script installs them with apt-get (Debian/Ubuntu). Install them by hand on other systems."
+    exit 1
+  fi
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  say "installing system packages: ${missing[*]}"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+  say "system packages present"
+fi
+
+# 3. npm packages, from the committed lockfile.  Re-installed only when the lockfile changed.
+stamp="node_modules/.hpe-lock.sha256"
+want="$(sha256sum package-lock.json | cut -d' ' -f1)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  say "npm ci"
+  npm ci --no-audit --no-fund
+  echo "$want" > "$stamp"
+else
+  say "npm packages up to date"
+fi
+
+# 4. Optional native kernels (OpenBLAS sgemm for TF.js); a failed build leaves the pure TF.js path.
+if [ -f scripts/build-native.sh ]; then bash scripts/build-native.sh || say "native kernels not built: the pure TF.js path will be used"; fi
+
+# 5. Data: open CMU motion capture when no data folder is configured or present.
+if [ -f scripts/fetch-data.ts ] && [ -z "${HPE_DATA_DIR:-}" ]; then
+  node --import tsx scripts/fetch-data.ts --if-missing
+fi
+say "done"

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The whole test suite: set-up, type-check, unit tests, every notebook in the smoke
+# profile, then end-to-end checks of the reports and figures they wrote.
+# HPE_TEST_NOTEBOOKS=0 skips the notebook runs (and their checks) for a quick loop.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+bash scripts/setup.sh
+echo "[test] type-check (tsc strict: lib/, tests/, scripts/, bench/)"
+node node_modules/typescript/bin/tsc -p tsconfig.json
+echo "[test] unit tests"
+node --import tsx --test tests/*.test.ts
+if [ "${HPE_TEST_NOTEBOOKS:-1}" = "0" ]; then exit 0; fi
+export HPE_PROFILE=smoke
+export HPE_OUT_DIR="$ROOT/out/smoke"
+rm -rf "$HPE_OUT_DIR/notebooks" "$HPE_OUT_DIR/reports" "$HPE_OUT_DIR/figures" "$HPE_OUT_DIR/tables"
+echo "[test] notebooks, smoke profile → $HPE_OUT_DIR"
+bash scripts/run-notebooks.sh
+echo "[test] end-to-end checks of the reports and figures"
+HPE_REPORTS_DIR="$HPE_OUT_DIR" node --import tsx --test tests/reports.test.ts

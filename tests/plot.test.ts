@@ -1,0 +1,39 @@
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { closeSharedExporter } from "../lib/export";
+import { exportFigure, figureHtml, plotlyInitHtml, withDefaults } from "../lib/plot";
+
+after(closeSharedExporter);
+const dir = path.resolve("out", "test-plot");
+
+test("figure HTML is safe inside a script element and keeps a PNG fallback", () => {
+  const html = figureHtml({ data: [{ x: [1], y: [2], type: "scatter", name: "</script><b>x" }] }, Buffer.from("png-bytes"));
+  assert.equal((html.match(/<\/script>/g) ?? []).length, 1, "only the wrapper's own </script> may appear");
+  assert.match(html, /\\u003c\/script>\\u003cb>x/);
+  assert.match(html, /<img alt="figure \(static\)"[^>]*src="data:image\/png;base64,cG5nLWJ5dGVz"/);
+});
+
+test("the embedded plotly library is inline (no CDN) and hides AMD define while loading", () => {
+  const html = plotlyInitHtml();
+  assert.ok(html.length > 3_000_000, "plotly bundle should be inlined");
+  assert.doesNotMatch(html.slice(0, 200), /src=/);
+  assert.match(html, /window\.define = undefined/);
+});
+
+test("export writes real SVG, PNG and PDF files for 2D, and no PDF for 3D by default", { timeout: 120_000 }, async () => {
+  fs.rmSync(dir, { recursive: true, force: true });
+  const fig2d = withDefaults({ data: [{ x: [0, 1, 2], y: [1, 3, 2], type: "scatter" }], layout: { title: { text: "t" }, width: 400, height: 300 } });
+  const r = await exportFigure(fig2d, "line", undefined, dir);
+  assert.deepEqual(Object.keys(r.files).sort(), ["pdf", "png", "svg"]);
+  assert.match(fs.readFileSync(r.files.svg!, "utf8").slice(0, 300), /<svg[^>]*width="400"/);
+  const png = fs.readFileSync(r.files.png!);
+  assert.equal(png.subarray(1, 4).toString(), "PNG");
+  assert.equal(png.readUInt32BE(16), 800, "PNG is exported at 2× the layout width");
+  assert.equal(fs.readFileSync(r.files.pdf!).subarray(0, 5).toString(), "%PDF-");
+  const fig3d = withDefaults({ data: [{ x: [0, 1], y: [0, 1], z: [0, 1], type: "scatter3d", mode: "markers" }], layout: { width: 300, height: 300 } });
+  const r3 = await exportFigure(fig3d, "points3d", undefined, dir);
+  assert.deepEqual(Object.keys(r3.files).sort(), ["png", "svg"]);
+  await assert.rejects(exportFigure(fig2d, "bad/name", undefined, dir), /must use only letters/);
+});
