@@ -45,7 +45,10 @@ fi
 if [ -f scripts/build-native.sh ]; then bash scripts/build-native.sh || say "native kernels not built: the pure TF.js path will be used"; fi
 
 # 5. Data: open CMU motion capture when no data folder is configured or present.
-if [ -f scripts/fetch-data.ts ] && [ -z "${HPE_DATA_DIR:-}" ]; then
-  node --import tsx scripts/fetch-data.ts --if-missing
+#    A failed download is not fatal here: notebooks then stop with a message saying where data is looked for.
+if [ -z "${HPE_DATA_DIR:-}" ]; then
+  node --import tsx scripts/fetch-data.ts --if-missing || say "no data fetched: set HPE_DATA_DIR to a folder with cmu-mocap/ or bandai-namco-motion/"
+else
+  say "data folder: $HPE_DATA_DIR"
 fi
 say "done"

@@ -1,0 +1,258 @@
+/**
+ * Motion capture → Human3.6M 17-joint poses, in mm, in H36M's Z-up world.
+ *
+ * Mapping profiles are detected from the BVH joint names (CMU/Daz and Bandai Namco, the
+ * two shared sets; see ../shared/data/<set>/README.md). An unknown skeleton is an error
+ * that lists the joints the file has. Warm-up frames are skipped and frames resampled to
+ * H36M's 50 fps.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { forwardKinematics, parseBvh, type Bvh, type ForwardKinematics } from "./bvh";
+import { H36M_JOINTS, NUM_JOINTS, type H36MJoint } from "./skeleton";
+
+export const H36M_FPS = 50;
+
+type V3 = [number, number, number];
+interface JointAccess {
+  pos(name: string): V3;
+  /** World rotation applied to a local vector. */
+  along(name: string, local: V3): V3;
+}
+
+export interface MocapProfile {
+  name: string;
+  /** Joints the file must have for this profile. */
+  required: readonly string[];
+  /** Frames to skip at the start when no manifest says otherwise (warm-up / T-pose). */
+  defaultFirstFrame: number;
+  /** Centimetres, metres…: factor to mm. */
+  unitToMm: number;
+  /** The 17 H36M joints from the file's joints (file axes, file units). */
+  map: Record<H36MJoint, (a: JointAccess) => V3>;
+}
+
+const mid = (a: V3, b: V3): V3 => [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2, (a[2] + b[2]) / 2];
+const add = (a: V3, b: V3): V3 => [a[0] + b[0], a[1] + b[1], a[2] + b[2]];
+const lerp = (a: V3, b: V3, t: number): V3 => [a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1]), a[2] + t * (b[2] - a[2])];
+const at = (name: string) => (a: JointAccess) => a.pos(name);
+
+/** CMU via the Daz/Poser BVH conversion (hip, abdomen, chest, rThigh, …), centimetres, 120 fps. */
+export const CMU_DAZ: MocapProfile = {
+  name: "cmu-daz",
+  required: ["hip", "abdomen", "chest", "neck", "head", "leftEye", "rightEye", "rThigh", "rShin", "rFoot", "lThigh", "lShin", "lFoot", "rShldr", "rForeArm", "rHand", "lShldr", "lForeArm", "lHand"],
+  defaultFirstFrame: 10, // frame 0 is a T-pose, frames 1–5 blend into the capture
+  unitToMm: 10,
+  map: {
+    Hip: at("hip"),
+    RHip: at("rThigh"), RKnee: at("rShin"), RFoot: at("rFoot"),
+    LHip: at("lThigh"), LKnee: at("lShin"), LFoot: at("lFoot"),
+    Spine: (a) => mid(a.pos("abdomen"), a.pos("chest")),
+    Thorax: at("neck"),
+    "Neck/Nose": (a) => mid(a.pos("leftEye"), a.pos("rightEye")),
+    Head: (a) => lerp(a.pos("head"), mid(a.pos("leftEye"), a.pos("rightEye")), 1.5),
+    LShoulder: at("lShldr"), LElbow: at("lForeArm"), LWrist: at("lHand"),
+    RShoulder: at("rShldr"), RElbow: at("rForeArm"), RWrist: at("rHand"),
+  },
+};
+
+/** Bandai Namco Research Motion Dataset (Hips, UpperLeg_L, …), centimetres, 30 fps. */
+export const BANDAI_NAMCO: MocapProfile = {
+  name: "bandai-namco",
+  required: ["Hips", "Spine", "Chest", "Neck", "Head", "UpperLeg_R", "LowerLeg_R", "Foot_R", "UpperLeg_L", "LowerLeg_L", "Foot_L", "UpperArm_L", "LowerArm_L", "Hand_L", "UpperArm_R", "LowerArm_R", "Hand_R"],
+  defaultFirstFrame: 0, // clips are trimmed
+  unitToMm: 10,
+  map: {
+    Hip: at("Hips"),
+    RHip: at("UpperLeg_R"), RKnee: at("LowerLeg_R"), RFoot: at("Foot_R"),
+    LHip: at("UpperLeg_L"), LKnee: at("LowerLeg_L"), LFoot: at("Foot_L"),
+    Spine: (a) => mid(a.pos("Spine"), a.pos("Chest")),
+    Thorax: at("Neck"),
+    "Neck/Nose": (a) => add(a.pos("Head"), a.along("Head", [10, 0, 0])), // Head's local +X points up the head
+    Head: (a) => add(a.pos("Head"), a.along("Head", [18, 0, 0])),
+    LShoulder: at("UpperArm_L"), LElbow: at("LowerArm_L"), LWrist: at("Hand_L"),
+    RShoulder: at("UpperArm_R"), RElbow: at("LowerArm_R"), RWrist: at("Hand_R"),
+  },
+};
+
+export const PROFILES: readonly MocapProfile[] = [CMU_DAZ, BANDAI_NAMCO];
+
+/** The profile whose required joints the file has; an error listing the file's joints otherwise. */
+export function detectProfile(bvh: Bvh): MocapProfile {
+  const names = new Set(bvh.joints.filter((j) => !j.endSite).map((j) => j.name));
+  const p = PROFILES.find((pr) => pr.required.every((n) => names.has(n)));
+  if (!p) {
+    throw new Error(
+      `${bvh.file}: unknown skeleton: no mapping to the H36M joints fits. ` +
+        `Known profiles: ${PROFILES.map((pr) => `${pr.name} (${pr.required.slice(0, 4).join(", ")}, …)`).join("; ")}. ` +
+        `The file has joints: ${[...names].join(", ")}`,
+    );
+  }
+  return p;
+}
+
+/**
+ * Frame times to sample: from `firstFrame`, every 1/fps seconds. Returns fractional
+ * source frame indices.
+ */
+export function resampleTimes(frames: number, frameTimeS: number, firstFrame: number, fps: number): Float64Array {
+  const t0 = firstFrame * frameTimeS, t1 = (frames - 1) * frameTimeS;
+  const n = Math.max(0, Math.floor((t1 - t0) * fps + 1e-9) + 1);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = firstFrame + (i / fps) / frameTimeS;
+  return out;
+}
+
+/**
+ * H36M-17 world poses [F, 17, 3] (mm, Z up) from a parsed BVH, skipping `firstFrame`
+ * frames and resampling to `fps` by linear interpolation between source frames.
+ */
+export function bvhToH36m(bvh: Bvh, opts: { profile?: MocapProfile; firstFrame?: number; fps?: number } = {}): { poses: Float32Array; frames: number; fps: number; profile: MocapProfile } {
+  const profile = opts.profile ?? detectProfile(bvh);
+  const first = opts.firstFrame ?? profile.defaultFirstFrame;
+  if (first >= bvh.frames) throw new Error(`${bvh.file}: has ${bvh.frames} frames, all before the first usable frame ${first}`);
+  const fps = opts.fps ?? H36M_FPS;
+  const times = resampleTimes(bvh.frames, bvh.frameTimeS, first, fps);
+  const index = new Map(bvh.joints.map((j, i) => [j.name, i]));
+  // FK on the source frames we need (floor and ceil of each sample time).
+  const needed = [...new Set(Array.from(times).flatMap((t) => [Math.floor(t), Math.min(bvh.frames - 1, Math.ceil(t))]))].sort((a, b) => a - b);
+  const fk = forwardKinematics(bvh, needed);
+  const row = new Map(needed.map((f, i) => [f, i]));
+  const mapped = new Float64Array(needed.length * NUM_JOINTS * 3);
+  for (let r = 0; r < needed.length; r++) mapFrame(fk, r, index, profile, mapped, r * NUM_JOINTS * 3);
+  const poses = new Float32Array(times.length * NUM_JOINTS * 3);
+  const s = profile.unitToMm;
+  for (let i = 0; i < times.length; i++) {
+    const lo = Math.floor(times[i]), hi = Math.min(bvh.frames - 1, Math.ceil(times[i])), w = times[i] - lo;
+    const a = row.get(lo)! * NUM_JOINTS * 3, b = row.get(hi)! * NUM_JOINTS * 3;
+    for (let j = 0; j < NUM_JOINTS; j++) {
+      const x = (1 - w) * mapped[a + j * 3] + w * mapped[b + j * 3];
+      const y = (1 - w) * mapped[a + j * 3 + 1] + w * mapped[b + j * 3 + 1];
+      const z = (1 - w) * mapped[a + j * 3 + 2] + w * mapped[b + j * 3 + 2];
+      // BVH +Y up → H36M +Z up: (x, y, z) ↦ (x, −z, y), a proper rotation about X.
+      const o = (i * NUM_JOINTS + j) * 3;
+      poses[o] = x * s; poses[o + 1] = -z * s; poses[o + 2] = y * s;
+    }
+  }
+  return { poses, frames: times.length, fps, profile };
+}
+
+function mapFrame(fk: ForwardKinematics, r: number, index: Map<string, number>, profile: MocapProfile, out: Float64Array, o: number): void {
+  const J = fk.joints;
+  const idx = (n: string) => {
+    const i = index.get(n);
+    if (i === undefined) throw new Error(`profile ${profile.name}: joint ${n} missing`);
+    return (r * J + i);
+  };
+  const access: JointAccess = {
+    pos: (n) => { const b = idx(n) * 3; return [fk.positions[b], fk.positions[b + 1], fk.positions[b + 2]]; },
+    along: (n, v) => {
+      const b = idx(n) * 9, R = fk.rotations;
+      return [R[b] * v[0] + R[b + 1] * v[1] + R[b + 2] * v[2], R[b + 3] * v[0] + R[b + 4] * v[1] + R[b + 5] * v[2], R[b + 6] * v[0] + R[b + 7] * v[1] + R[b + 8] * v[2]];
+    },
+  };
+  H36M_JOINTS.forEach((name, j) => {
+    const p = profile.map[name](access);
+    out[o + j * 3] = p[0]; out[o + j * 3 + 1] = p[1]; out[o + j * 3 + 2] = p[2];
+  });
+}
+
+/** One motion sequence in H36M form. */
+export interface MocapSequence {
+  /** Dataset the sequence comes from (`cmu`, `bandai`, or the folder name). */
+  dataset: string;
+  /** Performer / subject id, unique across datasets (e.g. `cmu-07`, `bandai-P1`). */
+  subject: string;
+  /** H36M-like action name (as the manifest suggests), or `Other`. */
+  action: string;
+  /** The source's own label (e.g. `walk-back`, `jump`). */
+  sourceAction: string;
+  file: string;
+  profile: string;
+  fps: number;
+  frames: number;
+  /** World poses [frames, 17, 3], mm, Z up. */
+  poses: Float32Array;
+}
+
+interface ManifestEntry {
+  file: string;
+  subject?: number | string;
+  actor?: string;
+  action?: string;
+  h36m_action?: string | null;
+  first_usable_frame?: number;
+}
+
+function readManifest(dir: string): Map<string, ManifestEntry> {
+  const f = path.join(dir, "manifest.json");
+  if (!fs.existsSync(f)) return new Map();
+  let m: { files?: ManifestEntry[] };
+  try {
+    m = JSON.parse(fs.readFileSync(f, "utf8"));
+  } catch (e) {
+    throw new Error(`${f}: not valid JSON (${(e as Error).message})`);
+  }
+  if (!Array.isArray(m.files)) throw new Error(`${f}: expected a "files" array of {file, action, h36m_action, …}`);
+  return new Map(m.files.map((e) => [e.file, e]));
+}
+
+/** Subject and labels of a file, from the manifest or else from its name. */
+function describe(file: string, profile: MocapProfile, entry: ManifestEntry | undefined, datasetName: string): Pick<MocapSequence, "dataset" | "subject" | "action" | "sourceAction"> {
+  const base = path.basename(file, ".bvh");
+  if (profile === CMU_DAZ) {
+    const subj = entry?.subject !== undefined ? String(entry.subject).padStart(2, "0") : (/^(\d+)_/.exec(base)?.[1] ?? base);
+    return { dataset: "cmu", subject: `cmu-${subj}`, action: entry?.h36m_action ?? "Other", sourceAction: entry?.action ?? "unlabelled" };
+  }
+  if (profile === BANDAI_NAMCO) {
+    const parsed = /^dataset-(\d)_([^_]+)_([^_]+)_/.exec(base);
+    const actor = entry?.actor ?? (parsed ? `R${parsed[1]}` : "unknown");
+    return { dataset: "bandai", subject: `bandai-${actor}`, action: entry?.h36m_action ?? "Other", sourceAction: entry?.action ?? parsed?.[2] ?? "unlabelled" };
+  }
+  return { dataset: datasetName, subject: `${datasetName}-${base}`, action: entry?.h36m_action ?? "Other", sourceAction: entry?.action ?? "unlabelled" };
+}
+
+/** Load one BVH file as an H36M-17 sequence (manifest entry optional). */
+export function loadBvhSequence(file: string, opts: { fps?: number; manifest?: Map<string, ManifestEntry> } = {}): MocapSequence {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    throw new Error(`${file}: cannot read (${(e as Error).message})`);
+  }
+  const bvh = parseBvh(text, file);
+  const profile = detectProfile(bvh);
+  const entry = (opts.manifest ?? readManifest(path.dirname(file))).get(path.basename(file));
+  const { poses, frames, fps } = bvhToH36m(bvh, { profile, firstFrame: entry?.first_usable_frame, fps: opts.fps });
+  return { ...describe(file, profile, entry, path.basename(path.dirname(file))), file, profile: profile.name, fps, frames, poses };
+}
+
+/** All BVH files under a folder (recursively), sorted. */
+export function listBvhFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) throw new Error(`${dir}: folder not found`);
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.toLowerCase().endsWith(".bvh")) out.push(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/**
+ * Load every BVH file under a folder. Each folder's manifest.json (if any) gives labels
+ * and the first usable frame. `limit` keeps the first N files per folder (smoke runs).
+ */
+export function loadBvhFolder(dir: string, opts: { fps?: number; filter?: (file: string) => boolean } = {}): MocapSequence[] {
+  const files = listBvhFiles(dir).filter((f) => (opts.filter ? opts.filter(f) : true));
+  if (!files.length) throw new Error(`${dir}: no .bvh files found`);
+  const manifests = new Map<string, Map<string, ManifestEntry>>();
+  return files.map((f) => {
+    const d = path.dirname(f);
+    if (!manifests.has(d)) manifests.set(d, readManifest(d));
+    return loadBvhSequence(f, { fps: opts.fps, manifest: manifests.get(d) });
+  });
+}

@@ -1,0 +1,34 @@
+/** Shared test helpers. */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { dataDir } from "../lib/dataset";
+
+/**
+ * The mocap data folder for tests: HPE_DATA_DIR (CI: ../shared/data), else data/, else
+ * ../shared/data. Returns a skip reason instead when none has mocap, except under CI,
+ * where missing data is a failure.
+ */
+export function mocapDataDir(): { dir: string; skip: false } | { dir: ""; skip: string } {
+  const candidates = [process.env.HPE_DATA_DIR ? dataDir() : "", path.resolve("data"), path.resolve("..", "shared", "data")].filter(Boolean);
+  for (const d of candidates) {
+    if (fs.existsSync(path.join(d, "cmu-mocap")) || fs.existsSync(path.join(d, "bandai-namco-motion"))) return { dir: d, skip: false };
+  }
+  if (process.env.CI) throw new Error(`CI: no mocap data in ${candidates.join(", ")}`);
+  return { dir: "", skip: `no mocap data (looked in ${candidates.join(", ")}); run npm run fetch-data or set HPE_DATA_DIR` };
+}
+
+/** A fresh scratch folder under out/test-<name>. */
+export function scratchDir(name: string): string {
+  const d = path.resolve("out", `test-${name}`);
+  fs.rmSync(d, { recursive: true, force: true });
+  fs.mkdirSync(d, { recursive: true });
+  return d;
+}
+
+/** Max absolute difference of two arrays. */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
