@@ -139,11 +139,10 @@ export async function exportFigure(fig: Figure, name: string, formats?: ImageFor
  * with a static PNG fallback (shown where scripts do not run); its SVG/PNG/PDF files are
  * written under `out/figures/<notebook>/`.
  */
-export async function plot(fig: Figure, opts: PlotOptions): Promise<ExportedFigure | undefined> {
+export async function plot(fig: Figure, opts: PlotOptions): Promise<void> {
   initPlotly();
-  const { bundle, result } = await renderFigure(fig, opts);
+  const { bundle } = await renderFigure(fig, opts);
   displayBundle(bundle);
-  return result;
 }
 
 /** Export (when enabled) and build the output bundle of a finished figure. */
@@ -177,9 +176,8 @@ export class LivePlot {
     this.display.update({ "text/html": figureHtml(full), "text/plain": `live figure (${fig.data.length} traces)` });
   }
 
-  async finish(fig: Figure, opts: PlotOptions): Promise<ExportedFigure | undefined> {
-    const { bundle, result } = await renderFigure(fig, opts);
+  async finish(fig: Figure, opts: PlotOptions): Promise<void> {
+    const { bundle } = await renderFigure(fig, opts);
     this.display.update(bundle);
-    return result;
   }
 }

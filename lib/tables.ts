@@ -55,11 +55,28 @@ export function dfToCsv(df: dfd.DataFrame): string {
 
 /**
  * Show a table inline (HTML with a text fallback) and, when named, save it as CSV.
- * Accepts a DataFrame or plain rows; returns the DataFrame.
+ * Accepts a DataFrame or plain rows. (Returns nothing, so a notebook cell ending with it
+ * prints nothing else.)
  */
-export function showTable(data: dfd.DataFrame | Row[], opts: { name?: string; caption?: string; digits?: number } = {}): dfd.DataFrame {
+export function showTable(data: dfd.DataFrame | Row[], opts: { name?: string; caption?: string; digits?: number } = {}): void {
   const df = Array.isArray(data) ? frame(data) : data;
   if (opts.name) writeFileAtomic(path.join(notebookOutDir("tables"), `${opts.name}.csv`), dfToCsv(df));
   displayBundle({ "text/html": dfToHtml(df, opts), "text/plain": (opts.caption ? opts.caption + "\n" : "") + dfToText(df, opts.digits ?? 2) });
-  return df;
+}
+
+/** Long counts {row, col, value} → wide rows (one column per distinct col, plus a total). */
+export function pivot(long: { row: string; col: string; frames: number }[], rowName = "subject"): Row[] {
+  const cols = [...new Set(long.map((r) => r.col))].sort();
+  const rows = [...new Set(long.map((r) => r.row))];
+  return rows.map((r) => {
+    const out: Row = { [rowName]: r };
+    let total = 0;
+    for (const c of cols) {
+      const v = long.find((x) => x.row === r && x.col === c)?.frames ?? 0;
+      out[c] = v;
+      total += v;
+    }
+    out.total = total;
+    return out;
+  });
 }
