@@ -117,14 +117,15 @@ class PoseSetBuilder {
 /**
  * Virtual H36M capture of mocap sequences, for one split. Each sequence goes to the
  * camera rig of one H36M subject of that split (round robin over the split's rigs, in file
- * order), and is seen by its 4 cameras. Sequences of subjects in the other split are skipped.
+ * order), and is seen by its 4 cameras. Sequences of subjects in the other split are skipped,
+ * unless `ignoreSplits` (evaluation on a folder the project has never seen).
  */
-export function captureMocap(seqs: MocapSequence[], split: SplitName, opts: { everyNth?: number } = {}): PoseSet {
+export function captureMocap(seqs: MocapSequence[], split: SplitName, opts: { everyNth?: number; ignoreSplits?: boolean } = {}): PoseSet {
   const rigs = SPLITS.virtualCameras[split];
   const b = new PoseSetBuilder();
   let k = 0;
   for (const s of seqs) {
-    if (splitOf(s.subject) !== split) continue;
+    if (!opts.ignoreSplits && splitOf(s.subject) !== split) continue;
     const rig = rigs[k++ % rigs.length];
     const { views } = virtualCapture(s.poses, rig, s.file);
     const step = opts.everyNth ?? 1;

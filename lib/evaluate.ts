@@ -1,0 +1,86 @@
+/**
+ * Evaluation of a lifter on a pose set: Protocol #1 and #2 (action-wise means, as the
+ * H36M anchors report, and frame-wise), the rigid P2 variant, N-MPJPE, per-joint errors,
+ * and best-of-N for the β-VAE.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { PoseSet } from "./dataset";
+import { byAction, mpjpePerFrame, nMpjpePerFrame, perJointError, pMpjpePerFrame } from "./metrics";
+import type { Lifter } from "./models/lifter";
+import { denormalize3d, normalize, rootCentred, type Normalized, type NormStats } from "./preprocess";
+import { H36M_JOINTS } from "./skeleton";
+import { predictMm } from "./train";
+
+export interface ProtocolResult {
+  /** Mean over actions of the frame-weighted mean within each action (mm). */
+  actionWise: number;
+  /** Mean over all frames (mm). */
+  frameWise: number;
+  perAction: Record<string, number>;
+  /** Frame-weighted mean per source label (e.g. `walk-back`), for data without H36M labels. */
+  perSourceAction: Record<string, number>;
+}
+
+export interface EvalResult {
+  model: string;
+  samples: number;
+  frames: Record<string, number>;
+  p1: ProtocolResult;
+  p2: ProtocolResult;
+  p2Rigid: ProtocolResult;
+  nMpjpe: ProtocolResult;
+  perJoint: Record<string, number>;
+  bestOfN?: { n: number; p1: ProtocolResult; p2: ProtocolResult }[];
+}
+
+function summarize(perFrame: Float64Array, set: PoseSet): ProtocolResult {
+  const r = byAction(perFrame, set.action, set.actions);
+  const src = byAction(perFrame, set.sourceAction, set.sourceActions);
+  return { actionWise: r.actionWise, frameWise: r.frameWise, perAction: r.perAction, perSourceAction: src.perAction };
+}
+
+/** Hypotheses [n][samples, 17, 3] in mm from z ~ q(z|x), seeded. */
+export function sampleHypothesesMm(lifter: Lifter, x: Normalized, stats: NormStats, n: number, seed: number, batch = 4096): Float32Array[] {
+  const out = Array.from({ length: n }, () => new Float32Array(x.n * x.dimOut));
+  for (let s = 0; s < x.n; s += batch) {
+    const e = Math.min(x.n, s + batch);
+    const xb = tf.tensor2d(x.x.subarray(s * x.dimIn, e * x.dimIn), [e - s, x.dimIn]);
+    const ys = lifter.sample(xb, n, seed + s);
+    ys.forEach((y, k) => out[k].set(y.dataSync(), s * x.dimOut));
+    tf.dispose([xb, ...ys]);
+  }
+  return out.map((o) => denormalize3d(o, stats));
+}
+
+/** Evaluate on a set; `bestOf` lists the N's for best-of-N (β-VAE only). */
+export function evaluateLifter(lifter: Lifter, stats: NormStats, set: PoseSet, opts: { bestOf?: number[]; seed?: number; name?: string } = {}): EvalResult {
+  const x = normalize(set, stats);
+  const pred = predictMm(lifter, x, stats);
+  const gt = rootCentred(set);
+  const pj = perJointError(pred, gt);
+  const perJoint: Record<string, number> = {};
+  H36M_JOINTS.forEach((n, j) => {
+    let s = 0;
+    for (let i = 0; i < set.n; i++) s += pj[i * 17 + j];
+    perJoint[n] = s / set.n;
+  });
+  const result: EvalResult = {
+    model: opts.name ?? lifter.opts.kind,
+    samples: set.n,
+    frames: byAction(new Float64Array(set.n), set.action, set.actions).frames,
+    p1: summarize(mpjpePerFrame(pred, gt), set),
+    p2: summarize(pMpjpePerFrame(pred, gt), set),
+    p2Rigid: summarize(pMpjpePerFrame(pred, gt, 17, { rigid: true }), set),
+    nMpjpe: summarize(nMpjpePerFrame(pred, gt), set),
+    perJoint,
+  };
+  if (lifter.variational && opts.bestOf?.length) {
+    const maxN = Math.max(...opts.bestOf);
+    const hyps = sampleHypothesesMm(lifter, x, stats, maxN, opts.seed ?? 0);
+    // Per-hypothesis errors once; best-of-N is then a running minimum over the first N.
+    const e1 = hyps.map((h) => mpjpePerFrame(h, gt)), e2 = hyps.map((h) => pMpjpePerFrame(h, gt));
+    const minOf = (errs: Float64Array[], n: number) => errs.slice(1, n).reduce((m, e) => m.map((v, i) => Math.min(v, e[i])), Float64Array.from(errs[0]));
+    result.bestOfN = opts.bestOf.map((n) => ({ n, p1: summarize(minOf(e1, n), set), p2: summarize(minOf(e2, n), set) }));
+  }
+  return result;
+}

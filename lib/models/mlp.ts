@@ -1,0 +1,193 @@
+/**
+ * A fully connected network with the options the lifters need: residual blocks, batch
+ * norm, dropout, max-norm, and several output heads. Weights are plain TF.js variables,
+ * initialized from a seeded generator; dropout masks are seeded per step, so a run is
+ * reproducible. `toLayersModel` rebuilds the inference graph as a tf.LayersModel with the
+ * same weights, for export in TF.js format.
+ *
+ * Layout: stem  = Linear(in → h) [BN] ReLU [dropout]
+ *         body  = (layers − 1) × (Linear(h → h) [BN] ReLU [dropout]),
+ *                 grouped in pairs with a skip connection when `residual`
+ *         heads = Linear(h → d_k) for each head
+ */
+import * as tf from "@tensorflow/tfjs";
+import { mulberry32, type Random } from "../rng";
+
+export interface MlpSpec {
+  inputDim: number;
+  /** Units per hidden layer. */
+  hidden: number;
+  /** Hidden Linear+ReLU layers, the stem included (thesis: 5). */
+  layers: number;
+  /** Pair the body layers into residual blocks (needs an odd `layers`). */
+  residual: boolean;
+  batchNorm: boolean;
+  /** Dropout rate after each hidden layer (0 = none). */
+  dropout: number;
+  /** Output sizes, one per head (VAE encoder: [latent, latent]; decoder: [48]). */
+  heads: number[];
+}
+
+const BN_EPS = 1e-3;
+const BN_MOMENTUM = 0.99;
+
+interface Dense {
+  name: string;
+  W: tf.Variable;
+  b: tf.Variable;
+  bn?: { gamma: tf.Variable; beta: tf.Variable; mean: tf.Variable; variance: tf.Variable };
+}
+
+/** Glorot-uniform matrix [fanIn, fanOut] from a seeded generator. */
+function glorot(fanIn: number, fanOut: number, random: Random, gain = 1): Float32Array {
+  const limit = gain * Math.sqrt(6 / (fanIn + fanOut));
+  return Float32Array.from({ length: fanIn * fanOut }, () => (2 * random() - 1) * limit);
+}
+
+let instance = 0;
+
+export interface ApplyOptions {
+  training: boolean;
+  /** Seed of this step's dropout masks (training only). */
+  stepSeed?: number;
+  /** Collects batch statistics for the moving averages (training with batch norm). */
+  bnStats?: { layer: Dense; mean: tf.Tensor; variance: tf.Tensor }[];
+}
+
+export class Mlp {
+  readonly hiddenLayers: Dense[] = [];
+  readonly heads: Dense[] = [];
+
+  constructor(readonly spec: MlpSpec, readonly name: string, seed: number) {
+    if (spec.layers < 1) throw new Error(`${name}: layers must be ≥ 1, got ${spec.layers}`);
+    if (spec.residual && (spec.layers - 1) % 2 !== 0) throw new Error(`${name}: residual blocks pair the layers after the stem, so layers must be odd (got ${spec.layers})`);
+    if (spec.dropout < 0 || spec.dropout >= 1) throw new Error(`${name}: dropout must be in [0, 1), got ${spec.dropout}`);
+    const random = mulberry32(seed);
+    const uid = `${name}_${instance++}`;
+    const dense = (fanIn: number, fanOut: number, lname: string, bn: boolean): Dense => {
+      const d: Dense = {
+        name: lname,
+        W: tf.variable(tf.tensor2d(glorot(fanIn, fanOut, random), [fanIn, fanOut]), true, `${uid}/${lname}/kernel`),
+        b: tf.variable(tf.zeros([fanOut]), true, `${uid}/${lname}/bias`),
+      };
+      if (bn) {
+        d.bn = {
+          gamma: tf.variable(tf.ones([fanOut]), true, `${uid}/${lname}/gamma`),
+          beta: tf.variable(tf.zeros([fanOut]), true, `${uid}/${lname}/beta`),
+          mean: tf.variable(tf.zeros([fanOut]), false, `${uid}/${lname}/moving_mean`),
+          variance: tf.variable(tf.ones([fanOut]), false, `${uid}/${lname}/moving_variance`),
+        };
+      }
+      return d;
+    };
+    for (let l = 0; l < spec.layers; l++) this.hiddenLayers.push(dense(l === 0 ? spec.inputDim : spec.hidden, spec.hidden, `dense${l}`, spec.batchNorm));
+    spec.heads.forEach((h, k) => this.heads.push(dense(spec.hidden, h, `head${k}`, false)));
+  }
+
+  /** Trainable variables, in a fixed order (checkpoints and optimizers rely on it). */
+  trainable(): tf.Variable[] {
+    return [...this.hiddenLayers, ...this.heads].flatMap((d) => [d.W, d.b, ...(d.bn ? [d.bn.gamma, d.bn.beta] : [])]);
+  }
+
+  /** Every variable (trainable, then batch-norm moving statistics), in a fixed order. */
+  variables(): tf.Variable[] {
+    return [...this.trainable(), ...this.hiddenLayers.flatMap((d) => (d.bn ? [d.bn.mean, d.bn.variance] : []))];
+  }
+
+  /** Kernels that a max-norm constraint applies to. */
+  kernels(): tf.Variable[] {
+    return [...this.hiddenLayers, ...this.heads].map((d) => d.W);
+  }
+
+  private hidden(x: tf.Tensor2D, d: Dense, k: number, o: ApplyOptions): tf.Tensor2D {
+    let h = tf.add(tf.matMul(x, d.W), d.b) as tf.Tensor2D;
+    if (d.bn) {
+      if (o.training) {
+        const { mean, variance } = tf.moments(h, 0);
+        o.bnStats?.push({ layer: d, mean: tf.keep(mean), variance: tf.keep(variance) });
+        h = tf.batchNorm(h, mean, variance, d.bn.beta, d.bn.gamma, BN_EPS) as tf.Tensor2D;
+      } else {
+        h = tf.batchNorm(h, d.bn.mean, d.bn.variance, d.bn.beta, d.bn.gamma, BN_EPS) as tf.Tensor2D;
+      }
+    }
+    h = tf.relu(h);
+    if (o.training && this.spec.dropout > 0) {
+      const keep = 1 - this.spec.dropout;
+      const mask = tf.cast(tf.greaterEqual(tf.randomUniform(h.shape, 0, 1, "float32", (o.stepSeed ?? 0) * 131 + k), this.spec.dropout), "float32");
+      h = tf.div(tf.mul(h, mask), keep) as tf.Tensor2D;
+    }
+    return h;
+  }
+
+  /** Forward pass: x [B, inputDim] → one tensor per head [B, d_k]. */
+  apply(x: tf.Tensor2D, o: ApplyOptions): tf.Tensor2D[] {
+    const L = this.hiddenLayers;
+    let h = this.hidden(x, L[0], 0, o);
+    if (this.spec.residual) {
+      for (let l = 1; l < L.length; l += 2) {
+        const inner = this.hidden(this.hidden(h, L[l], l, o), L[l + 1], l + 1, o);
+        h = tf.add(h, inner) as tf.Tensor2D;
+      }
+    } else {
+      for (let l = 1; l < L.length; l++) h = this.hidden(h, L[l], l, o);
+    }
+    return this.heads.map((d) => tf.add(tf.matMul(h, d.W), d.b) as tf.Tensor2D);
+  }
+
+  /** Update batch-norm moving averages with statistics collected by a training `apply`. */
+  static updateMovingStats(stats: NonNullable<ApplyOptions["bnStats"]>): void {
+    tf.tidy(() => {
+      for (const s of stats) {
+        s.layer.bn!.mean.assign(tf.add(tf.mul(s.layer.bn!.mean, BN_MOMENTUM), tf.mul(s.mean, 1 - BN_MOMENTUM)));
+        s.layer.bn!.variance.assign(tf.add(tf.mul(s.layer.bn!.variance, BN_MOMENTUM), tf.mul(s.variance, 1 - BN_MOMENTUM)));
+      }
+    });
+    for (const s of stats) tf.dispose([s.mean, s.variance]);
+    stats.length = 0;
+  }
+
+  /** Clip each kernel column to L2 norm ≤ maxNorm (Martinez et al.'s max-norm). */
+  applyMaxNorm(maxNorm: number): void {
+    tf.tidy(() => {
+      for (const W of this.kernels()) {
+        const norms = tf.sqrt(tf.sum(tf.square(W), 0, true));
+        W.assign(tf.mul(W, tf.minimum(1, tf.div(maxNorm, tf.add(norms, 1e-7)))));
+      }
+    });
+  }
+
+  /**
+   * The inference graph (no dropout, batch norm with moving statistics) as tf.layers
+   * applied to `input`, with this network's weights. Returns the symbolic head outputs.
+   */
+  toLayers(input: tf.SymbolicTensor, prefix: string): tf.SymbolicTensor[] {
+    const dense = (d: Dense, x: tf.SymbolicTensor, activation: "linear" | "relu") => {
+      const units = d.W.shape[1] as number;
+      const layer = tf.layers.dense({ units, activation: d.bn ? "linear" : activation, name: `${prefix}_${d.name}` });
+      let y = layer.apply(x) as tf.SymbolicTensor;
+      layer.setWeights([d.W, d.b]);
+      if (d.bn) {
+        const bn = tf.layers.batchNormalization({ epsilon: BN_EPS, momentum: BN_MOMENTUM, name: `${prefix}_${d.name}_bn` });
+        y = bn.apply(y) as tf.SymbolicTensor;
+        bn.setWeights([d.bn.gamma, d.bn.beta, d.bn.mean, d.bn.variance]);
+        if (activation === "relu") y = tf.layers.reLU({ name: `${prefix}_${d.name}_relu` }).apply(y) as tf.SymbolicTensor;
+      }
+      return y;
+    };
+    const L = this.hiddenLayers;
+    let h = dense(L[0], input, "relu");
+    if (this.spec.residual) {
+      for (let l = 1; l < L.length; l += 2) {
+        const inner = dense(L[l + 1], dense(L[l], h, "relu"), "relu");
+        h = tf.layers.add({ name: `${prefix}_skip${l}` }).apply([h, inner]) as tf.SymbolicTensor;
+      }
+    } else {
+      for (let l = 1; l < L.length; l++) h = dense(L[l], h, "relu");
+    }
+    return this.heads.map((d) => dense(d, h, "linear"));
+  }
+
+  dispose(): void {
+    tf.dispose(this.variables());
+  }
+}
