@@ -13,7 +13,7 @@ node --import tsx --test tests/*.test.ts
 if [ "${HPE_TEST_NOTEBOOKS:-1}" = "0" ]; then exit 0; fi
 export HPE_PROFILE=smoke
 export HPE_OUT_DIR="$ROOT/out/smoke"
-rm -rf "$HPE_OUT_DIR/notebooks" "$HPE_OUT_DIR/reports" "$HPE_OUT_DIR/figures" "$HPE_OUT_DIR/tables"
+rm -rf "$HPE_OUT_DIR/notebooks" "$HPE_OUT_DIR/reports" "$HPE_OUT_DIR/figures" "$HPE_OUT_DIR/tables" "$HPE_OUT_DIR/runs"
 echo "[test] notebooks, smoke profile → $HPE_OUT_DIR"
 bash scripts/run-notebooks.sh
 echo "[test] end-to-end checks of the reports and figures"

@@ -90,7 +90,7 @@ test("a training step leaks no tensors and lowers the loss on a fixed batch", ()
     const m = small(kind, kind === "baseline" ? { residual: true, batchNorm: true, dropout: 0.2 } : {});
     const adam = new Adam(m.trainable());
     // A learnable target: a fixed linear map of the input.
-    const x = batch(32, 6, 1), A = batch(6, 9, 2), y = tf.matMul(x, A);
+    const x = batch(32, 6, 1), A = batch(6, 9, 2), y = tf.matMul(x, A) as tf.Tensor2D;
     A.dispose();
     const counts: number[] = [];
     const losses: number[] = [];

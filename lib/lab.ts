@@ -1,0 +1,79 @@
+/**
+ * Notebook-level helpers for lifter experiments: training with a live loss plot, the
+ * evaluation table, latent codes. They keep notebooks to a few lines per step.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { TrainConfig } from "./config";
+import type { EvalResult } from "./evaluate";
+import { experimentData, type ExperimentData } from "./experiment";
+import type { Lifter } from "./models/lifter";
+import { LivePlot, type Figure } from "./plot";
+import type { Normalized } from "./preprocess";
+import type { Row } from "./tables";
+import { trainRun, type EpochLog, type TrainedRun } from "./train";
+
+/** Training curves: loss terms (left axis, log) and validation P1 (right axis). */
+export function curvesFigure(history: EpochLog[], title: string): Figure {
+  const ep = history.map((h) => h.epoch);
+  return {
+    data: [
+      { type: "scatter", mode: "lines+markers", x: ep, y: history.map((h) => h.recon), name: "reconstruction (MSE)" },
+      { type: "scatter", mode: "lines+markers", x: ep, y: history.map((h) => h.loss), name: "total loss", line: { dash: "dot" } },
+      { type: "scatter", mode: "lines+markers", x: ep, y: history.map((h) => h.valMpjpe), name: "val P1 (mm)", yaxis: "y2", line: { color: "#d62728" } },
+    ],
+    layout: {
+      title: { text: title }, width: 800, height: 420,
+      xaxis: { title: { text: "epoch" } }, yaxis: { title: { text: "loss (normalized units)" }, type: "log" },
+      yaxis2: { title: { text: "validation MPJPE (mm)" }, overlaying: "y", side: "right" }, legend: { x: 0.55, y: 0.98 },
+    },
+  };
+}
+
+/** The experiment data a config asks for (cached per process). */
+export function dataFor(cfg: TrainConfig): ExperimentData {
+  return experimentData(cfg);
+}
+
+/**
+ * Train (or resume / load) a run with a live-updating loss plot, and export the final
+ * curves as `curves-<run name>`.
+ */
+export async function trainLive(cfg: TrainConfig): Promise<TrainedRun> {
+  const d = dataFor(cfg);
+  const live = new LivePlot(500);
+  const title = `${cfg.name}: training curves`;
+  const run = await trainRun(cfg, { train: d.trainN, val: { x: d.testN, set: d.test }, stats: d.stats }, {
+    onEpoch: (_, history) => live.update(curvesFigure(history, title), true),
+  });
+  await live.finish(curvesFigure(run.history, title), { name: `curves-${cfg.name}` });
+  return run;
+}
+
+/** Rows of a per-action table comparing models (P1 / P2, mm), with the action-wise mean last. */
+export function comparisonRows(results: EvalResult[]): Row[] {
+  const actions = [...new Set(results.flatMap((r) => Object.keys(r.p1.perAction)))].sort();
+  const rows: Row[] = actions.map((a) => {
+    const row: Row = { action: a, frames: results[0].frames[a] ?? 0 };
+    for (const r of results) { row[`${r.model} P1`] = r.p1.perAction[a] ?? null; row[`${r.model} P2`] = r.p2.perAction[a] ?? null; }
+    return row;
+  });
+  const avg: Row = { action: "average (over actions)", frames: results[0].samples };
+  for (const r of results) { avg[`${r.model} P1`] = r.p1.actionWise; avg[`${r.model} P2`] = r.p2.actionWise; }
+  return [...rows, avg];
+}
+
+/** Latent means μ(x) [n, latentDim] of normalized inputs. */
+export function latentMeans(lifter: Lifter, x: Normalized, batch = 4096): Float32Array {
+  const dim = lifter.opts.latentDim;
+  const out = new Float32Array(x.n * dim);
+  for (let s = 0; s < x.n; s += batch) {
+    const e = Math.min(x.n, s + batch);
+    const mu = tf.tidy(() => {
+      const xb = tf.tensor2d(x.x.subarray(s * x.dimIn, e * x.dimIn), [e - s, x.dimIn]);
+      return lifter.encode(xb, { training: false }).mu;
+    });
+    out.set(mu.dataSync(), s * dim);
+    mu.dispose();
+  }
+  return out;
+}
