@@ -2,10 +2,13 @@
  * Compute backend, chosen at run time, best first:
  *   tfjs-node-gpu (CUDA) → tfjs-node (native CPU) → wasm (XNNPACK) → cpu (pure JS).
  * `HPE_BACKEND=node-gpu|node|wasm|cpu` forces one; a forced backend that cannot start is an error.
+ * On wasm, products go through OpenBLAS when the optional addon is built (`HPE_BLAS=0`: off),
+ * else through the transposed-matmul fix (`HPE_WASM_FIX=0`: kernels as shipped).
  * The choice, and why better ones were skipped, is printed.
  */
 import * as tf from "@tensorflow/tfjs";
 import { packageVersion, rootRequire } from "./paths";
+import { blasUnavailableReason, installBlasKernels } from "./kernels/blas";
 import { installWasmKernels } from "./kernels/wasm";
 
 export const BACKENDS = ["node-gpu", "node", "wasm", "cpu"] as const;
@@ -87,7 +90,14 @@ export async function initBackend(opts: { quiet?: boolean } = {}): Promise<Backe
     const reason = await tryBackend(choice);
     if (reason === undefined) {
       await tf.ready();
-      const kernels = choice === "wasm" ? installWasmKernels() : [];
+      const kernels: string[] = [];
+      if (choice === "wasm") {
+        // HPE_WASM_FIX=0 keeps tfjs-backend-wasm's kernels as shipped (benchmarks compare them).
+        if (process.env.HPE_WASM_FIX !== "0") kernels.push(...installWasmKernels());
+        const blas = installBlasKernels();
+        if (blas) kernels.push(blas);
+        else skipped.push({ choice: "wasm", reason: `native BLAS kernels not used: ${blasUnavailableReason()}` });
+      }
       current = {
         choice,
         tfBackend: tf.getBackend(),

@@ -57,6 +57,8 @@ export interface TrainOptions {
   onEpoch?: (log: EpochLog, history: EpochLog[]) => void;
   /** Print a progress line per epoch (default true). */
   verbose?: boolean;
+  /** Called after every step with the global step (cheap: no tensor reads). */
+  onStep?: (globalStep: number) => void;
   /** Stop (as if killed) after this many global steps; for tests. */
   stopAfterSteps?: number;
 }
@@ -280,6 +282,7 @@ export async function trainRun(cfg: TrainConfig, data: TrainData, opts: TrainOpt
       sums = next as tf.Tensor1D;
       globalStep++;
       samplesThisCall += cfg.batchSize;
+      opts.onStep?.(globalStep);
       if (cfg.checkpointEverySteps > 0 && globalStep % cfg.checkpointEverySteps === 0 && stepInEpoch + 1 < stepsPerEpoch) {
         const s = Array.from(sums.dataSync()) as [number, number, number];
         saveCheckpoint(dir, lifter, adam, { epoch, stepInEpoch: stepInEpoch + 1, globalStep, adamStep: adam.step, history, partialSums: s });

@@ -1,0 +1,82 @@
+/**
+ * `npm run bench`: the benchmark suite. Each entry runs in its own process (peak RSS is
+ * its own), repeats its unit and reports the best and median rate; the β-VAE training
+ * step is also measured under every approach tried and compared, in the same run, with
+ * the numpy/OpenBLAS reference (../shared/bench/limit_vae.py, or HPE_REF_BENCH).
+ * Prints a table and writes out/bench/bench-<time>.json and out/bench/latest.json.
+ *
+ *   npm run bench [-- --backend wasm|cpu|node|node-gpu] [--quick] [--entries vae-step,bvh] [--no-compare]
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { writeJsonAtomic } from "../lib/io";
+import { outDir } from "../lib/paths";
+
+const argv = process.argv.slice(2);
+const opt = (name: string) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : undefined; };
+const quick = argv.includes("--quick");
+const backend = opt("backend");
+const entries = (opt("entries") ?? "vae-step,baseline-step,critic-gp-step,metrics,umap,bvh,export,dataset-1.5m,vae-epoch-memory").split(",");
+
+interface Row { entry: string; approach: string; unit: string; best: number; median: number; gflops?: number; peakRssMb?: number; backend?: string; notes?: string; ratio?: number; error?: string }
+
+function runEntry(entry: string, env: Record<string, string>, approach: string): Row {
+  const r = spawnSync("node", ["--import", "tsx", "bench/entries.ts", entry, ...(quick ? ["--quick"] : [])], { encoding: "utf8", env: { ...process.env, ...env }, timeout: 1_800_000 });
+  const line = r.stdout.trim().split("\n").filter((l) => l.startsWith("{")).at(-1);
+  if (r.status !== 0 || !line) return { entry, approach, unit: "", best: NaN, median: NaN, error: (r.stderr || r.stdout).trim().split("\n").at(-1) };
+  return { approach, ...JSON.parse(line) };
+}
+
+function reference(threads: number): { samplesPerSec: number; gflops: number } | string {
+  const script = process.env.HPE_REF_BENCH ?? path.resolve("..", "shared", "bench", "limit_vae.py");
+  if (!fs.existsSync(script)) return `reference ${script} not found (set HPE_REF_BENCH)`;
+  for (const py of ["/usr/bin/python3", "python3"]) {
+    const r = spawnSync(py, [script], { encoding: "utf8", env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) } });
+    const m = /([\d.]+) samples\/s.*?([\d.]+) GFLOP\/s/.exec(r.stdout);
+    if (r.status === 0 && m) return { samplesPerSec: Number(m[1]), gflops: Number(m[2]) };
+  }
+  return "the numpy reference did not run (needs python3 with numpy: apt-get install python3-numpy)";
+}
+
+const rows: Row[] = [];
+const base: Record<string, string> = backend ? { HPE_BACKEND: backend } : {};
+console.log(`[bench] ${quick ? "quick" : "full"} run; entries ${entries.join(", ")}${backend ? `; backend ${backend}` : ""}`);
+const ref2 = reference(2), ref1 = reference(1);
+for (const e of entries) {
+  const r = runEntry(e, base, backend ?? "default (best available)");
+  rows.push(r);
+  console.log(`[bench] ${e}: ${r.error ? `FAILED: ${r.error}` : `${Math.round(r.best)} ${r.unit} (median ${Math.round(r.median)})`}`);
+}
+if (!argv.includes("--no-compare") && entries.includes("vae-step")) {
+  const approaches: [string, Record<string, string>][] = [
+    ["tfjs-cpu", { HPE_BACKEND: "cpu", BENCH_STEPS: "1", BENCH_REPEATS: "3" }],
+    ["wasm as shipped", { HPE_BACKEND: "wasm", HPE_BLAS: "0", HPE_WASM_FIX: "0", BENCH_STEPS: quick ? "2" : "5", BENCH_REPEATS: "3" }],
+    ["wasm + transposed-matmul fix (pure TF.js)", { HPE_BACKEND: "wasm", HPE_BLAS: "0" }],
+    ["wasm + OpenBLAS kernels, 1 thread", { HPE_BACKEND: "wasm", HPE_BLAS_THREADS: "1" }],
+    ["wasm + OpenBLAS kernels, 2 threads", { HPE_BACKEND: "wasm", HPE_BLAS_THREADS: "2" }],
+  ];
+  for (const [name, env] of approaches) {
+    const r = runEntry("vae-step", env, name);
+    // Same thread count on both sides: 1-thread kernels against 1-thread numpy, else 2 against 2.
+    const ref = env.HPE_BLAS_THREADS === "1" ? ref1 : ref2;
+    if (typeof ref !== "string") r.ratio = r.best / ref.samplesPerSec;
+    rows.push(r);
+    console.log(`[bench] vae-step, ${name}: ${r.error ? `FAILED: ${r.error}` : `${Math.round(r.best)} samples/s, ${r.gflops?.toFixed(1)} GFLOP/s${r.ratio ? `, ${r.ratio.toFixed(2)}× numpy` : ""}`}`);
+  }
+}
+
+const pad = (s: string, n: number) => (s.length > n ? s.slice(0, n - 1) + "…" : s.padEnd(n));
+console.log("\n" + [pad("entry", 20), pad("approach", 44), pad("best", 10), pad("median", 10), pad("unit", 26), pad("GFLOP/s", 8), pad("× numpy", 8), pad("peak RSS", 9)].join(" "));
+for (const r of rows) {
+  console.log([pad(r.entry, 20), pad(r.approach, 44), pad(r.error ? "error" : Math.round(r.best).toString(), 10), pad(r.error ? "" : Math.round(r.median).toString(), 10), pad(r.unit, 26),
+    pad(r.gflops ? r.gflops.toFixed(1) : "", 8), pad(r.ratio ? r.ratio.toFixed(2) : "", 8), pad(r.peakRssMb ? `${r.peakRssMb} MB` : "", 9)].join(" "));
+}
+const refText = (r: typeof ref2, t: number) => (typeof r === "string" ? `numpy reference (${t} thread${t > 1 ? "s" : ""}): ${r}` : `numpy reference (${t} thread${t > 1 ? "s" : ""}): ${Math.round(r.samplesPerSec)} samples/s, ${r.gflops} GFLOP/s`);
+console.log(`\n${refText(ref2, 2)}\n${refText(ref1, 1)}`);
+const report = { date: new Date().toISOString(), quick, backend: backend ?? "default", reference: { twoThreads: ref2, oneThread: ref1 }, rows };
+const dir = outDir("bench");
+writeJsonAtomic(path.join(dir, `bench-${report.date.replace(/[:.]/g, "-")}.json`), report);
+writeJsonAtomic(path.join(dir, "latest.json"), report);
+console.log(`[bench] wrote ${path.relative(process.cwd(), path.join(dir, "latest.json"))}`);
+if (rows.some((r) => r.error)) process.exitCode = 1;
