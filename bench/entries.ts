@@ -89,6 +89,49 @@ async function criticBench(): Promise<Result> {
   return { entry: "critic-gp-step", unit: "samples/s", best: (batch * 1000) / min, median: (batch * 1000) / median, repeats, notes: `batch ${batch}, ${min.toFixed(1)} ms/step (forward, double backward, Adam)` };
 }
 
+/**
+ * A crossmodal image-encoder training step: 64×64×3 images → 4 stride-2 convolutions
+ * (32, 64, 128, 256 channels, 4×4, ReLU) → μ, log σ² (100) → 3D pose (48), batch 64,
+ * reconstruction + KL, Adam. The image size is the one the crossmodal VAE will use.
+ */
+async function cnnBench(): Promise<Result> {
+  const batch = 64, size = 64;
+  const r = mulberry32(3);
+  const glorot = (shape: number[], fanIn: number, fanOut: number) => tf.variable(tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (2 * r() - 1) * Math.sqrt(6 / (fanIn + fanOut))), shape));
+  const chans = [3, 32, 64, 128, 256];
+  const convs = chans.slice(1).map((c, i) => ({ W: glorot([4, 4, chans[i], c], 16 * chans[i], 16 * c), b: tf.variable(tf.zeros([c])) }));
+  const flat = (size / 16) * (size / 16) * 256;
+  const head = { W: glorot([flat, 200], flat, 200), b: tf.variable(tf.zeros([200])) };
+  const dec = { W: glorot([100, 48], 100, 48), b: tf.variable(tf.zeros([48])) };
+  const params = [...convs.flatMap((c) => [c.W, c.b]), head.W, head.b, dec.W, dec.b];
+  const adam = new Adam(params);
+  const images = tf.tensor4d(randn(batch * size * size * 3, 7), [batch, size, size, 3]), poses = tf.tensor2d(randn(batch * 48, 8), [batch, 48]);
+  const step = (s: number) => {
+    const { value, grads } = tf.variableGrads(() => {
+      let h: tf.Tensor4D = images;
+      for (const c of convs) h = tf.relu(tf.add(tf.conv2d(h, c.W as tf.Tensor4D, 2, "same"), c.b));
+      const z = tf.add(tf.matMul(tf.reshape(h, [batch, flat]), head.W), head.b);
+      const mu = tf.slice(z, [0, 0], [batch, 100]), lv = tf.slice(z, [0, 100], [batch, 100]);
+      const zs = tf.add(mu, tf.mul(tf.exp(tf.mul(lv, 0.5)), tf.randomNormal([batch, 100], 0, 1, "float32", s)));
+      const y = tf.add(tf.matMul(zs, dec.W), dec.b);
+      const kl = tf.mean(tf.mul(-0.5, tf.sum(tf.sub(tf.add(1, lv), tf.add(tf.square(mu), tf.exp(lv))), 1)));
+      return tf.add(tf.mean(tf.squaredDifference(y, poses)), tf.mul(kl, 1e-3 / 48)) as tf.Scalar;
+    }, params);
+    adam.apply(params.map((p) => grads[p.name]), 1e-4);
+    tf.dispose([value, ...Object.values(grads)]);
+  };
+  for (let s = 0; s < 2; s++) step(s);
+  const per = quick ? 2 : 5, repeats = 3, times: number[] = [];
+  for (let q = 0; q < repeats; q++) {
+    const t0 = performance.now();
+    for (let s = 0; s < per; s++) step(10 + q * per + s);
+    params[0].dataSync();
+    times.push((performance.now() - t0) / per);
+  }
+  const { min, median } = stats(times);
+  return { entry: "crossmodal-cnn-step", unit: "samples/s", best: (batch * 1000) / min, median: (batch * 1000) / median, repeats, notes: `64×64×3 images, batch ${batch}, 4 conv layers, ${min.toFixed(0)} ms/step` };
+}
+
 /** Memory of a thesis-size pose set: the shared mocap tiled to ~1.5M samples, normalized. */
 async function datasetBench(): Promise<Result> {
   const { captureMocap, loadMocap } = await import("../lib/dataset");
@@ -190,6 +233,7 @@ const ENTRIES: Record<string, () => Promise<Result>> = {
   "vae-step": () => lifterSteps("beta-vae", 256),
   "baseline-step": () => lifterSteps("baseline", 256),
   "critic-gp-step": criticBench,
+  "crossmodal-cnn-step": cnnBench,
   metrics: metricsEval,
   "dataset-1.5m": datasetBench,
   "vae-epoch-memory": epochMemoryBench,

@@ -17,7 +17,7 @@ const argv = process.argv.slice(2);
 const opt = (name: string) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : undefined; };
 const quick = argv.includes("--quick");
 const backend = opt("backend");
-const entries = (opt("entries") ?? "vae-step,baseline-step,critic-gp-step,metrics,umap,bvh,export,dataset-1.5m,vae-epoch-memory").split(",");
+const entries = (opt("entries") ?? "vae-step,baseline-step,critic-gp-step,crossmodal-cnn-step,metrics,umap,bvh,export,dataset-1.5m,vae-epoch-memory").split(",");
 
 interface Row { entry: string; approach: string; unit: string; best: number; median: number; gflops?: number; peakRssMb?: number; backend?: string; notes?: string; ratio?: number; error?: string }
 

@@ -9,6 +9,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { packageVersion, rootRequire } from "./paths";
 import { blasUnavailableReason, installBlasKernels } from "./kernels/blas";
+import { installWasmConvKernels } from "./kernels/conv";
 import { installWasmKernels } from "./kernels/wasm";
 
 export const BACKENDS = ["node-gpu", "node", "wasm", "cpu"] as const;
@@ -94,6 +95,7 @@ export async function initBackend(opts: { quiet?: boolean } = {}): Promise<Backe
       if (choice === "wasm") {
         // HPE_WASM_FIX=0 keeps tfjs-backend-wasm's kernels as shipped (benchmarks compare them).
         if (process.env.HPE_WASM_FIX !== "0") kernels.push(...installWasmKernels());
+        kernels.push(...installWasmConvKernels());
         const blas = installBlasKernels();
         if (blas) kernels.push(blas);
         else skipped.push({ choice: "wasm", reason: `native BLAS kernels not used: ${blasUnavailableReason()}` });

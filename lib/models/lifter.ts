@@ -8,22 +8,17 @@
  *   loss  = recon + β · KL / D          (KL normalized by the number of output elements)
  */
 import * as tf from "@tensorflow/tfjs";
+import type { TrainConfig } from "../config";
 import { Mlp, type ApplyOptions, type MlpSpec } from "./mlp";
 
 export const MODEL_KINDS = ["beta-vae", "ae", "baseline"] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
 
-/** Architecture options. Every field is documented in lib/config.ts. */
-export interface LifterOptions {
+/** Architecture options: the TrainConfig fields of the same names (documented in lib/config.ts), plus sizes. */
+export interface LifterOptions extends Pick<TrainConfig, "hidden" | "layers" | "latentDim" | "residual" | "batchNorm" | "dropout"> {
   kind: ModelKind;
   inputDim: number;
   outputDim: number;
-  hidden: number;
-  layers: number;
-  latentDim: number;
-  residual: boolean;
-  batchNorm: boolean;
-  dropout: number;
 }
 
 export interface LossTerms {
