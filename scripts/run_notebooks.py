@@ -13,9 +13,13 @@ inspection, and exits 1.  Run through scripts/run-notebooks.sh, which sets the
 project-local Jupyter paths.
 """
 import argparse
+import copy
 import glob
 import html
 import os
+import re
+import shutil
+import subprocess
 import sys
 import time
 
@@ -52,9 +56,42 @@ def cell_error_text(cell):
     return text or "(the kernel reported an error but wrote no message)"
 
 
+MATH = re.compile(r"\$\$(.+?)\$\$|(?<![\\$\w])\$(?!\s)(.+?)(?<!\s)\$(?![\w$])", re.S)
+_warned = []
+
+
+def tex_to_mathml(tex, display):
+    """MathML for one TeX expression (blahtexml), or None when it cannot be converted."""
+    if not shutil.which("blahtexml"):
+        if not _warned:
+            print("[nb] blahtexml not found: equations stay TeX in the HTML reports (apt-get install blahtexml)", file=sys.stderr)
+            _warned.append(True)
+        return None
+    r = subprocess.run(["blahtexml", "--mathml"], input=tex, capture_output=True, text=True)
+    m = re.search(r"<markup>\s*(.*?)\s*</markup>", r.stdout, re.S)
+    if r.returncode != 0 or not m or "<error>" in r.stdout:
+        return None
+    mode = ' display="block"' if display else ""
+    return f'<math xmlns="http://www.w3.org/1998/Math/MathML"{mode}>{m.group(1)}</math>'
+
+
+def render_math(nb):
+    """A copy of the notebook whose markdown equations are MathML, so reports need no MathJax (offline)."""
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if cell.cell_type != "markdown" or "$" not in cell.source:
+            continue
+        def sub(m):
+            display = m.group(1) is not None
+            out = tex_to_mathml((m.group(1) if display else m.group(2)).strip(), display)
+            return out if out else m.group(0)
+        cell.source = MATH.sub(sub, cell.source)
+    return nb
+
+
 def to_html(nb):
     exporter = HTMLExporter(template_name="lab")
-    body, _ = exporter.from_notebook_node(nb)
+    body, _ = exporter.from_notebook_node(render_math(nb))
     return body
 
 

@@ -11,8 +11,9 @@ say() { printf '[setup] %s\n' "$*"; }
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<19)) { console.error(`[setup] Node ${process.version} is too old: hpe3d needs Node >= 20.19 (require(esm), used by tslab).`); process.exit(1); }'
 
 # 2. System packages: Jupyter (Debian's, run with /usr/bin/python3), Chromium for figure export,
-#    numpy for the reference benchmark, OpenBLAS headers for the optional native matmul kernel, a fixed font.
-APT_PKGS=(jupyter-nbconvert python3-nbclient jupyter-core jupyter-client python3-ipykernel python3-numpy chromium fonts-open-sans libopenblas-dev)
+#    numpy for the reference benchmark, OpenBLAS headers for the optional native matmul kernel, a fixed font,
+#    blahtexml to turn the notebooks' equations into MathML (reports then need no MathJax).
+APT_PKGS=(jupyter-nbconvert python3-nbclient jupyter-core jupyter-client python3-ipykernel python3-numpy chromium fonts-open-sans libopenblas-dev blahtexml)
 missing=()
 for p in "${APT_PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

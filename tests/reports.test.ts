@@ -54,6 +54,9 @@ test("every report draws its plotly figures offline", { skip, timeout: 300_000 }
       assert.equal(r.drawn, r.figures, `${name}: ${r.drawn} of ${r.figures} figures drawn offline (blocked: ${blocked.join(", ")}; errors: ${errors.join("; ")})`);
       assert.ok(r.svgs >= r.figures, `${name}: figures have no plot svg`);
       assert.deepEqual(errors, [], `${name}: page errors`);
+      // Equations are MathML (no MathJax needed offline): no TeX delimiters left in rendered markdown.
+      const tex = await page.evaluate(() => Array.from((globalThis as any).document.querySelectorAll(".jp-MarkdownCell, .jp-RenderedMarkdown")).map((e: any) => e.textContent as string).filter((t) => /\$[^$]*\\[a-zA-Z]+/.test(t)));
+      assert.deepEqual(tex, [], `${name}: equations left as TeX`);
       await page.close();
     }
   } finally {
