@@ -236,7 +236,16 @@ export async function trainRun(cfg: TrainConfig, data: TrainData, opts: TrainOpt
   } else {
     writeJsonAtomic(cfgFile, cfg);
   }
-  writeStats(path.join(dir, "stats.json"), data.stats);
+  const statsFile = path.join(dir, "stats.json");
+  if (fs.existsSync(statsFile)) {
+    const saved = readStats(statsFile);
+    const same = (a: ArrayLike<number>, b: ArrayLike<number>) => a.length === b.length && Array.from(a).every((v, i) => Math.abs(v - b[i]) <= 1e-4 * Math.max(1, Math.abs(v)));
+    if (saved.mode !== data.stats.mode || !same(saved.mean2d, data.stats.mean2d) || !same(saved.std3d, data.stats.std3d)) {
+      throw new Error(`${dir}: the training data's normalization statistics differ from the ones this run started with (different data folder or files?); use another run name`);
+    }
+  } else {
+    writeStats(statsFile, data.stats);
+  }
 
   const lifter = buildLifter(cfg, data.stats);
   const adam = new Adam(lifter.trainable());

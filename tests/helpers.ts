@@ -10,8 +10,9 @@ import { dataDir } from "../lib/dataset";
  */
 export function mocapDataDir(): { dir: string; skip: false } | { dir: ""; skip: string } {
   const candidates = [process.env.HPE_DATA_DIR ? dataDir() : "", path.resolve("data"), path.resolve("..", "shared", "data")].filter(Boolean);
+  const hasBvh = (d: string) => fs.existsSync(d) && fs.readdirSync(d).some((f) => f.endsWith(".bvh"));
   for (const d of candidates) {
-    if (fs.existsSync(path.join(d, "cmu-mocap")) || fs.existsSync(path.join(d, "bandai-namco-motion"))) return { dir: d, skip: false };
+    if (hasBvh(path.join(d, "cmu-mocap")) || hasBvh(path.join(d, "bandai-namco-motion"))) return { dir: d, skip: false };
   }
   if (process.env.CI) throw new Error(`CI: no mocap data in ${candidates.join(", ")}`);
   return { dir: "", skip: `no mocap data (looked in ${candidates.join(", ")}); run npm run fetch-data or set HPE_DATA_DIR` };

@@ -72,22 +72,28 @@ test("a run killed mid-epoch resumes from its checkpoint and ends with the same 
 test("eval on a folder of BVH files the project has never seen prints P1/P2 per action as JSON", { skip, timeout: 300_000 }, () => {
   const unseen = scratchDir("unseen-bvh");
   // Copies without their manifest: no labels but the file names.
-  for (const f of fs.readdirSync(path.join(data.dir, "bandai-namco-motion")).filter((f) => /dataset-2_(walk|wave-left-hand)_(normal|active)_/.test(f))) {
-    fs.copyFileSync(path.join(data.dir, "bandai-namco-motion", f), path.join(unseen, f));
-  }
+  const bandai = path.join(data.dir, "bandai-namco-motion");
+  const [src, pick, labels] = fs.existsSync(bandai)
+    ? [bandai, /dataset-2_(walk|wave-left-hand)_(normal|active)_/, ["walk", "wave-left-hand"]]
+    : [path.join(data.dir, "cmu-mocap"), /^08_0[1-4]\.bvh$/, ["unlabelled"]];
+  for (const f of fs.readdirSync(src).filter((f) => pick.test(f))) fs.copyFileSync(path.join(src, f), path.join(unseen, f));
   const r = spawnSync("node", ["--import", "tsx", "scripts/hpe.ts", "eval", "--run", "seed-a", "--data", unseen, "--best-of", "1,4"], { env, encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /\[hpe3d\] backend: /);
   const out = JSON.parse(r.stdout);
   assert.ok(out.p1 > 0 && out.p2 > 0 && out.p2 <= out.p1, JSON.stringify(out));
-  assert.deepEqual(Object.keys(out.perSourceAction).sort(), ["walk", "wave-left-hand"]);
-  assert.ok(out.perSourceAction.walk.p1 > 0);
+  assert.deepEqual(Object.keys(out.perSourceAction).sort(), labels);
+  assert.ok(out.perSourceAction[labels[0]].p1 > 0);
   assert.equal(out.bestOfN.length, 2);
   assert.ok(out.bestOfN[1].p1 <= out.bestOfN[0].p1 + 1e-9, "best of 4 is never worse than best of 1");
 });
 
 test("a different config under an existing run name, and a corrupt checkpoint, are clear errors", { skip, timeout: 120_000 }, async () => {
   await assert.rejects(train({ ...TINY, name: "seed-a", lr: 0.5 }), /holds a run with a different config; use another name or delete the folder/);
+  // Same config, other data (its statistics differ): refused rather than silently mixed.
+  const d = experimentData({ ...TINY, dataDir: data.dir });
+  const shifted = { ...d.stats, mean2d: d.stats.mean2d.map((v) => v + 5) };
+  await assert.rejects(trainRun({ ...TINY, name: "seed-a" }, { train: d.trainN, val: { x: d.testN, set: d.test }, stats: shifted }, { runsDir: runs, verbose: false }), /normalization statistics differ from the ones this run started with/);
   const dir = path.join(runs, "seed-b");
   const meta = JSON.parse(fs.readFileSync(path.join(dir, "checkpoint.json"), "utf8"));
   const bin = path.join(dir, meta.bin);
