@@ -46,14 +46,14 @@ test("a run killed mid-epoch resumes from its checkpoint and ends with the same 
   const args = ["--import", "tsx", "scripts/hpe.ts", "train", "--config", cfgFile, "--profile", "full", "--name", name];
   const child = spawn("node", args, { env, stdio: "ignore" });
   const ckpt = path.join(runs, name, "checkpoint.json");
-  // Kill it (SIGKILL: no chance to clean up) once a mid-epoch checkpoint of epoch 2 exists.
+  // Kill it (SIGKILL: no chance to clean up) at its first checkpoint (mid-epoch with the shared data).
   await new Promise<void>((resolve, reject) => {
     const timer = setInterval(() => {
       try {
         const m = fs.existsSync(ckpt) && JSON.parse(fs.readFileSync(ckpt, "utf8"));
-        if (m && m.epoch >= 1 && m.stepInEpoch > 0) { clearInterval(timer); child.kill("SIGKILL"); resolve(); }
+        if (m && (m.stepInEpoch > 0 || m.epoch >= 1)) { clearInterval(timer); child.kill("SIGKILL"); resolve(); }
       } catch { /* being replaced: atomic rename, try again */ }
-    }, 20);
+    }, 5);
     child.on("exit", () => { clearInterval(timer); reject(new Error("training finished before it could be killed")); });
   });
   await new Promise((r) => child.once("exit", r));
