@@ -7,6 +7,6 @@ cd "$ROOT"
 bash scripts/setup.sh
 export HPE_PROFILE="${HPE_PROFILE:-full}"
 echo "[reproduce] profile $HPE_PROFILE, data ${HPE_DATA_DIR:-data/}, outputs ${HPE_OUT_DIR:-out/}"
-node --import tsx scripts/hpe.ts backend | head -n 1
+node --import tsx scripts/hpe.ts backend | sed -n 1p
 bash scripts/run-notebooks.sh "$@"
 echo "[reproduce] open ${HPE_OUT_DIR:-out}/index.html for the reports and figures"

@@ -9,7 +9,7 @@ bash scripts/setup.sh
 echo "[test] type-check (tsc strict: lib/, tests/, scripts/, bench/)"
 node node_modules/typescript/bin/tsc -p tsconfig.json
 echo "[test] compute backend:"
-node --import tsx scripts/hpe.ts backend | head -n 1
+node --import tsx scripts/hpe.ts backend | sed -n 1p
 echo "[test] unit tests"
 node --import tsx --test tests/*.test.ts
 if [ "${HPE_TEST_NOTEBOOKS:-1}" = "0" ]; then exit 0; fi
