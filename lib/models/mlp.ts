@@ -110,13 +110,13 @@ export class Mlp {
         h = tf.batchNorm(h, d.bn.mean, d.bn.variance, d.bn.beta, d.bn.gamma, BN_EPS) as tf.Tensor2D;
       }
     }
-    h = tf.relu(h);
-    if (o.training && this.spec.dropout > 0) {
-      const keep = 1 - this.spec.dropout;
-      const mask = tf.cast(tf.greaterEqual(tf.randomUniform(h.shape, 0, 1, "float32", (o.stepSeed ?? 0) * 131 + k), this.spec.dropout), "float32");
-      h = tf.div(tf.mul(h, mask), keep) as tf.Tensor2D;
-    }
-    return h;
+    return this.dropout(tf.relu(h), k, o);
+  }
+
+  private dropout(h: tf.Tensor2D, k: number, o: ApplyOptions): tf.Tensor2D {
+    if (!o.training || this.spec.dropout <= 0) return h;
+    const mask = tf.cast(tf.greaterEqual(tf.randomUniform(h.shape, 0, 1, "float32", (o.stepSeed ?? 0) * 131 + k), this.spec.dropout), "float32");
+    return tf.div(tf.mul(h, mask), 1 - this.spec.dropout) as tf.Tensor2D;
   }
 
   /** Forward pass: x [B, inputDim] → one tensor per head [B, d_k]. */
