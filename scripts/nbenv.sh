@@ -10,3 +10,7 @@ export IPYTHONDIR="$HPE_ROOT/.jupyter-local/ipython"
 mkdir -p "$IPYTHONDIR" "$JUPYTER_DATA_DIR" "$JUPYTER_RUNTIME_DIR" "$JUPYTER_CONFIG_DIR"
 export PYDEVD_DISABLE_FILE_VALIDATION=1
 export PATH="$HPE_ROOT/node_modules/.bin:$PATH"
+# Temporary files (tsx's compile cache, Playwright's artifacts) stay in the project too.
+export TMPDIR="$HPE_ROOT/out/.tmp"
+mkdir -p "$TMPDIR"
+export PYTHONDONTWRITEBYTECODE=1

@@ -4,6 +4,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+. scripts/nbenv.sh   # project-local Jupyter paths and TMPDIR
 bash scripts/setup.sh
 export HPE_PROFILE="${HPE_PROFILE:-full}"
 echo "[reproduce] profile $HPE_PROFILE, data ${HPE_DATA_DIR:-data/}, outputs ${HPE_OUT_DIR:-out/}"

@@ -5,6 +5,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+. scripts/nbenv.sh   # project-local Jupyter paths and TMPDIR
 say() { printf '[setup] %s\n' "$*"; }
 
 # 1. Node.js version (package.json "engines").

@@ -5,6 +5,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+. scripts/nbenv.sh   # project-local Jupyter paths and TMPDIR
 bash scripts/setup.sh
 echo "[test] type-check (tsc strict: lib/, tests/, scripts/, bench/)"
 node node_modules/typescript/bin/tsc -p tsconfig.json
