@@ -39,13 +39,13 @@ function summarize(perFrame: Float64Array, set: PoseSet): ProtocolResult {
   return { actionWise: r.actionWise, frameWise: r.frameWise, perAction: r.perAction, perSourceAction: src.perAction };
 }
 
-/** Hypotheses [n][samples, 17, 3] in mm from z ~ q(z|x), seeded. */
-export function sampleHypothesesMm(lifter: Lifter, x: Normalized, stats: NormStats, n: number, seed: number, batch = 4096): Float32Array[] {
+/** Hypotheses first..first+n−1, each [samples, 17, 3] in mm, from z ~ q(z|x), seeded. */
+export function sampleHypothesesMm(lifter: Lifter, x: Normalized, stats: NormStats, n: number, seed: number, first = 0, batch = 4096): Float32Array[] {
   const out = Array.from({ length: n }, () => new Float32Array(x.n * x.dimOut));
   for (let s = 0; s < x.n; s += batch) {
     const e = Math.min(x.n, s + batch);
     const xb = tf.tensor2d(x.x.subarray(s * x.dimIn, e * x.dimIn), [e - s, x.dimIn]);
-    const ys = lifter.sample(xb, n, seed + s);
+    const ys = lifter.sample(xb, n, seed + s, first);
     ys.forEach((y, k) => out[k].set(y.dataSync(), s * x.dimOut));
     tf.dispose([xb, ...ys]);
   }
@@ -75,12 +75,16 @@ export function evaluateLifter(lifter: Lifter, stats: NormStats, set: PoseSet, o
     perJoint,
   };
   if (lifter.variational && opts.bestOf?.length) {
-    const maxN = Math.max(...opts.bestOf);
-    const hyps = sampleHypothesesMm(lifter, x, stats, maxN, opts.seed ?? 0);
-    // Per-hypothesis errors once; best-of-N is then a running minimum over the first N.
-    const e1 = hyps.map((h) => mpjpePerFrame(h, gt)), e2 = hyps.map((h) => pMpjpePerFrame(h, gt));
-    const minOf = (errs: Float64Array[], n: number) => errs.slice(1, n).reduce((m, e) => m.map((v, i) => Math.min(v, e[i])), Float64Array.from(errs[0]));
-    result.bestOfN = opts.bestOf.map((n) => ({ n, p1: summarize(minOf(e1, n), set), p2: summarize(minOf(e2, n), set) }));
+    // One hypothesis at a time (memory stays one pose set), keeping running per-frame minima.
+    const wanted = [...new Set(opts.bestOf)].sort((a, b) => a - b);
+    const best1 = new Float64Array(set.n).fill(Infinity), best2 = new Float64Array(set.n).fill(Infinity);
+    result.bestOfN = [];
+    for (let k = 0; k < wanted[wanted.length - 1]; k++) {
+      const [h] = sampleHypothesesMm(lifter, x, stats, 1, opts.seed ?? 0, k);
+      const e1 = mpjpePerFrame(h, gt), e2 = pMpjpePerFrame(h, gt);
+      for (let i = 0; i < set.n; i++) { best1[i] = Math.min(best1[i], e1[i]); best2[i] = Math.min(best2[i], e2[i]); }
+      if (wanted.includes(k + 1)) result.bestOfN.push({ n: k + 1, p1: summarize(best1, set), p2: summarize(best2, set) });
+    }
   }
   return result;
 }

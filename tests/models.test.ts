@@ -35,7 +35,10 @@ test("the thesis β-VAE has the thesis's size and shapes", () => {
   assert.equal(hyps.length, 3);
   assert.deepEqual(hyps[0].shape, [7, 48]);
   assert.ok(tf.max(tf.abs(tf.sub(hyps[0], hyps[1]))).dataSync()[0] > 0, "samples differ");
-  tf.dispose([x, y, ...hyps]);
+  // Hypothesis k is the same whether drawn with the others or alone (evaluation streams them).
+  const third = vae.sample(x, 1, 9, 2)[0];
+  assert.equal(tf.max(tf.abs(tf.sub(third, hyps[2]))).dataSync()[0], 0);
+  tf.dispose([x, y, ...hyps, third]);
   vae.dispose();
   const base = new Lifter({ kind: "baseline", inputDim: 32, outputDim: 48, hidden: 1024, layers: 5, latentDim: 0, residual: true, batchNorm: true, dropout: 0.5 }, 1);
   assert.ok(base.parameterCount() > 4_200_000 && base.parameterCount() < 4_400_000, `Martinez ≈ 4.29M parameters, got ${base.parameterCount()}`);

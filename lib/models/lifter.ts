@@ -105,14 +105,18 @@ export class Lifter {
     return tf.tidy(() => this.forward(x, { training: false }).y);
   }
 
-  /** N hypotheses per input from z ~ q(z|x) (VAE only), seeded. Returns N tensors [B, D]. */
-  sample(x: tf.Tensor2D, n: number, seed: number): tf.Tensor2D[] {
+  /**
+   * N hypotheses per input from z ~ q(z|x) (VAE only), seeded: hypothesis k uses its own
+   * seed, so hypotheses first..first+n−1 are the same however they are batched.
+   * Returns N tensors [B, D].
+   */
+  sample(x: tf.Tensor2D, n: number, seed: number, first = 0): tf.Tensor2D[] {
     if (!this.variational) throw new Error(`${this.opts.kind} is deterministic: sampling needs the β-VAE`);
     return tf.tidy(() => {
       const { mu, logvar } = this.encode(x, { training: false });
       const sigma = tf.exp(tf.mul(logvar!, 0.5));
-      return Array.from({ length: n }, (_, k) => {
-        const z = tf.add(mu, tf.mul(sigma, tf.randomNormal(mu.shape, 0, 1, "float32", seed * 1009 + k))) as tf.Tensor2D;
+      return Array.from({ length: n }, (_, i) => {
+        const z = tf.add(mu, tf.mul(sigma, tf.randomNormal(mu.shape, 0, 1, "float32", seed * 1009 + first + i))) as tf.Tensor2D;
         return this.decoder!.apply(z, { training: false })[0];
       });
     });
