@@ -27,24 +27,32 @@ test("the conv2d filter gradient matches finite differences (strides 1 and 2, sa
   }
 });
 
-test("conv2d gradients agree with the cpu backend", { timeout: 120_000 }, () => {
+test("conv2d gradients and conv2dTranspose agree with the cpu backend", { timeout: 180_000 }, () => {
+  // Several geometries: stride 1–3, same/valid padding, odd sizes, filters larger than the stride.
   const script = `
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "./lib/backend";
 await initBackend({ quiet: true });
 const r = (n, s) => { let a = s; return Float32Array.from({ length: n }, () => ((a = (a * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5); };
-const x = tf.tensor4d(r(2 * 16 * 16 * 3, 1), [2, 16, 16, 3]), w = tf.tensor4d(r(4 * 4 * 3 * 8, 2), [4, 4, 3, 8]);
-const g = tf.grads((a, b) => tf.sum(tf.square(tf.conv2d(a, b, 2, "same"))))([x, w]);
-console.log(JSON.stringify({ backend: tf.getBackend(), dx: Array.from(g[0].dataSync()), dw: Array.from(g[1].dataSync()) }));`;
+const out = [];
+for (const [h, w, k, s, pad] of [[16, 16, 4, 2, "same"], [9, 11, 3, 2, "valid"], [10, 7, 5, 3, "same"], [8, 8, 3, 1, "same"], [13, 13, 2, 2, "valid"]]) {
+  const x = tf.tensor4d(r(2 * h * w * 3, h), [2, h, w, 3]), f = tf.tensor4d(r(k * k * 3 * 5, k), [k, k, 3, 5]);
+  const g = tf.grads((a, b) => tf.sum(tf.square(tf.conv2d(a, b, s, pad))))([x, f]);
+  const y = tf.conv2d(x, f, s, pad);
+  const t = tf.conv2dTranspose(y, f, [2, h, w, 3], s, pad);
+  out.push(Array.from(g[0].dataSync()), Array.from(g[1].dataSync()), Array.from(t.dataSync()));
+}
+console.log(JSON.stringify({ backend: tf.getBackend(), out }));`;
   const run = (backend: string) => {
     const p = spawnSync("node", ["--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8", env: { ...process.env, HPE_BACKEND: backend } });
     assert.equal(p.status, 0, p.stderr);
-    return JSON.parse(p.stdout.trim().split("\n").at(-1)!) as { backend: string; dx: number[]; dw: number[] };
+    return JSON.parse(p.stdout.trim().split("\n").at(-1)!) as { backend: string; out: number[][] };
   };
   const fast = run(process.env.HPE_BACKEND ?? "wasm"), cpu = run("cpu");
   assert.equal(cpu.backend, "cpu");
-  for (const k of ["dx", "dw"] as const) {
-    const scale = Math.max(...cpu[k].map(Math.abs));
-    fast[k].forEach((v, i) => assert.ok(Math.abs(v - cpu[k][i]) <= 1e-4 * scale, `${k}[${i}]: ${fast.backend} ${v} vs cpu ${cpu[k][i]}`));
-  }
+  cpu.out.forEach((ref, k) => {
+    const scale = Math.max(...ref.map(Math.abs));
+    assert.equal(fast.out[k].length, ref.length);
+    fast.out[k].forEach((v, i) => assert.ok(Math.abs(v - ref[i]) <= 1e-4 * scale, `case ${Math.floor(k / 3)} ${["dx", "dw", "transpose"][k % 3]}[${i}]: ${fast.backend} ${v} vs cpu ${ref[i]}`));
+  });
 });

@@ -8,6 +8,12 @@
  *   = conv2d(transpose(xpad → [ci, H, W, n]), transpose(dy → [oh, ow, n, co]), dilation s)
  * then cropped to the filter size and transposed back to [kh, kw, ci, co]. NHWC, no
  * filter dilation (what tfjs conv2d gradients need).
+ *
+ * `Conv2DBackpropInput` (the input gradient, and the forward pass of conv2dTranspose) is a
+ * naive loop on wasm; it is replaced by its sub-pixel decomposition: with stride s, output
+ * pixel (a·s + r, b·s + q) only meets filter taps (r + s·t, q + s·u), so all s² phases are one
+ * stride-1 "full" convolution of dy with the flipped, phase-split filter (s²·ci output
+ * channels), followed by depth-to-space (reshape + transpose) and a crop.
  */
 import * as tf from "@tensorflow/tfjs";
 
@@ -45,6 +51,54 @@ export function installWasmConvKernels(): string[] {
       return out;
     }) as tf.KernelFunc,
   });
+  installInputGradient(k);
   installed = true;
-  return ["wasm conv2d filter gradient"];
+  return ["wasm conv2d gradients"];
+}
+
+function installInputGradient(k: (name: string) => tf.KernelFunc): void {
+  const fallback = tf.getKernel("Conv2DBackpropInput", "wasm");
+  if (!fallback) return;
+  const pad = k("PadV2"), transpose = k("Transpose"), conv = k("Conv2D"), slice = k("Slice"), reshape = k("Reshape"), reverse = k("Reverse");
+  tf.unregisterKernel("Conv2DBackpropInput", "wasm");
+  tf.registerKernel({
+    ...fallback,
+    kernelFunc: ((args: Parameters<tf.KernelFunc>[0]) => {
+      const { dy, filter } = args.inputs as { dy: Info; filter: Info };
+      const a = args.attrs as { strides: [number, number] | number; pad: "valid" | "same" | number; dataFormat: string; dimRoundingMode?: "floor" | "round" | "ceil"; inputShape: [number, number, number, number] };
+      if (a.dataFormat && a.dataFormat !== "NHWC") return fallback.kernelFunc(args) as Info;
+      const backend = args.backend as tf.KernelBackend;
+      const [KH, KW, CI, CO] = filter.shape;
+      const info = tf.backend_util.computeConv2DInfo(a.inputShape, [KH, KW, CI, CO], a.strides, 1, a.pad, a.dimRoundingMode, false, "channelsLast");
+      const sh = info.strideHeight, sw = info.strideWidth;
+      const [N, H, W] = a.inputShape;
+      const [, Ho, Wo] = dy.shape;
+      const T = Math.ceil(KH / sh), U = Math.ceil(KW / sw);
+      const temps: Info[] = [];
+      const keep = (t: Info) => (temps.push(t), t);
+      // Filter [KH, KW, CI, CO] → padded to [T·sh, U·sw] → [T, sh, U, sw, CI, CO] → flip T, U
+      // → [T, U, CO, sh, sw, CI] → [T, U, CO, sh·sw·CI].
+      const fpad = keep(pad({ inputs: { x: filter }, backend, attrs: { paddings: [[0, T * sh - KH], [0, U * sw - KW], [0, 0], [0, 0]], constantValue: 0 } }) as Info);
+      const f6 = keep(reshape({ inputs: { x: fpad }, backend, attrs: { shape: [T, sh, U, sw, CI, CO] } }) as Info);
+      const flipped = keep(reverse({ inputs: { x: f6 }, backend, attrs: { dims: [0, 2] } }) as Info);
+      const ft = keep(transpose({ inputs: { x: flipped }, backend, attrs: { perm: [0, 2, 5, 1, 3, 4] } }) as Info);
+      const subFilter = keep(reshape({ inputs: { x: ft }, backend, attrs: { shape: [T, U, CO, sh * sw * CI] } }) as Info);
+      // Full correlation of dy with the flipped phase filters: pad T−1 / U−1 on every side.
+      const dyp = keep(pad({ inputs: { x: dy }, backend, attrs: { paddings: [[0, 0], [T - 1, T - 1], [U - 1, U - 1], [0, 0]], constantValue: 0 } }) as Info);
+      const phases = keep(conv({ inputs: { x: dyp, filter: subFilter }, backend, attrs: { strides: [1, 1], pad: "valid", dataFormat: "NHWC", dilations: [1, 1] } }) as Info);
+      const A = Ho + T - 1, B = Wo + U - 1;
+      // Depth-to-space: [N, A, B, sh, sw, CI] → [N, A, sh, B, sw, CI] → [N, A·sh, B·sw, CI], then crop the padding.
+      const p6 = keep(reshape({ inputs: { x: phases }, backend, attrs: { shape: [N, A, B, sh, sw, CI] } }) as Info);
+      const inter = keep(transpose({ inputs: { x: p6 }, backend, attrs: { perm: [0, 1, 3, 2, 4, 5] } }) as Info);
+      const full = keep(reshape({ inputs: { x: inter }, backend, attrs: { shape: [N, A * sh, B * sw, CI] } }) as Info);
+      const top = info.padInfo.top, left = info.padInfo.left;
+      if (top + H > A * sh || left + W > B * sw) {
+        for (const t of temps) backend.disposeData(t.dataId);
+        return fallback.kernelFunc(args) as Info;
+      }
+      const out = slice({ inputs: { x: full }, backend, attrs: { begin: [0, top, left, 0], size: [N, H, W, CI] } }) as Info;
+      for (const t of temps) backend.disposeData(t.dataId);
+      return out;
+    }) as tf.KernelFunc,
+  });
 }
