@@ -98,3 +98,11 @@ export function hypothesesFigure(gt: ArrayLike<number>, hyps: ArrayLike<number>[
   hyps.forEach((h, k) => data.push(...skeleton3d(h, { name: k === 0 ? "hypotheses" : `h${k}`, color: "rgba(31,119,180,0.35)", width: 3, showLegend: k === 0, legendGroup: "hyp" })));
   return { data, layout: { title: { text: title }, width: 650, height: 600, scene: poseScene(undefined, [gt, ...hyps]) } };
 }
+
+/** Mean per-joint error (mm) of several models, grouped bars. */
+export function perJointFigure(results: { model: string; perJoint: Record<string, number> }[], title: string): Figure {
+  return {
+    data: results.map((r, k) => ({ type: "bar", name: r.model, x: H36M_JOINTS.slice(1), y: H36M_JOINTS.slice(1).map((j) => r.perJoint[j]), marker: { color: PALETTE[k % PALETTE.length] } }) as Trace),
+    layout: { title: { text: title }, width: 900, height: 420, barmode: "group", yaxis: { title: { text: "mean error (mm)" } }, xaxis: { tickangle: -40 } },
+  };
+}
