@@ -123,8 +123,3 @@ export function describeBackend(b: BackendInfo): string {
   const skipped = b.skipped.length ? `; skipped ${b.skipped.map((s) => `${s.choice} (${s.reason})`).join(", ")}` : "";
   return `[hpe3d] backend: ${b.choice} (tf backend "${b.tfBackend}", tfjs ${b.tfjsVersion}, ${b.pkg})${extra}${skipped}`;
 }
-
-/** The backend started by `initBackend`, if any. */
-export function backendInfo(): BackendInfo | undefined {
-  return current;
-}

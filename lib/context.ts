@@ -9,10 +9,6 @@ export function setNotebookName(name: string): void {
   notebook = name;
 }
 
-export function notebookName(): string {
-  return notebook;
-}
-
 /** Output folder of the running notebook for one kind of output (`figures`, `tables`). */
 export function notebookOutDir(kind: "figures" | "tables"): string {
   return outDir(kind, notebook);

@@ -33,11 +33,6 @@ export function displayBundle(data: MimeBundle, displayId?: string, update = fal
   w({ data, metadata: {}, transient: displayId ? { display_id: displayId } : {} }, update);
 }
 
-/** Show HTML (with a plain-text alternative). */
-export function showHtml(html: string, text = ""): void {
-  displayBundle({ "text/html": html, "text/plain": text });
-}
-
 /** Show markdown (rendered in the notebook and the HTML report). */
 export function showMarkdown(md: string): void {
   displayBundle({ "text/markdown": md, "text/plain": md });

@@ -7,7 +7,6 @@
  * flat layout with `python3 scripts/convert_h36m.py` (keys `S1/Walking 1` for 3D and
  * `S1/Walking 1/<camera>` for 2D, plus a `metadata` JSON entry for 2D). Loaded poses are in mm.
  */
-import * as fs from "node:fs";
 import { readNpz, type NdArray } from "./npy";
 import { H36M32_KEPT, NUM_JOINTS } from "./skeleton";
 
@@ -118,15 +117,4 @@ export function loadH36m2d(file: string): H36MDetections {
       return v;
     },
   };
-}
-
-/** True if the file exists and is a VideoPose3D original (pickled) rather than converted. */
-export function isUnconvertedVideoPose3d(file: string): boolean {
-  if (!fs.existsSync(file)) return false;
-  try {
-    readNpz(file);
-    return false;
-  } catch (e) {
-    return /pickled object array/.test((e as Error).message);
-  }
 }
