@@ -59,8 +59,6 @@ export interface TrainOptions {
   verbose?: boolean;
   /** Called after every step with the global step (cheap: no tensor reads). */
   onStep?: (globalStep: number) => void;
-  /** Stop (as if killed) after this many global steps; for tests. */
-  stopAfterSteps?: number;
 }
 
 export interface TrainedRun {
@@ -295,12 +293,6 @@ export async function trainRun(cfg: TrainConfig, data: TrainData, opts: TrainOpt
       if (cfg.checkpointEverySteps > 0 && globalStep % cfg.checkpointEverySteps === 0 && stepInEpoch + 1 < stepsPerEpoch) {
         const s = Array.from(sums.dataSync()) as [number, number, number];
         saveCheckpoint(dir, lifter, adam, { epoch, stepInEpoch: stepInEpoch + 1, globalStep, adamStep: adam.step, history, partialSums: s });
-      }
-      if (opts.stopAfterSteps !== undefined && globalStep >= opts.stopAfterSteps) {
-        sums.dispose();
-        lifter.dispose();
-        adam.dispose();
-        throw new Error(`stopped after ${globalStep} steps (stopAfterSteps)`);
       }
       if (stepInEpoch % 20 === 19) await new Promise((r) => setImmediate(r)); // let the kernel deliver output
     }
