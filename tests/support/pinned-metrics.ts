@@ -1,0 +1,31 @@
+/**
+ * Trains the three lifter presets in the smoke profile at their fixed seeds and prints
+ * every number that must not change when the code is reorganized: the per-epoch loss
+ * terms and validation P1, and the test-split P1/P2. Used by tests/pinned.test.ts; the
+ * reference lives in tests/fixtures/pinned-smoke-metrics.json (recorded before lib/ moved).
+ *   node --import tsx tests/support/pinned-metrics.ts <runsDir>
+ */
+import * as os from "node:os";
+import { initBackend } from "../../lib/backend";
+import { DEFAULT_AE_CONFIG, DEFAULT_BASELINE_CONFIG, DEFAULT_VAE_CONFIG, withProfile } from "../../lib/config";
+import { evaluateLifter } from "../../lib/evaluate";
+import { experimentData } from "../../lib/experiment";
+import { trainRun } from "../../lib/train";
+
+const runsDir = process.argv[2];
+if (!runsDir) throw new Error("usage: pinned-metrics.ts <runsDir>");
+const backend = await initBackend({ quiet: true });
+const out: Record<string, unknown> = {};
+for (const preset of [DEFAULT_VAE_CONFIG, DEFAULT_AE_CONFIG, DEFAULT_BASELINE_CONFIG]) {
+  const cfg = withProfile(preset, "smoke");
+  const d = experimentData(cfg);
+  const r = await trainRun(cfg, { train: d.trainN, val: { x: d.testN, set: d.test }, stats: d.stats }, { runsDir, verbose: false });
+  const ev = evaluateLifter(r.lifter, r.stats, d.test, { seed: cfg.seed, name: cfg.name });
+  out[preset.name] = {
+    epochs: r.history.map((h) => ({ epoch: h.epoch, step: h.step, loss: h.loss, recon: h.recon, kl: h.kl, valMpjpe: h.valMpjpe })),
+    test: { samples: ev.samples, p1: ev.p1.actionWise, p2: ev.p2.actionWise, p1FrameWise: ev.p1.frameWise, p2FrameWise: ev.p2.frameWise },
+  };
+  r.lifter.dispose();
+}
+const machine = { cpu: os.cpus()[0]?.model ?? "?", cores: os.cpus().length, kernels: backend.kernels, backend: backend.choice };
+console.log(JSON.stringify({ machine, metrics: out }, null, 1));
