@@ -6,15 +6,15 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend, describeBackend } from "../lib/backend";
-import { loadBvhFolder, listBvhFiles } from "../lib/mocap";
-import { mpjpe, pMpjpe } from "../lib/metrics";
+import { initBackend, describeBackend } from "../lib/backend/backend";
+import { loadBvhFolder, listBvhFiles } from "../lib/data/mocap";
+import { mpjpe, pMpjpe } from "../lib/pose/metrics";
 import { Lifter } from "../lib/models/lifter";
-import { Adam } from "../lib/optim";
-import { mulberry32, normal } from "../lib/rng";
-import { trainStep } from "../lib/train";
-import { umapEmbed } from "../lib/umap";
-import { dataDir } from "../lib/dataset";
+import { Adam } from "../lib/nn/optim";
+import { mulberry32, normal } from "../lib/core/rng";
+import { trainStep } from "../lib/train/train";
+import { umapEmbed } from "../lib/eval/umap";
+import { dataDir } from "../lib/data/dataset";
 
 const quick = process.argv.includes("--quick");
 
@@ -134,9 +134,9 @@ async function cnnBench(): Promise<Result> {
 
 /** Memory of a thesis-size pose set: the shared mocap tiled to ~1.5M samples, normalized. */
 async function datasetBench(): Promise<Result> {
-  const { captureMocap, loadMocap } = await import("../lib/dataset");
-  const { selectSamples } = await import("../lib/experiment");
-  const { computeStats, normalize } = await import("../lib/preprocess");
+  const { captureMocap, loadMocap } = await import("../lib/data/dataset");
+  const { selectSamples } = await import("../lib/data/experiment");
+  const { computeStats, normalize } = await import("../lib/data/preprocess");
   const t0 = performance.now();
   const base = captureMocap(loadMocap(), "train");
   const target = quick ? 300_000 : 1_500_000;
@@ -149,9 +149,9 @@ async function datasetBench(): Promise<Result> {
 
 /** One epoch of β-VAE training on the full shared training split: tf.memory and RSS along it. */
 async function epochMemoryBench(): Promise<Result> {
-  const { DEFAULT_VAE_CONFIG } = await import("../lib/config");
-  const { experimentData } = await import("../lib/experiment");
-  const { trainRun } = await import("../lib/train");
+  const { DEFAULT_VAE_CONFIG } = await import("../lib/train/config");
+  const { experimentData } = await import("../lib/data/experiment");
+  const { trainRun } = await import("../lib/train/train");
   const cfg = { ...DEFAULT_VAE_CONFIG, name: `bench-epoch-${process.pid}`, epochs: 1, trainEveryNth: quick ? 4 : 1 };
   const d = experimentData(cfg);
   const samples: { step: number; tensors: number; bytes: number; rss: number }[] = [];
@@ -211,8 +211,8 @@ async function bvhBench(): Promise<Result> {
 }
 
 async function exportBench(): Promise<Result> {
-  const { exportFigure } = await import("../lib/plot");
-  const { closeSharedExporter } = await import("../lib/export");
+  const { exportFigure } = await import("../lib/viz/plot");
+  const { closeSharedExporter } = await import("../lib/viz/image-export");
   const dir = path.resolve("out", "bench", "figures");
   const t = Array.from({ length: 2000 }, (_, i) => i / 100);
   const fig2d = { data: [{ type: "scatter" as const, mode: "lines" as const, x: t, y: t.map(Math.sin) }], layout: { title: { text: "bench 2D" } } };

@@ -10,8 +10,8 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { writeJsonAtomic } from "../lib/io";
-import { outDir } from "../lib/paths";
+import { writeJsonAtomic } from "../lib/core/io";
+import { outDir } from "../lib/core/paths";
 
 const argv = process.argv.slice(2);
 const opt = (name: string) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : undefined; };

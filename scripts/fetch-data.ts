@@ -6,8 +6,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { dataDir } from "../lib/dataset";
-import { cmuManifest, fetchCmu, isComplete } from "../lib/fetch";
+import { dataDir } from "../lib/data/dataset";
+import { cmuManifest, fetchCmu, isComplete } from "../lib/data/fetch";
 
 async function main(): Promise<void> {
   const dir = dataDir();

@@ -8,17 +8,17 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { describeBackend, initBackend } from "../lib/backend";
-import { DEFAULT_AE_CONFIG, DEFAULT_BASELINE_CONFIG, DEFAULT_VAE_CONFIG, parseConfig, withProfile, type TrainConfig } from "../lib/config";
-import { captureMocap } from "../lib/dataset";
-import { evaluateLifter } from "../lib/evaluate";
-import { experimentData } from "../lib/experiment";
-import { exportLifter } from "../lib/export-model";
-import { writeJsonAtomic } from "../lib/io";
-import { loadBvhFolder } from "../lib/mocap";
-import { versions } from "../lib/notebook";
-import { profileName, PROFILES, type ProfileName } from "../lib/profile";
-import { loadRun, runsDir, trainRun } from "../lib/train";
+import { describeBackend, initBackend } from "../lib/backend/backend";
+import { DEFAULT_AE_CONFIG, DEFAULT_BASELINE_CONFIG, DEFAULT_VAE_CONFIG, parseConfig, withProfile, type TrainConfig } from "../lib/train/config";
+import { captureMocap } from "../lib/data/dataset";
+import { evaluateLifter } from "../lib/eval/evaluate";
+import { experimentData } from "../lib/data/experiment";
+import { exportLifter } from "../lib/models/export";
+import { writeJsonAtomic } from "../lib/core/io";
+import { loadBvhFolder } from "../lib/data/mocap";
+import { versions } from "../lib/notebook/setup";
+import { profileName, PROFILES, type ProfileName } from "../lib/core/profile";
+import { loadRun, runsDir, trainRun } from "../lib/train/train";
 
 type Args = { flags: Map<string, string[]> };
 

@@ -2,8 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../lib/backend";
-import { mulberry32, normal } from "../lib/rng";
+import { initBackend } from "../lib/backend/backend";
+import { mulberry32, normal } from "../lib/core/rng";
 
 function cli(env: Record<string, string>) {
   return spawnSync("node", ["--import", "tsx", "scripts/hpe.ts", "backend"], { encoding: "utf8", env: { ...process.env, ...env } });

@@ -3,9 +3,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../lib/backend";
-import { loadBlasAddon } from "../lib/kernels/blas";
-import { mulberry32, normal } from "../lib/rng";
+import { initBackend } from "../lib/backend/backend";
+import { loadBlasAddon } from "../lib/backend/kernels/blas";
+import { mulberry32, normal } from "../lib/core/rng";
 
 const addon = loadBlasAddon();
 if (typeof addon === "string" && process.env.CI && process.env.HPE_BLAS !== "0") throw new Error(`CI: the BLAS addon should have been built by setup: ${addon}`);

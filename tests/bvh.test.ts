@@ -2,8 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { forwardKinematics, parseBvh } from "../lib/bvh";
-import { bvhToH36m, detectProfile, resampleTimes } from "../lib/mocap";
+import { forwardKinematics, parseBvh } from "../lib/data/formats/bvh";
+import { bvhToH36m, detectProfile, resampleTimes } from "../lib/data/mocap";
 import { maxAbsDiff, scratchDir } from "./helpers";
 
 const dir = scratchDir("bvh");

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cameraPose, cameraToWorld, h36mCameras, H36M_SUBJECTS, imageCoordinates, normalizeScreenCoordinates, projectToImage, qrot, worldToCamera, worldToImage } from "../lib/camera";
-import { mulberry32 } from "../lib/rng";
+import { cameraPose, cameraToWorld, h36mCameras, H36M_SUBJECTS, imageCoordinates, normalizeScreenCoordinates, projectToImage, qrot, worldToCamera, worldToImage } from "../lib/pose/camera";
+import { mulberry32 } from "../lib/core/rng";
 import { maxAbsDiff } from "./helpers";
 
 test("world → camera → world round trips to within 1e-6 mm for every subject and camera", () => {

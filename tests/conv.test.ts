@@ -3,8 +3,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../lib/backend";
-import { mulberry32, normal } from "../lib/rng";
+import { initBackend } from "../lib/backend/backend";
+import { mulberry32, normal } from "../lib/core/rng";
 
 await initBackend({ quiet: true });
 const randn = (n: number, seed: number) => { const r = mulberry32(seed); return Float32Array.from({ length: n }, () => normal(r)); };
@@ -31,7 +31,7 @@ test("conv2d gradients and conv2dTranspose agree with the cpu backend", { timeou
   // Several geometries: stride 1–3, same/valid padding, odd sizes, filters larger than the stride.
   const script = `
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "./lib/backend";
+import { initBackend } from "./lib/backend/backend";
 await initBackend({ quiet: true });
 const r = (n, s) => { let a = s; return Float32Array.from({ length: n }, () => ((a = (a * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5); };
 const out = [];

@@ -1,10 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../lib/backend";
+import { initBackend } from "../lib/backend/backend";
 import { Critic, criticStep } from "../lib/models/critic";
-import { Adam } from "../lib/optim";
-import { mulberry32, normal } from "../lib/rng";
+import { Adam } from "../lib/nn/optim";
+import { mulberry32, normal } from "../lib/core/rng";
 
 await initBackend({ quiet: true });
 const randn = (n: number, seed: number) => { const r = mulberry32(seed); return Float32Array.from({ length: n }, () => normal(r)); };

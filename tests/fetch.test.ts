@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import * as path from "node:path";
 import type { AddressInfo } from "node:net";
-import { cmuManifest, fetchCmu, fetchOne } from "../lib/fetch";
+import { cmuManifest, fetchCmu, fetchOne } from "../lib/data/fetch";
 import { mocapDataDir, scratchDir } from "./helpers";
 
 const data = mocapDataDir();

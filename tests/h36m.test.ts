@@ -2,12 +2,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { h36mCameras, worldToImage } from "../lib/camera";
-import { loadH36mSplit } from "../lib/dataset";
-import { h36mActionOf, loadH36m2d, loadH36m3d } from "../lib/h36m";
-import { writeNpz } from "../lib/npy";
-import { mulberry32 } from "../lib/rng";
-import { H36M32_KEPT } from "../lib/skeleton";
+import { h36mCameras, worldToImage } from "../lib/pose/camera";
+import { loadH36mSplit } from "../lib/data/dataset";
+import { h36mActionOf, loadH36m2d, loadH36m3d } from "../lib/data/h36m";
+import { writeNpz } from "../lib/data/formats/npy";
+import { mulberry32 } from "../lib/core/rng";
+import { H36M32_KEPT } from "../lib/pose/skeleton";
 import { maxAbsDiff, scratchDir } from "./helpers";
 
 const dir = scratchDir("h36m");

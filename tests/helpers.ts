@@ -1,7 +1,7 @@
 /** Shared test helpers. */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { dataDir } from "../lib/dataset";
+import { dataDir } from "../lib/data/dataset";
 
 /**
  * The mocap data folder for tests: HPE_DATA_DIR (CI: ../shared/data), else data/, else

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { writeFileAtomic, writeJsonAtomic } from "../lib/io";
+import { writeFileAtomic, writeJsonAtomic } from "../lib/core/io";
 
 const dir = path.resolve("out", "test-io");
 

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { bestOfN, byAction, mpjpe, mpjpePerFrame, nMpjpe, pMpjpe, procrustesAligned } from "../lib/metrics";
-import { mulberry32, normal } from "../lib/rng";
+import { bestOfN, byAction, mpjpe, mpjpePerFrame, nMpjpe, pMpjpe, procrustesAligned } from "../lib/pose/metrics";
+import { mulberry32, normal } from "../lib/core/rng";
 
 const rand = mulberry32(7);
 function randomPoses(n: number, scale = 300): Float64Array {

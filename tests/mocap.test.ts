@@ -3,11 +3,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseBvh } from "../lib/bvh";
-import { captureMocap, loadMocap, mocapFolders } from "../lib/dataset";
-import { bvhToH36m, listBvhFiles, loadBvhSequence } from "../lib/mocap";
-import { jointIndex } from "../lib/skeleton";
-import { splitOf } from "../lib/splits";
+import { parseBvh } from "../lib/data/formats/bvh";
+import { captureMocap, loadMocap, mocapFolders } from "../lib/data/dataset";
+import { bvhToH36m, listBvhFiles, loadBvhSequence } from "../lib/data/mocap";
+import { jointIndex } from "../lib/pose/skeleton";
+import { splitOf } from "../lib/data/splits";
 import { mocapDataDir, scratchDir } from "./helpers";
 
 const data = mocapDataDir();

@@ -1,14 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../lib/backend";
-import { exportLifter, loadExportedLifter } from "../lib/export-model";
+import { initBackend } from "../lib/backend/backend";
+import { exportLifter, loadExportedLifter } from "../lib/models/export";
 import { klDivergence, Lifter, type LifterOptions } from "../lib/models/lifter";
-import { Adam } from "../lib/optim";
-import { computeStats } from "../lib/preprocess";
-import { mulberry32, normal } from "../lib/rng";
-import { betaAt, learningRateAt } from "../lib/schedules";
-import { trainStep } from "../lib/train";
+import { Adam } from "../lib/nn/optim";
+import { computeStats } from "../lib/data/preprocess";
+import { mulberry32, normal } from "../lib/core/rng";
+import { betaAt, learningRateAt } from "../lib/train/schedules";
+import { trainStep } from "../lib/train/train";
 import { scratchDir } from "./helpers";
 
 await initBackend({ quiet: true });

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { formatNpy, parseNpy, readNpy, readNpz, writeNpz } from "../lib/npy";
+import { formatNpy, parseNpy, readNpy, readNpz, writeNpz } from "../lib/data/formats/npy";
 import { scratchDir } from "./helpers";
 
 const dir = scratchDir("npy");

@@ -2,8 +2,8 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { closeSharedExporter } from "../lib/export";
-import { exportFigure, figureHtml, plotlyInitHtml, withDefaults } from "../lib/plot";
+import { closeSharedExporter } from "../lib/viz/image-export";
+import { exportFigure, figureHtml, plotlyInitHtml, withDefaults } from "../lib/viz/plot";
 
 after(closeSharedExporter);
 const dir = path.resolve("out", "test-plot");

@@ -1,10 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { virtualCapture } from "../lib/capture";
-import type { PoseSet } from "../lib/dataset";
-import { computeStats, denormalize3d, inputJoints, normalize, rootCentred } from "../lib/preprocess";
-import { mulberry32, normal } from "../lib/rng";
-import { jointIndex } from "../lib/skeleton";
+import { virtualCapture } from "../lib/data/capture";
+import type { PoseSet } from "../lib/data/dataset";
+import { computeStats, denormalize3d, inputJoints, normalize, rootCentred } from "../lib/data/preprocess";
+import { mulberry32, normal } from "../lib/core/rng";
+import { jointIndex } from "../lib/pose/skeleton";
 import { maxAbsDiff } from "./helpers";
 
 /** A small pose set: random standing poses seen by S1's cameras. */

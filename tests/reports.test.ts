@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
-import { launchChromium } from "../lib/export";
+import { launchChromium } from "../lib/viz/image-export";
 
 const dir = process.env.HPE_REPORTS_DIR;
 const skip = dir ? false : "HPE_REPORTS_DIR not set (npm test sets it after running the notebooks)";

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mulberry32, normal, permutation, sampleIndices } from "../lib/rng";
+import { mulberry32, normal, permutation, sampleIndices } from "../lib/core/rng";
 
 test("the same seed gives the same stream; another seed a different one", () => {
   const a = mulberry32(42), b = mulberry32(42), c = mulberry32(43);

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BONES, CHILDREN, cocoToH36m, COCO_KEYPOINTS, FLIP_PERMUTATION, H36M_JOINTS, H36M_PARENTS, H36M32_KEPT, H36M32_PARENTS, jointIndex, JOINTS_LEFT, JOINTS_RIGHT, NON_ROOT } from "../lib/skeleton";
+import { BONES, CHILDREN, cocoToH36m, COCO_KEYPOINTS, FLIP_PERMUTATION, H36M_JOINTS, H36M_PARENTS, H36M32_KEPT, H36M32_PARENTS, jointIndex, JOINTS_LEFT, JOINTS_RIGHT, NON_ROOT } from "../lib/pose/skeleton";
 
 test("the H36M skeleton matches the reference (VideoPose3D / Martinez)", () => {
   assert.equal(H36M_JOINTS.length, 17);

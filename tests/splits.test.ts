@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { SPLITS, splitOf, subjectsOf } from "../lib/splits";
+import { SPLITS, splitOf, subjectsOf } from "../lib/data/splits";
 
 test("no subject is in both splits, in any dataset", () => {
   const train = new Set(subjectsOf("train")), test_ = subjectsOf("test");

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { dfToCsv, dfToHtml, dfToText, frame } from "../lib/tables";
+import { dfToCsv, dfToHtml, dfToText, frame } from "../lib/viz/tables";
 
 test("tables render as HTML, text and CSV with rounding and escaping", () => {
   const df = frame([

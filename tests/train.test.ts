@@ -4,10 +4,10 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { initBackend } from "../lib/backend";
-import { DEFAULT_VAE_CONFIG, type TrainConfig } from "../lib/config";
-import { experimentData } from "../lib/experiment";
-import { trainRun, type EpochLog } from "../lib/train";
+import { initBackend } from "../lib/backend/backend";
+import { DEFAULT_VAE_CONFIG, type TrainConfig } from "../lib/train/config";
+import { experimentData } from "../lib/data/experiment";
+import { trainRun, type EpochLog } from "../lib/train/train";
 import { mocapDataDir, scratchDir } from "./helpers";
 
 const data = mocapDataDir();

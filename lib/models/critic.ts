@@ -2,12 +2,12 @@
  * A pose critic for WGAN-GP (Gulrajani et al. 2017): an MLP 48 → 3 × 256 (leaky ReLU) → 1
  * and its training step with the gradient penalty
  *   L = E[D(fake)] − E[D(real)] + λ E[(‖∇_x̂ D(x̂)‖₂ − 1)²],  x̂ = ε real + (1 − ε) fake.
- * The penalty needs second-order gradients (see lib/kernels/gradients.ts).
+ * The penalty needs second-order gradients (see lib/backend/kernels/gradients.ts).
  */
 import * as tf from "@tensorflow/tfjs";
-import { registerZeroGradients } from "../kernels/gradients";
-import { Adam } from "../optim";
-import { mulberry32 } from "../rng";
+import { registerZeroGradients } from "../backend/kernels/gradients";
+import { Adam } from "../nn/optim";
+import { mulberry32 } from "../core/rng";
 
 export interface CriticOptions {
   inputDim: number;

@@ -8,8 +8,8 @@
  *   loss  = recon + β · KL / D          (KL normalized by the number of output elements)
  */
 import * as tf from "@tensorflow/tfjs";
-import type { TrainConfig } from "../config";
-import { Mlp, type ApplyOptions, type MlpSpec } from "./mlp";
+import type { TrainConfig } from "../train/config";
+import { Mlp, type ApplyOptions, type MlpSpec } from "../nn/mlp";
 
 export const MODEL_KINDS = ["beta-vae", "ae", "baseline"] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];

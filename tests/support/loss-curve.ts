@@ -1,10 +1,10 @@
 /** Prints the loss curve of 25 thesis β-VAE steps on fixed data, for comparing kernel paths. */
 import * as tf from "@tensorflow/tfjs";
-import { describeBackend, initBackend } from "../../lib/backend";
+import { describeBackend, initBackend } from "../../lib/backend/backend";
 import { Lifter } from "../../lib/models/lifter";
-import { Adam } from "../../lib/optim";
-import { mulberry32, normal } from "../../lib/rng";
-import { trainStep } from "../../lib/train";
+import { Adam } from "../../lib/nn/optim";
+import { mulberry32, normal } from "../../lib/core/rng";
+import { trainStep } from "../../lib/train/train";
 
 const b = await initBackend({ quiet: true });
 const r = mulberry32(1);

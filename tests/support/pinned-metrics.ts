@@ -6,11 +6,11 @@
  *   node --import tsx tests/support/pinned-metrics.ts <runsDir>
  */
 import * as os from "node:os";
-import { initBackend } from "../../lib/backend";
-import { DEFAULT_AE_CONFIG, DEFAULT_BASELINE_CONFIG, DEFAULT_VAE_CONFIG, withProfile } from "../../lib/config";
-import { evaluateLifter } from "../../lib/evaluate";
-import { experimentData } from "../../lib/experiment";
-import { trainRun } from "../../lib/train";
+import { initBackend } from "../../lib/backend/backend";
+import { DEFAULT_AE_CONFIG, DEFAULT_BASELINE_CONFIG, DEFAULT_VAE_CONFIG, withProfile } from "../../lib/train/config";
+import { evaluateLifter } from "../../lib/eval/evaluate";
+import { experimentData } from "../../lib/data/experiment";
+import { trainRun } from "../../lib/train/train";
 
 const runsDir = process.argv[2];
 if (!runsDir) throw new Error("usage: pinned-metrics.ts <runsDir>");

@@ -7,7 +7,7 @@
  * The choice, and why better ones were skipped, is printed.
  */
 import * as tf from "@tensorflow/tfjs";
-import { packageVersion, rootRequire } from "./paths";
+import { packageVersion, rootRequire } from "../core/paths";
 import { blasUnavailableReason, installBlasKernels } from "./kernels/blas";
 import { installWasmConvKernels } from "./kernels/conv";
 import { installWasmKernels } from "./kernels/wasm";

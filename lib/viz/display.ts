@@ -4,7 +4,7 @@
  * is printed instead, so the same lib code runs everywhere.
  */
 import { randomBytes } from "node:crypto";
-import { rootRequire } from "./paths";
+import { rootRequire } from "../core/paths";
 
 export type MimeBundle = Record<string, string>;
 type WriteDisplayData = (data: unknown, update: boolean) => void;

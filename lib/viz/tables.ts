@@ -4,9 +4,9 @@
  */
 import * as path from "node:path";
 import * as dfd from "danfojs-node";
-import { notebookOutDir } from "./context";
+import { notebookOutDir } from "../core/context";
 import { displayBundle, escapeHtml } from "./display";
-import { writeFileAtomic } from "./io";
+import { writeFileAtomic } from "../core/io";
 
 export type Row = Record<string, string | number | boolean | null>;
 

@@ -7,9 +7,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Config, Data, Layout } from "plotly.js-dist-min";
 import { displayBundle, escapeHtml, LiveDisplay, type MimeBundle } from "./display";
-import { plotlyBundlePath, sharedExporter, type ImageFormat } from "./export";
-import { writeFileAtomic } from "./io";
-import { notebookOutDir } from "./context";
+import { plotlyBundlePath, sharedExporter, type ImageFormat } from "./image-export";
+import { writeFileAtomic } from "../core/io";
+import { notebookOutDir } from "../core/context";
 
 /** A plotly figure: traces, layout, config. */
 export interface Figure {

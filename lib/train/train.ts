@@ -17,15 +17,15 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import type { TrainConfig } from "./config";
-import { writeFileAtomic, writeJsonAtomic } from "./io";
-import { mpjpe } from "./metrics";
-import { Lifter } from "./models/lifter";
-import { Mlp } from "./models/mlp";
-import { Adam } from "./optim";
-import { outDir } from "./paths";
-import { denormalize3d, rootCentred, type Normalized, type NormStats } from "./preprocess";
-import type { PoseSet } from "./dataset";
-import { mulberry32, permutation } from "./rng";
+import { writeFileAtomic, writeJsonAtomic } from "../core/io";
+import { mpjpe } from "../pose/metrics";
+import { Lifter } from "../models/lifter";
+import { Mlp } from "../nn/mlp";
+import { Adam } from "../nn/optim";
+import { outDir } from "../core/paths";
+import { denormalize3d, rootCentred, type Normalized, type NormStats } from "../data/preprocess";
+import type { PoseSet } from "../data/dataset";
+import { mulberry32, permutation } from "../core/rng";
 import { betaAt, learningRateAt } from "./schedules";
 
 export interface EpochLog {

@@ -8,8 +8,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { forwardKinematics, parseBvh, type Bvh, type ForwardKinematics } from "./bvh";
-import { H36M_JOINTS, NUM_JOINTS, type H36MJoint } from "./skeleton";
+import { forwardKinematics, parseBvh, type Bvh, type ForwardKinematics } from "./formats/bvh";
+import { H36M_JOINTS, NUM_JOINTS, type H36MJoint } from "../pose/skeleton";
 
 export const H36M_FPS = 50;
 

@@ -9,7 +9,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { ROOT, rootRequire } from "../paths";
+import { ROOT, rootRequire } from "../../core/paths";
 
 interface BlasAddon {
   sgemm(heap: ArrayBuffer, aOff: number, bOff: number, cOff: number, M: number, N: number, K: number, transA: number, transB: number, batch: number, strideA: number, strideB: number, biasOff: number, relu: number): void;

@@ -8,11 +8,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { virtualCapture, captureViews } from "./capture";
-import { h36mCameras } from "./camera";
+import { h36mCameras } from "../pose/camera";
 import { loadH36m3d } from "./h36m";
 import { loadBvhFolder, type MocapSequence } from "./mocap";
-import { ROOT as PROJECT_ROOT } from "./paths";
-import { NUM_JOINTS } from "./skeleton";
+import { ROOT as PROJECT_ROOT } from "../core/paths";
+import { NUM_JOINTS } from "../pose/skeleton";
 import { SPLITS, splitOf, type SplitName } from "./splits";
 
 /** Where data is read: `HPE_DATA_DIR`, or `data/` in the project. */

@@ -7,9 +7,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { writeFileAtomic, writeJsonAtomic } from "./io";
-import type { Lifter } from "./models/lifter";
-import type { NormStats } from "./preprocess";
+import { writeFileAtomic, writeJsonAtomic } from "../core/io";
+import type { Lifter } from "./lifter";
+import type { NormStats } from "../data/preprocess";
 
 export async function exportLifter(lifter: Lifter, stats: NormStats, dir: string, meta: Record<string, unknown> = {}): Promise<string[]> {
   const model = lifter.toLayersModel();

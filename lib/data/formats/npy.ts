@@ -9,7 +9,7 @@
  */
 import * as fs from "node:fs";
 import * as zlib from "node:zlib";
-import { writeFileAtomic } from "./io";
+import { writeFileAtomic } from "../../core/io";
 
 export type NpyData = Float32Array | Float64Array | Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array;
 

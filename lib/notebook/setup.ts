@@ -4,13 +4,13 @@
  *
  *   const nb = await setup({ notebook: "01_data", seed: 42 });
  */
-import { initBackend, type BackendInfo } from "./backend";
-import { setNotebookName } from "./context";
-import { inNotebook, showMarkdown } from "./display";
-import { packageVersion } from "./paths";
-import { initPlotly } from "./plot";
-import { profileName, type ProfileName } from "./profile";
-import { mulberry32, type Random } from "./rng";
+import { initBackend, type BackendInfo } from "../backend/backend";
+import { setNotebookName } from "../core/context";
+import { inNotebook, showMarkdown } from "../viz/display";
+import { packageVersion } from "../core/paths";
+import { initPlotly } from "../viz/plot";
+import { profileName, type ProfileName } from "../core/profile";
+import { mulberry32, type Random } from "../core/rng";
 
 export interface SetupOptions {
   /** Notebook name; outputs go to out/{figures,tables}/<notebook>/. */

@@ -3,7 +3,7 @@
  * through the injected generator, so the same seed gives the same map.
  */
 import { UMAP } from "umap-js";
-import { mulberry32 } from "./rng";
+import { mulberry32 } from "../core/rng";
 
 export interface UmapOptions {
   nNeighbors: number;

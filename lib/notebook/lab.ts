@@ -3,14 +3,14 @@
  * evaluation table, latent codes. They keep notebooks to a few lines per step.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { TrainConfig } from "./config";
-import type { EvalResult } from "./evaluate";
-import { experimentData, type ExperimentData } from "./experiment";
-import type { Lifter } from "./models/lifter";
-import { LivePlot, type Figure } from "./plot";
-import type { Normalized } from "./preprocess";
-import type { Row } from "./tables";
-import { trainRun, type EpochLog, type TrainedRun } from "./train";
+import type { TrainConfig } from "../train/config";
+import type { EvalResult } from "../eval/evaluate";
+import { experimentData, type ExperimentData } from "../data/experiment";
+import type { Lifter } from "../models/lifter";
+import { LivePlot, type Figure } from "../viz/plot";
+import type { Normalized } from "../data/preprocess";
+import type { Row } from "../viz/tables";
+import { trainRun, type EpochLog, type TrainedRun } from "../train/train";
 
 /** Training curves: loss terms (left axis, log) and validation P1 (right axis). */
 export function curvesFigure(history: EpochLog[], title: string): Figure {

@@ -3,8 +3,8 @@
  * the 4 cameras of an H36M subject, giving 2D ground truth exactly as H36M makes it
  * (world → camera → distorted projection, VideoPose3D's formula).
  */
-import { h36mCameras, projectToImage, worldToCamera, type CameraParams } from "./camera";
-import { NUM_JOINTS, ROOT } from "./skeleton";
+import { h36mCameras, projectToImage, worldToCamera, type CameraParams } from "../pose/camera";
+import { NUM_JOINTS, ROOT } from "../pose/skeleton";
 
 /** Centre of a subject's capture volume on the floor: the centroid of its 4 cameras (x, y). */
 export function captureCentreMm(cams: CameraParams[]): [number, number] {

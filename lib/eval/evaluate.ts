@@ -4,12 +4,12 @@
  * and best-of-N for the β-VAE.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { PoseSet } from "./dataset";
-import { byAction, mpjpePerFrame, nMpjpePerFrame, perJointError, pMpjpePerFrame } from "./metrics";
-import type { Lifter } from "./models/lifter";
-import { denormalize3d, normalize, rootCentred, type Normalized, type NormStats } from "./preprocess";
-import { H36M_JOINTS } from "./skeleton";
-import { predictMm } from "./train";
+import type { PoseSet } from "../data/dataset";
+import { byAction, mpjpePerFrame, nMpjpePerFrame, perJointError, pMpjpePerFrame } from "../pose/metrics";
+import type { Lifter } from "../models/lifter";
+import { denormalize3d, normalize, rootCentred, type Normalized, type NormStats } from "../data/preprocess";
+import { H36M_JOINTS } from "../pose/skeleton";
+import { predictMm } from "../train/train";
 
 export interface ProtocolResult {
   /** Mean over actions of the frame-weighted mean within each action (mm). */

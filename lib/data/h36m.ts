@@ -7,8 +7,8 @@
  * flat layout with `python3 scripts/convert_h36m.py` (keys `S1/Walking 1` for 3D and
  * `S1/Walking 1/<camera>` for 2D, plus a `metadata` JSON entry for 2D). Loaded poses are in mm.
  */
-import { readNpz, type NdArray } from "./npy";
-import { H36M32_KEPT, NUM_JOINTS } from "./skeleton";
+import { readNpz, type NdArray } from "./formats/npy";
+import { H36M32_KEPT, NUM_JOINTS } from "../pose/skeleton";
 
 /** The 15 H36M actions (sub-actions like "Walking 1" merge into "Walking"). */
 export const H36M_ACTIONS = [

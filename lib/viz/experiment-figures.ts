@@ -4,8 +4,8 @@
  */
 import type { Annotation, Data, Layout } from "plotly.js-dist-min";
 import type { Figure } from "./plot";
-import { COLORS, poseScene, skeleton3d } from "./plots";
-import { BONES, H36M_JOINTS, NUM_JOINTS } from "./skeleton";
+import { COLORS, poseScene, skeleton3d } from "./pose-figures";
+import { BONES, H36M_JOINTS, NUM_JOINTS } from "../pose/skeleton";
 
 type Trace = Partial<Data>;
 

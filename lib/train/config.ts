@@ -4,9 +4,9 @@
  * and `withProfile(cfg)` scales it for the active profile (smoke / full).
  */
 import type { BetaSchedule } from "./schedules";
-import type { ModelKind } from "./models/lifter";
-import type { InputMode } from "./preprocess";
-import { byProfile, profileName, type ProfileName } from "./profile";
+import type { ModelKind } from "../models/lifter";
+import type { InputMode } from "../data/preprocess";
+import { byProfile, profileName, type ProfileName } from "../core/profile";
 
 export interface TrainConfig {
   /** Run name: the run's folder is runs/<name>/ (a killed run resumes from there). */

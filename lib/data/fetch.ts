@@ -7,8 +7,8 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { writeJsonAtomic } from "./io";
-import { rootRequire } from "./paths";
+import { writeJsonAtomic } from "../core/io";
+import { rootRequire } from "../core/paths";
 
 export interface FetchEntry {
   file: string;

@@ -11,7 +11,7 @@
  *         heads = Linear(h → d_k) for each head
  */
 import * as tf from "@tensorflow/tfjs";
-import { mulberry32, type Random } from "../rng";
+import { mulberry32, type Random } from "../core/rng";
 
 export interface MlpSpec {
   inputDim: number;

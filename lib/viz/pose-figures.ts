@@ -4,9 +4,9 @@
  * Figure (or traces) for `plot()` in lib/plot.ts.
  */
 import type { Data, Layout } from "plotly.js-dist-min";
-import { cameraPose, type CameraParams } from "./camera";
+import { cameraPose, type CameraParams } from "../pose/camera";
 import type { Figure } from "./plot";
-import { BONES, H36M_JOINTS, jointSide, NUM_JOINTS } from "./skeleton";
+import { BONES, H36M_JOINTS, jointSide, NUM_JOINTS } from "../pose/skeleton";
 
 export const COLORS = { gt: "#7f7f7f", pred: "#1f77b4", error: "#d62728", left: "#1f77b4", right: "#d62728", center: "#444444", alt: "#ff7f0e" };
 

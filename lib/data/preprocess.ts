@@ -12,9 +12,9 @@
  * The per-joint visibility mask travels with every 2D pose: masked joints are set to the
  * training mean (0 after z-scoring) and the mask is returned beside the inputs.
  */
-import { H36M_INTRINSICS } from "./camera";
+import { H36M_INTRINSICS } from "../pose/camera";
 import type { PoseSet } from "./dataset";
-import { jointIndex, NON_ROOT, NUM_JOINTS, ROOT } from "./skeleton";
+import { jointIndex, NON_ROOT, NUM_JOINTS, ROOT } from "../pose/skeleton";
 
 export const INPUT_MODES = ["thesis", "martinez", "videopose3d"] as const;
 export type InputMode = (typeof INPUT_MODES)[number];
