@@ -9,10 +9,10 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend, describeBackend } from "../lib/backend/backend";
 import { loadBvhFolder, listBvhFiles } from "../lib/data/mocap";
 import { mpjpe, pMpjpe } from "../lib/pose/metrics";
-import { Lifter } from "../lib/models/lifter";
+import { fitBatch } from "../lib/models/lifter";
+import { createLifter } from "../lib/models/registry";
 import { Adam } from "../lib/nn/optim";
 import { mulberry32, normal } from "../lib/core/rng";
-import { trainStep } from "../lib/train/train";
 import { umapEmbed } from "../lib/eval/umap";
 import { dataDir } from "../lib/data/dataset";
 
@@ -42,25 +42,24 @@ function randn(n: number, seed: number, scale = 1): Float32Array {
 /** Training steps of a lifter; FLOPs ≈ 6 × parameters × batch (matrix products only). */
 async function lifterSteps(kind: "beta-vae" | "baseline", batch: number): Promise<Result> {
   const opts = kind === "beta-vae"
-    ? { kind, inputDim: 32, outputDim: 48, hidden: 512, layers: 5, latentDim: 100, residual: false, batchNorm: false, dropout: 0 } as const
-    : { kind, inputDim: 32, outputDim: 48, hidden: 1024, layers: 5, latentDim: 0, residual: true, batchNorm: true, dropout: 0.5 } as const;
-  const m = new Lifter(opts, 1);
-  const adam = new Adam(m.trainable());
+    ? { inputDim: 32, outputDim: 48, hidden: 512, layers: 5, latentDim: 100, residual: false, batchNorm: false, dropout: 0, maxNorm: 0 }
+    : { inputDim: 32, outputDim: 48, hidden: 1024, layers: 5, latentDim: 0, residual: true, batchNorm: true, dropout: 0.5, maxNorm: 1 };
+  const m = createLifter(kind, opts, 1);
+  const firstWeight = () => Object.values(m.parts)[0].trainable()[0];
   const x = tf.tensor2d(randn(batch * 32, 1), [batch, 32]), y = tf.tensor2d(randn(batch * 48, 2), [batch, 48]);
   const step = (s: number) => {
-    const r = trainStep(m, adam, x, y, { beta: 1e-3, lr: 1e-3, stepSeed: s, maxNorm: kind === "baseline" ? 1 : 0 });
-    tf.dispose([r.total, r.recon, r.kl]);
+    tf.dispose(Object.values(fitBatch(m, { x, y }, { beta: 1e-3, lr: 1e-3, seed: s })));
   };
   for (let s = 0; s < 5; s++) step(s);
   await tf.ready();
-  (m.trainable()[0].dataSync());
+  firstWeight().dataSync();
   const per = Number(process.env.BENCH_STEPS ?? (quick ? 5 : 20)), repeats = Number(process.env.BENCH_REPEATS ?? (quick ? 3 : 5));
   const times: number[] = [];
   const tensors0 = tf.memory().numTensors;
   for (let r = 0; r < repeats; r++) {
     const t0 = performance.now();
     for (let s = 0; s < per; s++) step(100 + r * per + s);
-    m.trainable()[0].dataSync(); // wait for the last update
+    firstWeight().dataSync(); // wait for the last update
     times.push((performance.now() - t0) / per);
   }
   const { min, median } = stats(times);
@@ -151,7 +150,7 @@ async function datasetBench(): Promise<Result> {
 async function epochMemoryBench(): Promise<Result> {
   const { DEFAULT_VAE_CONFIG } = await import("../lib/train/config");
   const { experimentData } = await import("../lib/data/experiment");
-  const { trainRun } = await import("../lib/train/train");
+  const { trainRun } = await import("../lib/train/lifter-run");
   const cfg = { ...DEFAULT_VAE_CONFIG, name: `bench-epoch-${process.pid}`, epochs: 1, trainEveryNth: quick ? 4 : 1 };
   const d = experimentData(cfg);
   const samples: { step: number; tensors: number; bytes: number; rss: number }[] = [];

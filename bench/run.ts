@@ -2,7 +2,8 @@
  * `npm run bench`: the benchmark suite. Each entry runs in its own process (peak RSS is
  * its own), repeats its unit and reports the best and median rate; the β-VAE training
  * step is also measured under every approach tried and compared, in the same run, with
- * the numpy/OpenBLAS reference (../shared/bench/limit_vae.py, or HPE_REF_BENCH).
+ * the numpy/OpenBLAS reference (HPE_REF_BENCH, default ../shared/bench/limit_vae.py beside the project:
+ * the same β-VAE step written in numpy).
  * Prints a table and writes out/bench/bench-<time>.json and out/bench/latest.json.
  *
  *   npm run bench [-- --backend wasm|cpu|node|node-gpu] [--quick] [--entries vae-step,bvh] [--no-compare]

@@ -18,7 +18,7 @@ import { writeJsonAtomic } from "../lib/core/io";
 import { loadBvhFolder } from "../lib/data/mocap";
 import { versions } from "../lib/notebook/setup";
 import { profileName, PROFILES, type ProfileName } from "../lib/core/profile";
-import { loadRun, runsDir, trainRun } from "../lib/train/train";
+import { loadRun, runsDir, trainRun } from "../lib/train/lifter-run";
 
 type Args = { flags: Map<string, string[]> };
 

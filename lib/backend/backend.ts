@@ -123,3 +123,12 @@ export function describeBackend(b: BackendInfo): string {
   const skipped = b.skipped.length ? `; skipped ${b.skipped.map((s) => `${s.choice} (${s.reason})`).join(", ")}` : "";
   return `[hpe3d] backend: ${b.choice} (tf backend "${b.tfBackend}", tfjs ${b.tfjsVersion}, ${b.pkg})${extra}${skipped}`;
 }
+
+/**
+ * The compute path in one line (backend and extra kernels, e.g. "wasm + OpenBLAS sgemm …"),
+ * recorded in training checkpoints: a run resumed on another path gives other numbers.
+ */
+export function computePath(): string {
+  if (!current) return `${tf.getBackend() ?? "no backend"} (not started by initBackend)`;
+  return [current.choice, ...current.kernels].join(" + ");
+}

@@ -49,3 +49,19 @@ export function sampleIndices(n: number, k: number, random: Random): Int32Array 
   if (k > n) throw new Error(`sampleIndices: cannot draw ${k} distinct indices from ${n}`);
   return permutation(n, random).slice(0, k);
 }
+
+/**
+ * A 31-bit seed derived from a run seed and labels (epoch, step…), so every random stream
+ * of a run is indexed by where it is used, not drawn from a running generator: a resumed
+ * run sees the same numbers as an uninterrupted one.
+ */
+export function deriveSeed(...parts: number[]): number {
+  let h = 2166136261;
+  for (const p of parts) {
+    h ^= p >>> 0;
+    h = Math.imul(h, 16777619);
+    h ^= (p / 4294967296) >>> 0;
+    h = Math.imul(h, 16777619);
+  }
+  return (h >>> 1) % 2147483647;
+}

@@ -14,6 +14,7 @@ import { loadBvhFolder, type MocapSequence } from "./mocap";
 import { ROOT as PROJECT_ROOT } from "../core/paths";
 import { NUM_JOINTS } from "../pose/skeleton";
 import { SPLITS, splitOf, type SplitName } from "./splits";
+import { pickRows } from "../core/arrays";
 
 /** Where data is read: `HPE_DATA_DIR`, or `data/` in the project. */
 export function dataDir(): string {
@@ -138,12 +139,10 @@ export function captureMocap(seqs: MocapSequence[], split: SplitName, opts: { ev
   return b.build();
 }
 
+/** Frames `frames` (in order) of per-joint data with `dims` values per joint; all frames: `a` itself. */
 function pick<T extends Float32Array | Uint8Array>(a: T, frames: number[], dims: number): T {
   const per = NUM_JOINTS * dims;
-  if (frames.length * per === a.length) return a;
-  const out = new (a.constructor as { new (n: number): T })(frames.length * per);
-  frames.forEach((f, i) => out.set(a.subarray(f * per, (f + 1) * per), i * per));
-  return out;
+  return frames.length * per === a.length ? a : pickRows(a, frames, per);
 }
 
 /**

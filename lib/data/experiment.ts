@@ -2,6 +2,8 @@
  * Data for an experiment: the shared mocap, virtually captured, split, and normalized with
  * training statistics. Cached per process, so several models in one notebook load once.
  */
+import { pickRows, type TypedArray } from "../core/arrays";
+import { NUM_JOINTS } from "../pose/skeleton";
 import { captureMocap, loadMocap, type PoseSet } from "./dataset";
 import { computeStats, normalize, type InputMode, type Normalized, type NormStats } from "./preprocess";
 
@@ -23,14 +25,10 @@ export function subsample(set: PoseSet, everyNth: number): PoseSet {
 /** A new set holding the given samples. */
 export function selectSamples(set: PoseSet, idx: ArrayLike<number>): PoseSet {
   const n = idx.length;
-  const pick = <T extends Float32Array | Uint8Array | Int32Array | Int8Array>(a: T, per: number): T => {
-    const out = new (a.constructor as { new (n: number): T })(n * per);
-    for (let k = 0; k < n; k++) out.set(a.subarray(idx[k] * per, (idx[k] + 1) * per), k * per);
-    return out;
-  };
+  const pick = <T extends TypedArray>(a: T, per: number): T => pickRows(a, idx, per);
   return {
     ...set, n,
-    poses3d: pick(set.poses3d, 51), poses2d: pick(set.poses2d, 34), visible: pick(set.visible, 17),
+    poses3d: pick(set.poses3d, NUM_JOINTS * 3), poses2d: pick(set.poses2d, NUM_JOINTS * 2), visible: pick(set.visible, NUM_JOINTS),
     action: pick(set.action, 1), sourceAction: pick(set.sourceAction, 1), subject: pick(set.subject, 1),
     camera: pick(set.camera, 1), rig: pick(set.rig, 1), sequence: pick(set.sequence, 1), frame: pick(set.frame, 1),
   };

@@ -2,7 +2,7 @@
  * Motion capture → Human3.6M 17-joint poses, in mm, in H36M's Z-up world.
  *
  * Mapping profiles are detected from the BVH joint names (CMU/Daz and Bandai Namco, the
- * two shared sets; see ../shared/data/<set>/README.md). An unknown skeleton is an error
+ * two open sets, CMU and Bandai Namco; each set's README gives its units and joints). An unknown skeleton is an error
  * that lists the joints the file has. Warm-up frames are skipped and frames resampled to
  * H36M's 50 fps.
  */

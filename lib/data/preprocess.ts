@@ -169,3 +169,41 @@ export function rootCentred(set: PoseSet): Float32Array {
   }
   return out;
 }
+
+/** Normalization statistics as plain JSON (arrays instead of typed arrays). */
+export function statsToJson(s: NormStats): Record<string, unknown> {
+  return { ...s, mean2d: Array.from(s.mean2d), std2d: Array.from(s.std2d), mean3d: Array.from(s.mean3d), std3d: Array.from(s.std3d) };
+}
+
+/**
+ * Statistics back from JSON, checked: the mode, joint lists and array lengths agree and
+ * every value is finite (standard deviations positive). Errors name `where` and the field.
+ */
+export function statsFromJson(raw: unknown, where: string): NormStats {
+  if (typeof raw !== "object" || raw === null) throw new Error(`${where}: expected an object of normalization statistics`);
+  const o = raw as Record<string, unknown>;
+  if (!(INPUT_MODES as readonly unknown[]).includes(o.mode)) {
+    throw new Error(`${where}: field "mode" must be one of ${INPUT_MODES.join(", ")}, got ${JSON.stringify(o.mode)}`);
+  }
+  const joints = (k: string): number[] => {
+    const v = o[k];
+    if (!Array.isArray(v) || !v.length || v.some((j) => !Number.isInteger(j) || j < 0 || j >= NUM_JOINTS)) {
+      throw new Error(`${where}: field "${k}" must be a non-empty list of joint indices 0..${NUM_JOINTS - 1}`);
+    }
+    return v as number[];
+  };
+  const joints2d = joints("joints2d"), joints3d = joints("joints3d");
+  const arr = (k: string, n: number, positive: boolean): Float32Array => {
+    const v = o[k];
+    if (!Array.isArray(v) || v.length !== n) throw new Error(`${where}: field "${k}" must be a list of ${n} numbers`);
+    const a = Float32Array.from(v as number[]);
+    const bad = a.findIndex((x, i) => typeof v[i] !== "number" || !Number.isFinite(x) || (positive && !(x > 0)));
+    if (bad >= 0) throw new Error(`${where}: field "${k}"[${bad}] must be a finite${positive ? " positive" : ""} number, got ${JSON.stringify(v[bad])}`);
+    return a;
+  };
+  return {
+    mode: o.mode as InputMode, joints2d, joints3d,
+    mean2d: arr("mean2d", joints2d.length * 2, false), std2d: arr("std2d", joints2d.length * 2, true),
+    mean3d: arr("mean3d", joints3d.length * 3, false), std3d: arr("std3d", joints3d.length * 3, true),
+  };
+}

@@ -8,7 +8,7 @@ export const SPLITS = {
   h36m: { train: ["S1", "S5", "S6", "S7", "S8"], test: ["S9", "S11"] },
   /** CMU (shared subset): walking subject 8 and the jump/reach subject 13 are held out. */
   cmu: { train: ["cmu-02", "cmu-03", "cmu-05", "cmu-07", "cmu-10"], test: ["cmu-08", "cmu-13"] },
-  /** Bandai Namco: performer group P1 trains, P2 tests (P3 is held out outside shared/). */
+  /** Bandai Namco: performer group P1 trains, P2 tests (P3 is kept apart, outside the project's data). */
   bandai: { train: ["bandai-P1"], test: ["bandai-P2"] },
   /** Camera rigs used for virtual captures of mocap. */
   virtualCameras: { train: ["S1", "S5", "S6", "S7", "S8"], test: ["S9", "S11"] },

@@ -3,13 +3,12 @@
  * H36M anchors report, and frame-wise), the rigid P2 variant, N-MPJPE, per-joint errors,
  * and best-of-N for the β-VAE.
  */
-import * as tf from "@tensorflow/tfjs";
 import type { PoseSet } from "../data/dataset";
 import { byAction, mpjpePerFrame, nMpjpePerFrame, perJointError, pMpjpePerFrame } from "../pose/metrics";
 import type { Lifter } from "../models/lifter";
-import { denormalize3d, normalize, rootCentred, type Normalized, type NormStats } from "../data/preprocess";
-import { H36M_JOINTS } from "../pose/skeleton";
-import { predictMm } from "../train/train";
+import { normalize, rootCentred, type NormStats } from "../data/preprocess";
+import { H36M_JOINTS, NUM_JOINTS } from "../pose/skeleton";
+import { predictMm, sampleHypothesesMm } from "./infer";
 
 export interface ProtocolResult {
   /** Mean over actions of the frame-weighted mean within each action (mm). */
@@ -39,19 +38,6 @@ function summarize(perFrame: Float64Array, set: PoseSet): ProtocolResult {
   return { actionWise: r.actionWise, frameWise: r.frameWise, perAction: r.perAction, perSourceAction: src.perAction };
 }
 
-/** Hypotheses first..first+n−1, each [samples, 17, 3] in mm, from z ~ q(z|x), seeded. */
-export function sampleHypothesesMm(lifter: Lifter, x: Normalized, stats: NormStats, n: number, seed: number, first = 0, batch = 4096): Float32Array[] {
-  const out = Array.from({ length: n }, () => new Float32Array(x.n * x.dimOut));
-  for (let s = 0; s < x.n; s += batch) {
-    const e = Math.min(x.n, s + batch);
-    const xb = tf.tensor2d(x.x.subarray(s * x.dimIn, e * x.dimIn), [e - s, x.dimIn]);
-    const ys = lifter.sample(xb, n, seed + s, first);
-    ys.forEach((y, k) => out[k].set(y.dataSync(), s * x.dimOut));
-    tf.dispose([xb, ...ys]);
-  }
-  return out.map((o) => denormalize3d(o, stats));
-}
-
 /** Evaluate on a set; `bestOf` lists the N's for best-of-N (β-VAE only). */
 export function evaluateLifter(lifter: Lifter, stats: NormStats, set: PoseSet, opts: { bestOf?: number[]; seed?: number; name?: string } = {}): EvalResult {
   const x = normalize(set, stats);
@@ -61,16 +47,16 @@ export function evaluateLifter(lifter: Lifter, stats: NormStats, set: PoseSet, o
   const perJoint: Record<string, number> = {};
   H36M_JOINTS.forEach((n, j) => {
     let s = 0;
-    for (let i = 0; i < set.n; i++) s += pj[i * 17 + j];
+    for (let i = 0; i < set.n; i++) s += pj[i * NUM_JOINTS + j];
     perJoint[n] = s / set.n;
   });
   const result: EvalResult = {
-    model: opts.name ?? lifter.opts.kind,
+    model: opts.name ?? lifter.kind,
     samples: set.n,
     frames: byAction(new Float64Array(set.n), set.action, set.actions).frames,
     p1: summarize(mpjpePerFrame(pred, gt), set),
     p2: summarize(pMpjpePerFrame(pred, gt), set),
-    p2Rigid: summarize(pMpjpePerFrame(pred, gt, 17, { rigid: true }), set),
+    p2Rigid: summarize(pMpjpePerFrame(pred, gt, NUM_JOINTS, { rigid: true }), set),
     nMpjpe: summarize(nMpjpePerFrame(pred, gt), set),
     perJoint,
   };

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { writeFileAtomic, writeJsonAtomic } from "../core/io";
 import type { Lifter } from "./lifter";
-import type { NormStats } from "../data/preprocess";
+import { statsToJson, type NormStats } from "../data/preprocess";
 
 export async function exportLifter(lifter: Lifter, stats: NormStats, dir: string, meta: Record<string, unknown> = {}): Promise<string[]> {
   const model = lifter.toLayersModel();
@@ -27,7 +27,7 @@ export async function exportLifter(lifter: Lifter, stats: NormStats, dir: string
     return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON", weightDataBytes: weights.byteLength } };
   }));
   model.dispose();
-  writeJsonAtomic(path.join(dir, "normalization.json"), { ...stats, mean2d: Array.from(stats.mean2d), std2d: Array.from(stats.std2d), mean3d: Array.from(stats.mean3d), std3d: Array.from(stats.std3d), ...meta });
+  writeJsonAtomic(path.join(dir, "normalization.json"), { ...statsToJson(stats), ...meta });
   return ["model.json", "weights.bin", "normalization.json"].map((f) => path.join(dir, f));
 }
 

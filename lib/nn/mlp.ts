@@ -11,7 +11,8 @@
  *         heads = Linear(h → d_k) for each head
  */
 import * as tf from "@tensorflow/tfjs";
-import { mulberry32, type Random } from "../core/rng";
+import { mulberry32 } from "../core/rng";
+import { constantVariable, glorotVariable } from "./init";
 
 export interface MlpSpec {
   inputDim: number;
@@ -38,20 +39,17 @@ interface Dense {
   bn?: { gamma: tf.Variable; beta: tf.Variable; mean: tf.Variable; variance: tf.Variable };
 }
 
-/** Glorot-uniform matrix [fanIn, fanOut] from a seeded generator. */
-function glorot(fanIn: number, fanOut: number, random: Random, gain = 1): Float32Array {
-  const limit = gain * Math.sqrt(6 / (fanIn + fanOut));
-  return Float32Array.from({ length: fanIn * fanOut }, () => (2 * random() - 1) * limit);
-}
-
 let instance = 0;
+
+/** Batch statistics collected by a training `apply`, for the moving averages. */
+export type BnStats = { layer: Dense; mean: tf.Tensor; variance: tf.Tensor }[];
 
 export interface ApplyOptions {
   training: boolean;
   /** Seed of this step's dropout masks (training only). */
   stepSeed?: number;
   /** Collects batch statistics for the moving averages (training with batch norm). */
-  bnStats?: { layer: Dense; mean: tf.Tensor; variance: tf.Tensor }[];
+  bnStats?: BnStats;
 }
 
 export class Mlp {
@@ -67,15 +65,15 @@ export class Mlp {
     const dense = (fanIn: number, fanOut: number, lname: string, bn: boolean): Dense => {
       const d: Dense = {
         name: lname,
-        W: tf.variable(tf.tensor2d(glorot(fanIn, fanOut, random), [fanIn, fanOut]), true, `${uid}/${lname}/kernel`),
-        b: tf.variable(tf.zeros([fanOut]), true, `${uid}/${lname}/bias`),
+        W: glorotVariable([fanIn, fanOut], fanIn, fanOut, random, `${uid}/${lname}/kernel`),
+        b: constantVariable([fanOut], 0, true, `${uid}/${lname}/bias`),
       };
       if (bn) {
         d.bn = {
-          gamma: tf.variable(tf.ones([fanOut]), true, `${uid}/${lname}/gamma`),
-          beta: tf.variable(tf.zeros([fanOut]), true, `${uid}/${lname}/beta`),
-          mean: tf.variable(tf.zeros([fanOut]), false, `${uid}/${lname}/moving_mean`),
-          variance: tf.variable(tf.ones([fanOut]), false, `${uid}/${lname}/moving_variance`),
+          gamma: constantVariable([fanOut], 1, true, `${uid}/${lname}/gamma`),
+          beta: constantVariable([fanOut], 0, true, `${uid}/${lname}/beta`),
+          mean: constantVariable([fanOut], 0, false, `${uid}/${lname}/moving_mean`),
+          variance: constantVariable([fanOut], 1, false, `${uid}/${lname}/moving_variance`),
         };
       }
       return d;
@@ -121,6 +119,9 @@ export class Mlp {
 
   /** Forward pass: x [B, inputDim] → one tensor per head [B, d_k]. */
   apply(x: tf.Tensor2D, o: ApplyOptions): tf.Tensor2D[] {
+    if (x.rank !== 2 || x.shape[1] !== this.spec.inputDim) {
+      throw new Error(`${this.name}: expected input [B, ${this.spec.inputDim}], got [${x.shape}]`);
+    }
     const L = this.hiddenLayers;
     let h = this.hidden(x, L[0], 0, o);
     if (this.spec.residual) {
@@ -135,7 +136,7 @@ export class Mlp {
   }
 
   /** Update batch-norm moving averages with statistics collected by a training `apply`. */
-  static updateMovingStats(stats: NonNullable<ApplyOptions["bnStats"]>): void {
+  static updateMovingStats(stats: BnStats): void {
     tf.tidy(() => {
       for (const s of stats) {
         s.layer.bn!.mean.assign(tf.add(tf.mul(s.layer.bn!.mean, BN_MOMENTUM), tf.mul(s.mean, 1 - BN_MOMENTUM)));

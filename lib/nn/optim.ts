@@ -1,25 +1,46 @@
 /**
- * Adam (Kingma & Ba 2015) over a fixed, ordered list of variables, with its whole state
- * exposed for checkpoints (moments and step count), so a resumed run continues exactly.
+ * Optimizers over a fixed, ordered list of variables, with their whole state exposed for
+ * checkpoints (moments and step count), so a resumed run continues exactly.
  */
 import * as tf from "@tensorflow/tfjs";
 
-export class Adam {
+/** What the training loop needs of an optimizer: an update, and its state for checkpoints. */
+export interface Optimizer {
+  /** The variables it updates, in a fixed order. */
+  readonly params: tf.Variable[];
+  /** Updates done so far (part of the state: Adam's bias correction depends on it). */
+  iterations: number;
+  /** One update with gradients in the order of `params`. */
+  apply(grads: tf.Tensor[], lr: number): void;
+  /** State tensors in a fixed order. */
+  stateVariables(): tf.Variable[];
+  dispose(): void;
+}
+
+function zerosFor(params: tf.Variable[]): tf.Variable[] {
+  return tf.tidy(() => params.map((p) => tf.variable(tf.zerosLike(p), false)));
+}
+
+function checkGrads(name: string, grads: tf.Tensor[], params: tf.Variable[]): void {
+  if (grads.length !== params.length) throw new Error(`${name}: ${grads.length} gradients for ${params.length} parameters`);
+}
+
+/** Adam (Kingma & Ba 2015). */
+export class Adam implements Optimizer {
   readonly m: tf.Variable[];
   readonly v: tf.Variable[];
-  step = 0;
+  iterations = 0;
 
   constructor(readonly params: tf.Variable[], readonly beta1 = 0.9, readonly beta2 = 0.999, readonly epsilon = 1e-7) {
-    this.m = params.map((p) => tf.variable(tf.zerosLike(p), false));
-    this.v = params.map((p) => tf.variable(tf.zerosLike(p), false));
+    this.m = zerosFor(params);
+    this.v = zerosFor(params);
   }
 
-  /** One update with gradients in the order of `params`. */
   apply(grads: tf.Tensor[], lr: number): void {
-    if (grads.length !== this.params.length) throw new Error(`Adam: ${grads.length} gradients for ${this.params.length} parameters`);
-    this.step++;
+    checkGrads("Adam", grads, this.params);
+    this.iterations++;
     const b1 = this.beta1, b2 = this.beta2;
-    const alpha = (lr * Math.sqrt(1 - Math.pow(b2, this.step))) / (1 - Math.pow(b1, this.step));
+    const alpha = (lr * Math.sqrt(1 - Math.pow(b2, this.iterations))) / (1 - Math.pow(b1, this.iterations));
     tf.tidy(() => {
       grads.forEach((g, i) => {
         const m = tf.add(tf.mul(this.m[i], b1), tf.mul(g, 1 - b1));
@@ -31,7 +52,7 @@ export class Adam {
     });
   }
 
-  /** State tensors in a fixed order: all first moments, then all second moments. */
+  /** All first moments, then all second moments. */
   stateVariables(): tf.Variable[] {
     return [...this.m, ...this.v];
   }
@@ -39,4 +60,66 @@ export class Adam {
   dispose(): void {
     tf.dispose([...this.m, ...this.v]);
   }
+}
+
+/** RMSProp (Tieleman & Hinton), the optimizer of the original WGAN. */
+export class RmsProp implements Optimizer {
+  readonly ms: tf.Variable[];
+  iterations = 0;
+
+  constructor(readonly params: tf.Variable[], readonly decay = 0.9, readonly epsilon = 1e-7) {
+    this.ms = zerosFor(params);
+  }
+
+  apply(grads: tf.Tensor[], lr: number): void {
+    checkGrads("RMSProp", grads, this.params);
+    this.iterations++;
+    tf.tidy(() => {
+      grads.forEach((g, i) => {
+        const ms = tf.add(tf.mul(this.ms[i], this.decay), tf.mul(tf.square(g), 1 - this.decay));
+        this.ms[i].assign(ms);
+        this.params[i].assign(tf.sub(this.params[i], tf.mul(tf.div(g, tf.add(tf.sqrt(ms), this.epsilon)), lr)));
+      });
+    });
+  }
+
+  stateVariables(): tf.Variable[] {
+    return [...this.ms];
+  }
+
+  dispose(): void {
+    tf.dispose(this.ms);
+  }
+}
+
+/** The result of one `minimize`: the objective, the named terms it reported, and ‖∇‖₂. */
+export type MinimizeResult = Record<string, tf.Scalar> & { loss: tf.Scalar; gradNorm: tf.Scalar };
+
+/**
+ * One optimization step: gradients of `objective` with respect to `opt.params`, applied
+ * by `opt` at learning rate `lr`. The objective returns its value and any named terms to
+ * report; the result holds them plus the gradient's global L2 norm, as device scalars the
+ * caller disposes. Variables outside `opt.params` receive no update.
+ */
+export function minimize(
+  opt: Optimizer,
+  lr: number,
+  objective: () => { loss: tf.Scalar; terms?: Record<string, tf.Scalar> },
+): MinimizeResult {
+  const params = opt.params;
+  let terms: Record<string, tf.Scalar> = {};
+  const { value, grads } = tf.variableGrads(() => {
+    const r = objective();
+    terms = Object.fromEntries(Object.entries(r.terms ?? {}).map(([k, v]) => [k, tf.keep(v)]));
+    return r.loss;
+  }, params);
+  const list = params.map((p) => {
+    const g = grads[p.name];
+    if (!g) throw new Error(`minimize: no gradient for variable ${p.name}`);
+    return g;
+  });
+  const gradNorm = tf.tidy(() => tf.sqrt(tf.addN(list.map((g) => tf.sum(tf.square(g))))) as tf.Scalar);
+  opt.apply(list, lr);
+  tf.dispose(Object.values(grads));
+  return { ...terms, loss: value, gradNorm } as MinimizeResult;
 }

@@ -2,24 +2,22 @@
  * Notebook-level helpers for lifter experiments: training with a live loss plot, the
  * evaluation table, latent codes. They keep notebooks to a few lines per step.
  */
-import * as tf from "@tensorflow/tfjs";
 import type { TrainConfig } from "../train/config";
 import type { EvalResult } from "../eval/evaluate";
 import { experimentData, type ExperimentData } from "../data/experiment";
-import type { Lifter } from "../models/lifter";
 import { LivePlot, type Figure } from "../viz/plot";
-import type { Normalized } from "../data/preprocess";
 import type { Row } from "../viz/tables";
-import { trainRun, type EpochLog, type TrainedRun } from "../train/train";
+import { trainRun, type TrainedRun } from "../train/lifter-run";
+import type { EpochLog } from "../train/run-folder";
 
 /** Training curves: loss terms (left axis, log) and validation P1 (right axis). */
 export function curvesFigure(history: EpochLog[], title: string): Figure {
   const ep = history.map((h) => h.epoch);
   return {
     data: [
-      { type: "scatter", mode: "lines+markers", x: ep, y: history.map((h) => h.recon), name: "reconstruction (MSE)" },
-      { type: "scatter", mode: "lines+markers", x: ep, y: history.map((h) => h.loss), name: "total loss", line: { dash: "dot" } },
-      { type: "scatter", mode: "lines+markers", x: ep, y: history.map((h) => h.valMpjpe), name: "val P1 (mm)", yaxis: "y2", line: { color: "#d62728" } },
+      { type: "scatter", mode: "lines+markers", x: ep, y: history.map((h) => h.terms.recon ?? h.terms.loss), name: "reconstruction (MSE)" },
+      { type: "scatter", mode: "lines+markers", x: ep, y: history.map((h) => h.terms.loss), name: "total loss", line: { dash: "dot" } },
+      { type: "scatter", mode: "lines+markers", x: ep, y: history.map((h) => h.val.p1), name: "val P1 (mm)", yaxis: "y2", line: { color: "#d62728" } },
     ],
     layout: {
       title: { text: title }, width: 800, height: 420,
@@ -60,20 +58,4 @@ export function comparisonRows(results: EvalResult[]): Row[] {
   const avg: Row = { action: "average (over actions)", frames: results[0].samples };
   for (const r of results) { avg[`${r.model} P1`] = r.p1.actionWise; avg[`${r.model} P2`] = r.p2.actionWise; }
   return [...rows, avg];
-}
-
-/** Latent means μ(x) [n, latentDim] of normalized inputs. */
-export function latentMeans(lifter: Lifter, x: Normalized, batch = 4096): Float32Array {
-  const dim = lifter.opts.latentDim;
-  const out = new Float32Array(x.n * dim);
-  for (let s = 0; s < x.n; s += batch) {
-    const e = Math.min(x.n, s + batch);
-    const mu = tf.tidy(() => {
-      const xb = tf.tensor2d(x.x.subarray(s * x.dimIn, e * x.dimIn), [e - s, x.dimIn]);
-      return lifter.encode(xb, { training: false }).mu;
-    });
-    out.set(mu.dataSync(), s * dim);
-    mu.dispose();
-  }
-  return out;
 }

@@ -1,6 +1,6 @@
 /**
  * Human3.6M cameras and pure camera transforms (after VideoPose3D `common/camera.py` and
- * `common/h36m_dataset.py`; the numbers are in ../shared/reference/h36m.md).
+ * `common/h36m_dataset.py`, whose published calibration numbers are copied below).
  *
  * Conventions: world and camera points in **mm**; pixels for image points; quaternions
  * (w, x, y, z). The extrinsic orientation R rotates camera axes into the world and the

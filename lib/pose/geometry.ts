@@ -1,5 +1,5 @@
 /** Pose geometry helpers: depth ambiguity, bone lengths, world/camera framing. */
-import { H36M_PARENTS, NUM_JOINTS, ROOT } from "./skeleton";
+import { CHILDREN, H36M_PARENTS, NUM_JOINTS, ROOT } from "./skeleton";
 
 /**
  * Another 3D pose with exactly the same 2D projection and the same bone lengths.
@@ -13,7 +13,6 @@ export function depthAmbiguousPose(poseCam: ArrayLike<number>, flip: (joint: num
   if (poseCam.length !== NUM_JOINTS * 3) throw new Error(`depthAmbiguousPose: expected [17, 3] values, got ${poseCam.length}`);
   const out = new Float64Array(poseCam.length);
   for (let d = 0; d < 3; d++) out[ROOT * 3 + d] = poseCam[ROOT * 3 + d];
-  const children = (j: number) => H36M_PARENTS.flatMap((p, c) => (p === j ? [c] : []));
   const place = (j: number): boolean => {
     const p = H36M_PARENTS[j];
     const x = [poseCam[j * 3], poseCam[j * 3 + 1], poseCam[j * 3 + 2]];
@@ -29,11 +28,11 @@ export function depthAmbiguousPose(poseCam: ArrayLike<number>, flip: (joint: num
     if (flip(j)) roots.reverse();
     for (const t of roots) {
       for (let d = 0; d < 3; d++) out[j * 3 + d] = t * dir[d];
-      if (children(j).every(place)) return true;
+      if (CHILDREN[j].every(place)) return true;
     }
     return false;
   };
-  if (!children(ROOT).every(place)) throw new Error("depthAmbiguousPose: no pose with the same projection and bone lengths was found");
+  if (!CHILDREN[ROOT].every(place)) throw new Error("depthAmbiguousPose: no pose with the same projection and bone lengths was found");
   return out;
 }
 

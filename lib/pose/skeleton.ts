@@ -1,7 +1,8 @@
 /**
  * Skeletons: the Human3.6M 17-joint skeleton (the one source of truth for plots, losses,
  * joint mappings and preprocessing) and the COCO 17-keypoint layout of 2D detectors.
- * Facts from ../shared/reference/h36m.md (VideoPose3D `common/skeleton.py`, Martinez `H36M_NAMES`).
+ * Joint order and parents as in VideoPose3D (`common/skeleton.py`) and Martinez et al.
+ * (`H36M_NAMES`), the layout the published Human3.6M results use.
  */
 
 /** The 17 H36M joints, in the order of VideoPose3D / Martinez. Index 0 is the root. */
@@ -62,7 +63,9 @@ export const COCO_KEYPOINTS = [
 export type CocoKeypoint = (typeof COCO_KEYPOINTS)[number];
 
 export function cocoIndex(name: CocoKeypoint): number {
-  return (COCO_KEYPOINTS as readonly string[]).indexOf(name);
+  const i = (COCO_KEYPOINTS as readonly string[]).indexOf(name);
+  if (i < 0) throw new Error(`unknown COCO keypoint "${name}"; keypoints are ${COCO_KEYPOINTS.join(", ")}`);
+  return i;
 }
 
 /**

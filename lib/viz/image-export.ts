@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
-import type { Figure } from "./plot";
+import type { Figure } from "./figure";
 import { outDir, rootRequire } from "../core/paths";
 
 export type ImageFormat = "svg" | "png" | "pdf";

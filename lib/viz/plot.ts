@@ -5,18 +5,14 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Config, Data, Layout } from "plotly.js-dist-min";
+import type { Layout } from "plotly.js-dist-min";
+import type { Figure } from "./figure";
 import { displayBundle, escapeHtml, LiveDisplay, type MimeBundle } from "./display";
 import { plotlyBundlePath, sharedExporter, type ImageFormat } from "./image-export";
 import { writeFileAtomic } from "../core/io";
 import { notebookOutDir } from "../core/context";
 
-/** A plotly figure: traces, layout, config. */
-export interface Figure {
-  data: Partial<Data>[];
-  layout?: Partial<Layout>;
-  config?: Partial<Config>;
-}
+export type { Figure } from "./figure";
 
 /** Fonts fixed for reproducible figures (Debian fonts-open-sans; DejaVu as fallback). */
 export const FONT_FAMILY = "Open Sans, DejaVu Sans, sans-serif";

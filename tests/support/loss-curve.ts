@@ -1,21 +1,19 @@
 /** Prints the loss curve of 25 thesis β-VAE steps on fixed data, for comparing kernel paths. */
 import * as tf from "@tensorflow/tfjs";
 import { describeBackend, initBackend } from "../../lib/backend/backend";
-import { Lifter } from "../../lib/models/lifter";
-import { Adam } from "../../lib/nn/optim";
+import { fitBatch } from "../../lib/models/lifter";
+import { createLifter } from "../../lib/models/registry";
 import { mulberry32, normal } from "../../lib/core/rng";
-import { trainStep } from "../../lib/train/train";
 
 const b = await initBackend({ quiet: true });
 const r = mulberry32(1);
 const x = tf.tensor2d(Float32Array.from({ length: 256 * 32 }, () => normal(r)), [256, 32]);
 const y = tf.tensor2d(Float32Array.from({ length: 256 * 48 }, () => normal(r)), [256, 48]);
-const m = new Lifter({ kind: "beta-vae", inputDim: 32, outputDim: 48, hidden: 512, layers: 5, latentDim: 100, residual: false, batchNorm: false, dropout: 0 }, 7);
-const adam = new Adam(m.trainable());
+const m = createLifter("beta-vae", { inputDim: 32, outputDim: 48, hidden: 512, layers: 5, latentDim: 100, residual: false, batchNorm: false, dropout: 0, maxNorm: 0 }, 7);
 const losses: number[] = [];
 for (let s = 0; s < 25; s++) {
-  const t = trainStep(m, adam, x, y, { beta: 1e-3, lr: 1e-3, stepSeed: s, maxNorm: 0 });
-  losses.push(t.total.dataSync()[0]);
-  tf.dispose([t.total, t.recon, t.kl]);
+  const t = fitBatch(m, { x, y }, { beta: 1e-3, lr: 1e-3, seed: s });
+  losses.push(t.loss.dataSync()[0]);
+  tf.dispose(Object.values(t));
 }
 console.log(JSON.stringify({ backend: describeBackend(b), losses }));

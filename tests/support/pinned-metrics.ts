@@ -10,7 +10,7 @@ import { initBackend } from "../../lib/backend/backend";
 import { DEFAULT_AE_CONFIG, DEFAULT_BASELINE_CONFIG, DEFAULT_VAE_CONFIG, withProfile } from "../../lib/train/config";
 import { evaluateLifter } from "../../lib/eval/evaluate";
 import { experimentData } from "../../lib/data/experiment";
-import { trainRun } from "../../lib/train/train";
+import { trainRun } from "../../lib/train/lifter-run";
 
 const runsDir = process.argv[2];
 if (!runsDir) throw new Error("usage: pinned-metrics.ts <runsDir>");
@@ -22,7 +22,9 @@ for (const preset of [DEFAULT_VAE_CONFIG, DEFAULT_AE_CONFIG, DEFAULT_BASELINE_CO
   const r = await trainRun(cfg, { train: d.trainN, val: { x: d.testN, set: d.test }, stats: d.stats }, { runsDir, verbose: false });
   const ev = evaluateLifter(r.lifter, r.stats, d.test, { seed: cfg.seed, name: cfg.name });
   out[preset.name] = {
-    epochs: r.history.map((h) => ({ epoch: h.epoch, step: h.step, loss: h.loss, recon: h.recon, kl: h.kl, valMpjpe: h.valMpjpe })),
+    epochs: r.history.map((h) => ({
+      epoch: h.epoch, step: h.step, loss: h.terms.loss, recon: h.terms.recon ?? h.terms.loss, kl: h.terms.kl ?? 0, valMpjpe: h.val.p1,
+    })),
     test: { samples: ev.samples, p1: ev.p1.actionWise, p2: ev.p2.actionWise, p1FrameWise: ev.p1.frameWise, p2FrameWise: ev.p2.frameWise },
   };
   r.lifter.dispose();

@@ -3,7 +3,8 @@
  * of a gradient through `leakyRelu`/`relu` (WGAN-GP's penalty) fails with
  * "gradient function not found for Greater". Their true derivative is zero almost
  * everywhere, which is what these register. (Second-order gradients of tanh/sigmoid are
- * wrong in tfjs 4.22 without any error: critics use relu/leakyRelu; see ../shared/TFJS-NOTES.md.)
+ * wrong in tfjs 4.22 without any error — analytic 0.206 against finite differences 0.837 for
+ * tanh in one measurement: critics use relu/leakyRelu, and a test checks the penalty.)
  */
 import * as tf from "@tensorflow/tfjs";
 

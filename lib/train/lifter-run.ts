@@ -1,0 +1,149 @@
+/**
+ * Training runs of lifters: the run folder (config, statistics, metrics, checkpoints; see
+ * run-folder.ts), the model from its config, batches of normalized poses, the β and
+ * learning-rate schedules, and validation P1 after every epoch, all through the shared
+ * loop (loop.ts). A killed run resumes from its last checkpoint with the same numbers.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { computePath } from "../backend/backend";
+import { writeJsonAtomic } from "../core/io";
+import { outDir } from "../core/paths";
+import type { PoseSet } from "../data/dataset";
+import { rootCentred, statsFromJson, statsToJson, type Normalized, type NormStats } from "../data/preprocess";
+import { predictMm } from "../eval/infer";
+import type { Lifter } from "../models/lifter";
+import { createLifter } from "../models/registry";
+import type { BatchSource } from "../nn/trainable";
+import { mpjpe } from "../pose/metrics";
+import { parseConfig, type TrainConfig } from "./config";
+import { trainLoop } from "./loop";
+import { type EpochLog, loadCheckpoint, openRunFolder, readJsonFile } from "./run-folder";
+import { betaAt, learningRateAt } from "./schedules";
+
+export interface TrainData {
+  train: Normalized;
+  /** Validation inputs and ground truth, for P1 after every epoch. */
+  val: { x: Normalized; set: PoseSet };
+  stats: NormStats;
+}
+
+export interface TrainOptions {
+  /** Folder holding run folders (default: `runsDir()`). */
+  runsDir?: string;
+  /** Called after every epoch with the log line and the history so far. */
+  onEpoch?: (log: EpochLog, history: EpochLog[]) => void;
+  /** Print progress lines (default true). */
+  verbose?: boolean;
+  /** Called after every step with the global step (no tensor reads). */
+  onStep?: (globalStep: number) => void;
+  /** The compute path recorded in checkpoints (default: the running one, `computePath()`). */
+  compute?: string;
+}
+
+export interface TrainedRun {
+  config: TrainConfig;
+  dir: string;
+  lifter: Lifter;
+  stats: NormStats;
+  history: EpochLog[];
+  /** True when the run was already complete and only loaded. */
+  loaded: boolean;
+  /** Epochs trained by this call. */
+  epochsTrained: number;
+}
+
+/** Where run folders live: `HPE_RUNS_DIR`, else `<output folder>/runs`. */
+export function runsDir(): string {
+  return process.env.HPE_RUNS_DIR ? path.resolve(process.env.HPE_RUNS_DIR) : outDir("runs");
+}
+
+/** The lifter a config describes, sized for the statistics' joints, with seeded weights. */
+export function buildLifter(cfg: TrainConfig, stats: NormStats): Lifter {
+  const { hidden, layers, latentDim, residual, batchNorm, dropout, maxNorm } = cfg;
+  const dims = { inputDim: stats.joints2d.length * 2, outputDim: stats.joints3d.length * 3 };
+  return createLifter(cfg.model, { ...dims, hidden, layers, latentDim, residual, batchNorm, dropout, maxNorm }, cfg.seed);
+}
+
+/** Batches of normalized (x, y) rows. */
+export function liftBatches(train: Normalized): BatchSource<{ x: tf.Tensor2D; y: tf.Tensor2D }> {
+  let xb = new Float32Array(0), yb = new Float32Array(0);
+  return {
+    size: train.n,
+    batch(idx) {
+      const b = idx.length;
+      if (xb.length !== b * train.dimIn) {
+        xb = new Float32Array(b * train.dimIn);
+        yb = new Float32Array(b * train.dimOut);
+      }
+      for (let k = 0; k < b; k++) {
+        const i = idx[k];
+        xb.set(train.x.subarray(i * train.dimIn, (i + 1) * train.dimIn), k * train.dimIn);
+        yb.set(train.y.subarray(i * train.dimOut, (i + 1) * train.dimOut), k * train.dimOut);
+      }
+      return { x: tf.tensor2d(xb, [b, train.dimIn]), y: tf.tensor2d(yb, [b, train.dimOut]) };
+    },
+  };
+}
+
+function readStats(file: string): NormStats {
+  return statsFromJson(readJsonFile(file, "normalization statistics"), file);
+}
+
+/**
+ * Train (or resume, or just load) the run `cfg.name`. Resuming needs the same config and
+ * the same training data; either changed is an error.
+ */
+export async function trainRun(cfg: TrainConfig, data: TrainData, opts: TrainOptions = {}): Promise<TrainedRun> {
+  const dir = path.join(opts.runsDir ?? runsDir(), cfg.name);
+  openRunFolder(dir, cfg, parseConfig);
+  const statsFile = path.join(dir, "stats.json");
+  if (fs.existsSync(statsFile)) {
+    const saved = readStats(statsFile);
+    const same = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+      a.length === b.length && Array.from(a).every((v, i) => Math.abs(v - b[i]) <= 1e-4 * Math.max(1, Math.abs(v)));
+    if (saved.mode !== data.stats.mode || !same(saved.mean2d, data.stats.mean2d) || !same(saved.std3d, data.stats.std3d)) {
+      throw new Error(`${dir}: the training data's normalization statistics differ from the ones this run started with ` +
+        `(different data folder or files?); use another run name`);
+    }
+  } else {
+    writeJsonAtomic(statsFile, statsToJson(data.stats));
+  }
+  const lifter = buildLifter(cfg, data.stats);
+  const valGt = rootCentred(data.val.set);
+  try {
+    const r = await trainLoop(lifter, cfg, {
+      dir,
+      data: liftBatches(data.train),
+      schedule: (step, t) => ({ beta: betaAt(cfg.beta, cfg.betaSchedule, t), lr: learningRateAt(cfg.lr, cfg.lrDecay, cfg.lrDecaySteps, step) }),
+      validate: () => ({ p1: mpjpe(predictMm(lifter, data.val.x, data.stats), valGt) }),
+      compute: opts.compute ?? computePath(),
+      describe: `${cfg.model}, ${lifter.parameterCount().toLocaleString("en")} parameters, ${data.train.n} samples`,
+      verbose: opts.verbose,
+      onEpoch: opts.onEpoch,
+      onStep: opts.onStep,
+    });
+    return { config: cfg, dir, lifter, stats: data.stats, history: r.history, loaded: r.loaded, epochsTrained: r.epochsTrained };
+  } catch (e) {
+    lifter.dispose();
+    throw e;
+  }
+}
+
+/** Open an existing run folder: config, statistics, and the model at its last checkpoint. */
+export function loadRun(dir: string): { config: TrainConfig; stats: NormStats; lifter: Lifter; history: EpochLog[]; complete: boolean } {
+  const cfgFile = path.join(dir, "config.json");
+  if (!fs.existsSync(cfgFile)) throw new Error(`${dir}: not a run folder (no config.json)`);
+  const config = parseConfig(readJsonFile(cfgFile, "the run config"), cfgFile);
+  const stats = readStats(path.join(dir, "stats.json"));
+  const lifter = buildLifter(config, stats);
+  try {
+    const meta = loadCheckpoint(dir, lifter);
+    if (!meta) throw new Error(`${dir}: has no checkpoint yet`);
+    return { config, stats, lifter, history: meta.history, complete: meta.epoch >= config.epochs };
+  } catch (e) {
+    lifter.dispose();
+    throw e;
+  }
+}
