@@ -155,7 +155,7 @@ async function epochMemoryBench(): Promise<Result> {
   const d = experimentData(cfg);
   const samples: { step: number; tensors: number; bytes: number; rss: number }[] = [];
   const t0 = performance.now();
-  const run = await trainRun(cfg, { train: d.trainN, val: { x: d.testN, set: d.test }, stats: d.stats }, {
+  const run = await trainRun(cfg, { train: d.trainN, val: { x: d.valN, set: d.val }, stats: d.stats }, {
     runsDir: path.resolve("out", "bench", "runs"), verbose: false,
     onStep: (s) => { if (s % 25 === 0) samples.push({ step: s, tensors: tf.memory().numTensors, bytes: tf.memory().numBytes, rss: process.memoryUsage().rss }); },
   });

@@ -85,9 +85,11 @@ test("warm-up frames are skipped as the manifest says and labels come from it", 
 
 test("virtual capture: ≥ 99% of projected joints fall inside the image, per file and split", { skip, timeout: 300_000 }, () => {
   const seqs = loadMocap({ dir: data.dir });
-  for (const split of ["train", "test"] as const) {
+  const sequencesOf: Record<string, Set<string>> = {};
+  for (const split of ["train", "val", "test"] as const) {
     const set = captureMocap(seqs, split);
-    assert.ok(set.n > 1000, `${split}: ${set.n} samples`);
+    sequencesOf[split] = new Set(set.sequences);
+    assert.ok(set.n > (split === "val" ? 100 : 1000), `${split}: ${set.n} samples`);
     for (let q = 0; q < set.sequences.length; q++) {
       let vis = 0, all = 0;
       for (let i = 0; i < set.n; i++) {
@@ -97,8 +99,12 @@ test("virtual capture: ≥ 99% of projected joints fall inside the image, per fi
       assert.ok(vis / all >= 0.99, `${set.sequences[q]}: ${((100 * vis) / all).toFixed(1)}% inside`);
     }
     // Subjects never cross splits; rigs are those of the split.
-    for (const s of set.subjects) assert.equal(splitOf(s), split);
-    assert.deepEqual([...new Set(set.rigs)].every((r) => (split === "train" ? ["S1", "S5", "S6", "S7", "S8"] : ["S9", "S11"]).includes(r)), true);
+    for (const s of set.subjects) assert.equal(splitOf(s), split === "val" ? "train" : split);
+    assert.deepEqual([...new Set(set.rigs)].every((r) => (split === "test" ? ["S9", "S11"] : ["S1", "S5", "S6", "S7", "S8"]).includes(r)), true);
+  }
+  // Validation holds out whole sequences of training subjects: no sequence is in two splits.
+  for (const [a, b] of [["train", "val"], ["train", "test"], ["val", "test"]]) {
+    assert.deepEqual([...sequencesOf[a]].filter((s) => sequencesOf[b].has(s)), [], `${a} ∩ ${b}`);
   }
 });
 

@@ -23,7 +23,7 @@ const numbers = (h: EpochLog[]) => h.map((e) => [e.epoch, e.step, e.terms, e.val
 async function train(cfg: TrainConfig): Promise<EpochLog[]> {
   await initBackend({ quiet: true });
   const d = experimentData({ ...cfg, dataDir: data.dir });
-  const r = await trainRun(cfg, { train: d.trainN, val: { x: d.testN, set: d.test }, stats: d.stats }, { runsDir: runs, verbose: false });
+  const r = await trainRun(cfg, { train: d.trainN, val: { x: d.valN, set: d.val }, stats: d.stats }, { runsDir: runs, verbose: false });
   r.lifter.dispose();
   return r.history;
 }
@@ -94,7 +94,7 @@ test("a different config under an existing run name, and a corrupt checkpoint, a
   // Same config, other data (its statistics differ): refused rather than silently mixed.
   const d = experimentData({ ...TINY, dataDir: data.dir });
   const shifted = { ...d.stats, mean2d: d.stats.mean2d.map((v) => v + 5) };
-  await assert.rejects(trainRun({ ...TINY, name: "seed-a" }, { train: d.trainN, val: { x: d.testN, set: d.test }, stats: shifted }, { runsDir: runs, verbose: false }), /normalization statistics differ from the ones this run started with/);
+  await assert.rejects(trainRun({ ...TINY, name: "seed-a" }, { train: d.trainN, val: { x: d.valN, set: d.val }, stats: shifted }, { runsDir: runs, verbose: false }), /normalization statistics differ from the ones this run started with/);
   const dir = path.join(runs, "seed-b");
   const meta = JSON.parse(fs.readFileSync(path.join(dir, "checkpoint.json"), "utf8"));
   const bin = path.join(dir, meta.bin);

@@ -13,7 +13,7 @@ import { loadH36m3d } from "./h36m";
 import { loadBvhFolder, type MocapSequence } from "./mocap";
 import { ROOT as PROJECT_ROOT } from "../core/paths";
 import { NUM_JOINTS } from "../pose/skeleton";
-import { SPLITS, splitOf, type SplitName } from "./splits";
+import { SPLITS, splitOf, type SplitName, validationFiles } from "./splits";
 import { pickRows } from "../core/arrays";
 
 /** Where data is read: `HPE_DATA_DIR`, or `data/` in the project. */
@@ -124,9 +124,15 @@ class PoseSetBuilder {
 export function captureMocap(seqs: MocapSequence[], split: SplitName, opts: { everyNth?: number; ignoreSplits?: boolean } = {}): PoseSet {
   const rigs = SPLITS.virtualCameras[split];
   const b = new PoseSetBuilder();
+  const heldOut = opts.ignoreSplits ? new Set<string>() : validationFiles(seqs);
+  const inSplit = (s: MocapSequence) => {
+    if (opts.ignoreSplits) return true;
+    if (split === "test") return splitOf(s.subject) === "test";
+    return splitOf(s.subject) === "train" && heldOut.has(s.file) === (split === "val");
+  };
   let k = 0;
   for (const s of seqs) {
-    if (!opts.ignoreSplits && splitOf(s.subject) !== split) continue;
+    if (!inSplit(s)) continue;
     const rig = rigs[k++ % rigs.length];
     const { views } = virtualCapture(s.poses, rig, s.file);
     const step = opts.everyNth ?? 1;
@@ -150,9 +156,13 @@ function pick<T extends Float32Array | Uint8Array>(a: T, frames: number[], dims:
  * its own subject's 4 real cameras (2D = ground-truth projection).
  */
 export function loadH36mSplit(file: string, split: SplitName, opts: { everyNth?: number } = {}): PoseSet {
-  const subjects = SPLITS.h36m[split];
+  const subjects = SPLITS.h36m[split === "test" ? "test" : "train"];
   const b = new PoseSetBuilder();
-  for (const s of loadH36m3d(file, { subjects })) {
+  const seqs = loadH36m3d(file, { subjects });
+  // Validation: held-out sequences of the training subjects, by the same rule as mocap.
+  const heldOut = validationFiles(seqs.map((s) => ({ subject: s.subject, file: `${s.subject}/${s.sourceAction}` })));
+  for (const s of seqs) {
+    if (split !== "test" && heldOut.has(`${s.subject}/${s.sourceAction}`) !== (split === "val")) continue;
     const step = opts.everyNth ?? 1;
     const idx = Array.from({ length: Math.ceil(s.frames / step) }, (_, i) => i * step);
     const poses = pick(s.poses, idx, 3);

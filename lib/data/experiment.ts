@@ -9,9 +9,13 @@ import { computeStats, normalize, type InputMode, type Normalized, type NormStat
 
 export interface ExperimentData {
   train: PoseSet;
+  /** Held-out sequences of the training subjects: training curves and model selection. */
+  val: PoseSet;
+  /** The final evaluation only. */
   test: PoseSet;
   stats: NormStats;
   trainN: Normalized;
+  valN: Normalized;
   testN: Normalized;
 }
 
@@ -43,9 +47,10 @@ export function experimentData(opts: { sources: ("cmu" | "bandai")[]; inputMode:
   if (hit) return hit;
   const seqs = loadMocap({ dir: opts.dataDir, sources: opts.sources });
   const train = subsample(captureMocap(seqs, "train"), opts.trainEveryNth);
+  const val = subsample(captureMocap(seqs, "val"), opts.testEveryNth);
   const test = subsample(captureMocap(seqs, "test"), opts.testEveryNth);
   const stats = computeStats(train, opts.inputMode);
-  const data = { train, test, stats, trainN: normalize(train, stats), testN: normalize(test, stats) };
+  const data = { train, val, test, stats, trainN: normalize(train, stats), valN: normalize(val, stats), testN: normalize(test, stats) };
   cache.set(key, data);
   return data;
 }

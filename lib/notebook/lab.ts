@@ -40,7 +40,7 @@ export async function trainLive(cfg: TrainConfig): Promise<TrainedRun> {
   const d = dataFor(cfg);
   const live = new LivePlot(500);
   const title = `${cfg.name}: training curves`;
-  const run = await trainRun(cfg, { train: d.trainN, val: { x: d.testN, set: d.test }, stats: d.stats }, {
+  const run = await trainRun(cfg, { train: d.trainN, val: { x: d.valN, set: d.val }, stats: d.stats }, {
     onEpoch: (_, history) => live.update(curvesFigure(history, title), true),
   });
   await live.finish(curvesFigure(run.history, title), { name: `curves-${cfg.name}` });

@@ -19,7 +19,7 @@ const out: Record<string, unknown> = {};
 for (const preset of [DEFAULT_VAE_CONFIG, DEFAULT_AE_CONFIG, DEFAULT_BASELINE_CONFIG]) {
   const cfg = withProfile(preset, "smoke");
   const d = experimentData(cfg);
-  const r = await trainRun(cfg, { train: d.trainN, val: { x: d.testN, set: d.test }, stats: d.stats }, { runsDir, verbose: false });
+  const r = await trainRun(cfg, { train: d.trainN, val: { x: d.valN, set: d.val }, stats: d.stats }, { runsDir, verbose: false });
   const ev = evaluateLifter(r.lifter, r.stats, d.test, { seed: cfg.seed, name: cfg.name });
   out[preset.name] = {
     epochs: r.history.map((h) => ({
