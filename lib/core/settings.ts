@@ -119,7 +119,7 @@ export type SettingValue<K extends SettingName> = (typeof SETTINGS)[K]["fallback
 
 /**
  * The value of one setting, parsed and checked now. Unset or empty gives its default.
- * @throws SettingError `HPE_X="v": expected …` on a value it does not take.
+ * @throws SettingError `HPE_BLAS="2": expected 0 (off) or 1 (on)` on a value it does not take.
  */
 export function setting<K extends SettingName>(name: K, env: NodeJS.ProcessEnv = process.env): SettingValue<K> {
   const spec = SETTINGS[name] as Spec<SettingValue<K>>;

@@ -48,7 +48,7 @@ export function findPreset(name: string): Preset | undefined {
 export function presetConfig(name: string, overrides: Partial<TrainConfig> = {}): TrainConfig {
   const p = findPreset(name);
   if (!p) throw new SchemaError(`unknown preset "${name}"; presets are ${PRESET_NAMES.join(", ")}`);
-  return validateConfig({ ...p.config, ...overrides }, `preset ${name} with ${JSON.stringify(overrides)}`);
+  return validateConfig({ ...p.config, ...overrides }, `preset "${name}"`);
 }
 
 /**

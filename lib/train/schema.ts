@@ -65,7 +65,7 @@ function unionShapes(f: Extract<Field, { type: "union" }>): string {
 
 /** A value as shown in an error: JSON, at most 60 characters. */
 export function show(v: unknown): string {
-  const s = v === undefined ? "nothing" : JSON.stringify(v) ?? String(v);
+  const s = v === undefined ? "nothing" : typeof v === "number" && !Number.isFinite(v) ? String(v) : (JSON.stringify(v) ?? String(v));
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
