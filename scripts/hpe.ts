@@ -187,17 +187,20 @@ function runDir(a: Args): string {
 
 // ---------- runs table ----------
 
-function fmt(v: unknown): string {
-  if (typeof v === "number") return Number.isInteger(v) ? String(v) : Math.abs(v) >= 100 ? v.toFixed(1) : v.toPrecision(3);
-  if (v === undefined) return "";
-  if (typeof v === "string") return v;
+/** A config value as a table cell: 0.001, cmu,bandai, linear(warmup=0.2). */
+function cell(v: unknown): string {
   if (Array.isArray(v)) return v.join(",");
   if (typeof v === "object" && v !== null && "kind" in v) {
     const { kind, ...rest } = v as Record<string, unknown>;
-    return Object.keys(rest).length ? `${kind}(${Object.entries(rest).map(([k, x]) => `${k}=${x}`).join(",")})` : String(kind);
+    const args = Object.entries(rest).map(([k, x]) => `${k}=${x}`);
+    return args.length ? `${kind}(${args.join(",")})` : String(kind);
   }
-  return JSON.stringify(v);
+  return String(v);
 }
+
+/** A metric as a table cell: mm with one decimal, losses with 4 significant digits, blank when absent. */
+const mm = (v: number | undefined) => (v === undefined ? "" : v.toFixed(1));
+const loss = (v: number | undefined) => (v === undefined ? "" : v.toPrecision(4));
 
 function textTable(header: string[], rows: string[][]): string {
   const w = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
@@ -329,11 +332,11 @@ const commands: Record<string, Command> = {
         r.name,
         r.config.model,
         `${r.epochs.done}/${r.epochs.total}`,
-        ...keys.filter((k) => k !== "model").map((k) => fmt(r.config[k])),
-        fmt(r.last?.terms.loss),
-        fmt(r.last?.val.p1),
-        fmt(r.eval?.p1),
-        fmt(r.eval?.p2),
+        ...keys.filter((k) => k !== "model").map((k) => cell(r.config[k])),
+        loss(r.last?.terms.loss),
+        mm(r.last?.val.p1),
+        mm(r.eval?.p1),
+        mm(r.eval?.p2),
       ]);
       console.log(`${root}\n${textTable(header, rows)}\n(loss: last epoch's training loss; P1/P2 in mm)`);
     },
