@@ -67,7 +67,9 @@ const HELP: FlagSpec = { name: "help", doc: "show this help" };
 function hintFor(command: string, flag: string): string {
   if (command === "train") {
     if (flag === "model" || flag === "preset") return ` (choose the model with --config ${PRESET_NAMES.join("|")})`;
-    if (flag === "out" || flag === "dir") return " (a run is written to <runs folder>/<name>: choose it with --name, move the folder with HPE_RUNS_DIR)";
+    if (flag === "out" || flag === "dir") {
+      return " (a run is written to <runs folder>/<name>: choose it with --name, move the folder with HPE_RUNS_DIR)";
+    }
     if (Object.hasOwn(CONFIG_SCHEMA.fields, flag)) return ` (set config fields with --set ${flag}=<value>)`;
   }
   return "";
@@ -82,14 +84,16 @@ function parseArgs(command: string, flags: FlagSpec[], argv: string[]): Args {
   const list = () => [...specs.keys()].map((n) => `--${n}`).join(", ");
   const values = new Map<string, string[]>();
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
+    const a = argv[i] === "-h" ? "--help" : argv[i];
     if (!a.startsWith("--") || a === "--") {
       throw new UsageError(`unexpected argument "${a}" for "${command}"; flags are ${list()}`);
     }
     const eq = a.indexOf("=");
     const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
     const spec = specs.get(name);
-    if (!spec) throw new UsageError(`unknown flag --${name} for "${command}"${hintFor(command, name)}; flags are ${list()}`);
+    if (!spec) {
+      throw new UsageError(`unknown flag --${name} for "${command}"${hintFor(command, name)}; flags are ${list()}`);
+    }
     let v: string;
     if (spec.value === undefined) {
       if (eq > 0) throw new UsageError(`--${name} takes no value, got "${a.slice(eq + 1)}"`);
@@ -97,7 +101,8 @@ function parseArgs(command: string, flags: FlagSpec[], argv: string[]): Args {
     } else if (eq > 0) {
       v = a.slice(eq + 1);
     } else {
-      if (i + 1 >= argv.length || argv[i + 1].startsWith("--")) throw new UsageError(`--${name} needs a value: ${spec.value}`);
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith("--")) throw new UsageError(`--${name} needs a value: ${spec.value}`);
       v = argv[++i];
     }
     if (values.has(name) && !spec.repeatable) throw new UsageError(`--${name} is given twice; it takes one value`);
@@ -106,7 +111,8 @@ function parseArgs(command: string, flags: FlagSpec[], argv: string[]): Args {
     values.set(name, [...(values.get(name) ?? []), v]);
   }
   if (!values.has("help")) {
-    for (const f of flags) if (f.required && !values.has(f.name)) throw new UsageError(`--${f.name} is required for "${command}": ${f.value} (${f.doc})`);
+    const missing = flags.find((f) => f.required && !values.has(f.name));
+    if (missing) throw new UsageError(`--${missing.name} is required for "${command}": ${missing.value} (${missing.doc})`);
   }
   return new Args(command, values);
 }
@@ -125,14 +131,17 @@ function helpText(name: string, c: Command): string {
 
 // ---------- flag checks ----------
 
-const checkProfile = (v: string) => ((PROFILES as readonly string[]).includes(v) ? undefined : `expected ${PROFILES.join(" or ")}`);
-const checkName = (v: string) => (RUN_NAME_PATTERN.test(v) ? undefined : `expected ${describe(CONFIG_SCHEMA.fields.name)}`);
+const checkProfile = (v: string) =>
+  (PROFILES as readonly string[]).includes(v) ? undefined : `expected ${PROFILES.join(" or ")}`;
+const checkName = (v: string) =>
+  RUN_NAME_PATTERN.test(v) ? undefined : `expected ${describe(CONFIG_SCHEMA.fields.name)}`;
 const checkBestOf = (v: string) => {
   const parts = v.split(",").map((s) => s.trim());
   const ok = parts.every((s) => /^[1-9][0-9]{0,5}$/.test(s)) && new Set(parts).size === parts.length;
   return ok ? undefined : "expected distinct whole numbers ≥ 1 separated by commas, like 1,5,20";
 };
-const checkSet = (v: string) => (v.includes("=") ? undefined : `expected key=value; keys are ${Object.keys(CONFIG_SCHEMA.fields).join(", ")}`);
+const checkSet = (v: string) =>
+  v.includes("=") ? undefined : `expected key=value; keys are ${Object.keys(CONFIG_SCHEMA.fields).join(", ")}`;
 const nonEmpty = (v: string) => (v.trim() === "" ? "expected a path, got an empty value" : undefined);
 
 // ---------- config from flags ----------
@@ -144,7 +153,9 @@ function configFromArgs(a: Args): TrainConfig {
   const preset = findPreset(c);
   if (preset) cfg = { ...preset.config };
   else if (c.endsWith(".json") || fs.existsSync(c)) {
-    if (!fs.existsSync(c)) throw new UsageError(`--config ${c}: no such file (and not a preset: ${PRESET_NAMES.join(", ")})`);
+    if (!fs.existsSync(c)) {
+      throw new UsageError(`--config ${c}: no such file (and not a preset: ${PRESET_NAMES.join(", ")})`);
+    }
     try {
       cfg = configFromJson(fs.readFileSync(c, "utf8"), c);
     } catch (e) {
@@ -180,7 +191,8 @@ function runDir(a: Args): string {
   const r = a.get("run")!;
   const dir = fs.existsSync(r) ? path.resolve(r) : path.join(runsDir(), r);
   if (!fs.existsSync(path.join(dir, "config.json"))) {
-    throw new Error(`--run ${r}: no run folder at ${dir} (list runs with \`npm run hpe -- runs\`, train one with \`npm run hpe -- train\`)`);
+    const hint = "list runs with `npm run hpe -- runs`, train one with `npm run hpe -- train`";
+    throw new Error(`--run ${r}: no run folder at ${dir} (${hint})`);
   }
   return dir;
 }
@@ -214,10 +226,25 @@ const commands: Record<string, Command> = {
   train: {
     summary: "Train (or resume) a lifter; a killed run resumes when the same command runs again.",
     flags: [
-      { name: "config", value: "<preset|file.json>", doc: `a preset (${PRESET_NAMES.join(", ")}) or a JSON file of config fields; default beta-vae` },
-      { name: "profile", value: "<smoke|full>", doc: "scale epochs and data (default: HPE_PROFILE, else full)", check: checkProfile },
+      {
+        name: "config",
+        value: "<preset|file.json>",
+        doc: `a preset (${PRESET_NAMES.join(", ")}) or a JSON file of config fields; default beta-vae`,
+      },
+      {
+        name: "profile",
+        value: "<smoke|full>",
+        doc: "scale epochs and data (default: HPE_PROFILE, else full)",
+        check: checkProfile,
+      },
       { name: "name", value: "<name>", doc: "run name (default: <config name>-<profile>)", check: checkName },
-      { name: "set", value: "<key=value>", repeatable: true, doc: "override one config field (see the fields below)", check: checkSet },
+      {
+        name: "set",
+        value: "<key=value>",
+        repeatable: true,
+        doc: "override one config field (see the fields below)",
+        check: checkSet,
+      },
       { name: "dry-run", doc: "print the checked config as JSON and stop" },
     ],
     more: () => [
@@ -231,49 +258,67 @@ const commands: Record<string, Command> = {
     run: async (a) => {
       const cfg = configFromArgs(a);
       if (a.has("dry-run")) return void console.log(JSON.stringify(cfg, null, 2));
-      const [{ initBackend }, { experimentData }, { trainRun }, { evaluateLifter }, { writeJsonAtomic }] = await Promise.all([
-        import("../lib/backend/backend"),
-        import("../lib/data/experiment"),
-        import("../lib/train/train"),
-        import("../lib/eval/evaluate"),
-        import("../lib/core/io"),
-      ]);
+      const { initBackend } = await import("../lib/backend/backend");
+      const { experimentData } = await import("../lib/data/experiment");
+      const { trainRun } = await import("../lib/train/train");
+      const { evaluateLifter } = await import("../lib/eval/evaluate");
+      const { writeJsonAtomic } = await import("../lib/core/io");
       await initBackend();
       const d = experimentData(cfg);
       const r = await trainRun(cfg, { train: d.trainN, val: { x: d.testN, set: d.test }, stats: d.stats });
-      const ev = evaluateLifter(r.lifter, r.stats, d.test, { bestOf: r.lifter.variational ? [1, 5, 20] : [], seed: cfg.seed, name: cfg.name });
+      const bestOf = r.lifter.variational ? [1, 5, 20] : [];
+      const ev = evaluateLifter(r.lifter, r.stats, d.test, { bestOf, seed: cfg.seed, name: cfg.name });
       writeJsonAtomic(path.join(r.dir, "eval.json"), ev);
-      console.log(JSON.stringify({ run: r.dir, epochs: r.history.length, p1: ev.p1.actionWise, p2: ev.p2.actionWise }, null, 2));
+      const summary = { run: r.dir, epochs: r.history.length, p1: ev.p1.actionWise, p2: ev.p2.actionWise };
+      console.log(JSON.stringify(summary, null, 2));
     },
   },
   eval: {
-    summary: "Evaluate a run on the shared test split (updates its eval.json) or on any folder of BVH files; prints JSON.",
+    summary: "Evaluate a run on the shared test split (updating its eval.json) or on a folder of BVH files; prints JSON.",
     flags: [
       { name: "run", value: "<name|dir>", required: true, doc: "a run name in the runs folder, or a run folder" },
-      { name: "data", value: "<folder>", doc: "a folder of BVH files in a supported skeleton (eval.json is left alone)", check: nonEmpty },
-      { name: "best-of", value: "<n,n,…>", doc: "best-of-N hypotheses to score (default 1,5,20 for variational models)", check: checkBestOf },
+      {
+        name: "data",
+        value: "<folder>",
+        doc: "a folder of BVH files in a supported skeleton (eval.json is left alone)",
+        check: nonEmpty,
+      },
+      {
+        name: "best-of",
+        value: "<n,n,…>",
+        doc: "best-of-N hypotheses to score (default 1,5,20 for variational models)",
+        check: checkBestOf,
+      },
     ],
     run: async (a) => {
       const dir = runDir(a);
       const data = a.get("data");
-      if (data !== undefined && !(fs.existsSync(data) && fs.statSync(data).isDirectory())) throw new Error(`--data ${data}: no such folder`);
-      const [{ describeBackend, initBackend }, { loadRun }, { evaluateLifter }, { experimentData }, { captureMocap }, { loadBvhFolder }, { writeJsonAtomic }] =
-        await Promise.all([
-          import("../lib/backend/backend"),
-          import("../lib/train/train"),
-          import("../lib/eval/evaluate"),
-          import("../lib/data/experiment"),
-          import("../lib/data/dataset"),
-          import("../lib/data/mocap"),
-          import("../lib/core/io"),
-        ]);
+      if (data !== undefined && !(fs.existsSync(data) && fs.statSync(data).isDirectory())) {
+        throw new Error(`--data ${data}: no such folder`);
+      }
+      const { describeBackend, initBackend } = await import("../lib/backend/backend");
+      const { loadRun } = await import("../lib/train/train");
+      const { evaluateLifter } = await import("../lib/eval/evaluate");
+      const { experimentData } = await import("../lib/data/experiment");
+      const { captureMocap } = await import("../lib/data/dataset");
+      const { loadBvhFolder } = await import("../lib/data/mocap");
+      const { writeJsonAtomic } = await import("../lib/core/io");
       console.error(describeBackend(await initBackend({ quiet: true }))); // stdout is the JSON summary
       const run = loadRun(dir);
-      const bestOf = (a.get("best-of") ?? (run.lifter.variational ? "1,5,20" : "")).split(",").filter(Boolean).map(Number);
-      const set = data ? captureMocap(loadBvhFolder(path.resolve(data)), "test", { ignoreSplits: true }) : experimentData(run.config).test;
+      const bestOfText = a.get("best-of") ?? (run.lifter.variational ? "1,5,20" : "");
+      const bestOf = bestOfText.split(",").filter(Boolean).map(Number);
+      const set = data
+        ? captureMocap(loadBvhFolder(path.resolve(data)), "test", { ignoreSplits: true })
+        : experimentData(run.config).test;
       const ev = evaluateLifter(run.lifter, run.stats, set, { bestOf, seed: run.config.seed, name: run.config.name });
-      const perAction = Object.keys(ev.p1.perAction).map((k) => [k, { p1: ev.p1.perAction[k], p2: ev.p2.perAction[k], frames: ev.frames[k] }]);
-      const perSource = Object.keys(ev.p1.perSourceAction).map((k) => [k, { p1: ev.p1.perSourceAction[k], p2: ev.p2.perSourceAction[k] }]);
+      const perAction = Object.keys(ev.p1.perAction).map((k) => [
+        k,
+        { p1: ev.p1.perAction[k], p2: ev.p2.perAction[k], frames: ev.frames[k] },
+      ]);
+      const perSource = Object.keys(ev.p1.perSourceAction).map((k) => [
+        k,
+        { p1: ev.p1.perSourceAction[k], p2: ev.p2.perSourceAction[k] },
+      ]);
       const summary = {
         run: dir,
         data: data ? path.resolve(data) : "shared test split",
@@ -294,18 +339,23 @@ const commands: Record<string, Command> = {
     summary: "Write a run's lifter in TF.js layers format, with its normalization statistics.",
     flags: [
       { name: "run", value: "<name|dir>", required: true, doc: "a run name in the runs folder, or a run folder" },
-      { name: "out", value: "<dir>", required: true, doc: "folder to write model.json, weights and normalization.json into", check: nonEmpty },
+      {
+        name: "out",
+        value: "<dir>",
+        required: true,
+        doc: "folder to write model.json, weights and normalization.json into",
+        check: nonEmpty,
+      },
     ],
     run: async (a) => {
       const dir = runDir(a);
-      const [{ describeBackend, initBackend }, { loadRun }, { exportLifter }] = await Promise.all([
-        import("../lib/backend/backend"),
-        import("../lib/train/train"),
-        import("../lib/models/export"),
-      ]);
+      const { describeBackend, initBackend } = await import("../lib/backend/backend");
+      const { loadRun } = await import("../lib/train/train");
+      const { exportLifter } = await import("../lib/models/export");
       console.error(describeBackend(await initBackend({ quiet: true })));
       const run = loadRun(dir);
-      const files = await exportLifter(run.lifter, run.stats, path.resolve(a.get("out")!), { run: dir, model: run.config.model });
+      const out = path.resolve(a.get("out")!);
+      const files = await exportLifter(run.lifter, run.stats, out, { run: dir, model: run.config.model });
       console.log(JSON.stringify({ exported: files }, null, 2));
     },
   },
@@ -326,13 +376,16 @@ const commands: Record<string, Command> = {
         const out = runs.map((r) => ({ ...r, differs: Object.fromEntries(keys.map((k) => [k, r.config[k]])) }));
         return void console.log(JSON.stringify({ dir: root, runs: out, errors }, null, 2));
       }
-      if (runs.length === 0) return void console.log(`no runs in ${root}${errors.length ? ` (${errors.length} unreadable)` : ""}`);
-      const header = ["run", "model", "epochs", ...keys.filter((k) => k !== "model"), "loss", "val P1", "test P1", "test P2"];
+      if (runs.length === 0) {
+        return void console.log(`no runs in ${root}${errors.length ? ` (${errors.length} unreadable)` : ""}`);
+      }
+      const shown = keys.filter((k) => k !== "model");
+      const header = ["run", "model", "epochs", ...shown, "loss", "val P1", "test P1", "test P2"];
       const rows = runs.map((r) => [
         r.name,
         r.config.model,
         `${r.epochs.done}/${r.epochs.total}`,
-        ...keys.filter((k) => k !== "model").map((k) => cell(r.config[k])),
+        ...shown.map((k) => cell(r.config[k])),
         loss(r.last?.terms.loss),
         mm(r.last?.val.p1),
         mm(r.eval?.p1),
@@ -345,7 +398,8 @@ const commands: Record<string, Command> = {
     summary: "Start the compute backend and print which one runs and why others were skipped.",
     flags: [],
     run: async () => {
-      const [{ describeBackend, initBackend }, { versions }] = await Promise.all([import("../lib/backend/backend"), import("../lib/notebook/setup")]);
+      const { describeBackend, initBackend } = await import("../lib/backend/backend");
+      const { versions } = await import("../lib/notebook/setup");
       const b = await initBackend({ quiet: true });
       console.log(describeBackend(b));
       console.log(JSON.stringify({ backend: b, versions: versions() }, null, 2));
@@ -369,7 +423,9 @@ async function main(argv: string[]): Promise<void> {
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
     if (name === "help" && rest.length > 0) {
       const c = commands[rest[0]];
-      if (!c || rest.length > 1) throw new UsageError(`help ${rest.join(" ")}: expected one command (${Object.keys(commands).join(", ")})`);
+      if (!c || rest.length > 1) {
+        throw new UsageError(`help ${rest.join(" ")}: expected one command (${Object.keys(commands).join(", ")})`);
+      }
       return void console.log(helpText(rest[0], c));
     }
     return void console.log(overview());

@@ -137,6 +137,7 @@ const failures = FAIL.map(([args, re]) => ({ args, re, result: hpe(args) }));
 
 const COMMANDS = ["train", "eval", "export", "runs", "backend"];
 const helps = COMMANDS.map((c) => ({ c, result: hpe([c, "--help"]), viaHelp: hpe(["help", c]) }));
+const shortHelp = hpe(["runs", "-h"]);
 const overview = hpe([]);
 const dryRun = hpe(["train", "--config", "baseline", "--set", "lr=0.01", "--set", "sources=cmu", "--profile", "smoke", "--dry-run"]);
 const dryRunFile = hpe(["train", "--config", goodConfig, "--name", "mine", "--set", "betaSchedule=constant", "--dry-run"]);
@@ -191,6 +192,7 @@ test("every command has --help (and help <command>), exit 0", async () => {
   const train = (await helps[0].result).stdout;
   for (const key of Object.keys(CONFIG_SCHEMA.fields)) assert.match(train, new RegExp(`^  ${key} +`, "m"), `train --help lists ${key}`);
   for (const p of ["beta-vae", "ae", "baseline"]) assert.match(train, new RegExp(`^  ${p} +`, "m"));
+  assert.equal((await shortHelp).stdout, (await helps[3].result).stdout, "-h is --help");
   const o = await overview;
   assert.equal(o.status, 0);
   for (const c of [...COMMANDS, "help"]) assert.match(o.stdout, new RegExp(`^  ${c} +`, "m"));

@@ -7,7 +7,9 @@ let notebook: string | undefined;
 
 /** Name the running notebook; outputs go to `out/{figures,tables}/<name>/`. */
 export function setNotebookName(name: string): void {
-  if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new Error(`notebook name "${name}" must use only letters, digits, '.', '_' and '-'`);
+  if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
+    throw new Error(`notebook name "${name}" must use only letters, digits, '.', '_' and '-'`);
+  }
   notebook = name;
 }
 

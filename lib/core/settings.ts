@@ -111,7 +111,11 @@ export const SETTINGS = {
   } as Spec<string | undefined>,
   HPE_REF_BENCH: text("numpy reference benchmark run next to `npm run bench`", "a file path", "none"),
   HPE_TEST_NOTEBOOKS: onOff("`0`: `npm test` skips the notebook runs"),
-  HPE_REPORTS_DIR: text("reports checked by tests/reports.test.ts (`npm test` sets it)", "a folder path", "none (test skipped)"),
+  HPE_REPORTS_DIR: text(
+    "reports checked by tests/reports.test.ts (`npm test` sets it)",
+    "a folder path",
+    "none (test skipped)",
+  ),
 } satisfies Record<string, Spec<unknown>>;
 
 export type SettingName = keyof typeof SETTINGS;

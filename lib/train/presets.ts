@@ -24,8 +24,16 @@ export interface Preset {
 
 /** Every preset, in the order the README and `--help` list them. */
 export const PRESETS: readonly Preset[] = [
-  { name: "beta-vae", description: "the thesis β-VAE: 5 × 512 encoder and decoder, latent 100, β = 0.001", config: DEFAULT_VAE_CONFIG },
-  { name: "ae", description: "plain autoencoder with the β-VAE's architecture (β = 0, z = μ)", config: DEFAULT_AE_CONFIG },
+  {
+    name: "beta-vae",
+    description: "the thesis β-VAE: 5 × 512 encoder and decoder, latent 100, β = 0.001",
+    config: DEFAULT_VAE_CONFIG,
+  },
+  {
+    name: "ae",
+    description: "plain autoencoder with the β-VAE's architecture (β = 0, z = μ)",
+    config: DEFAULT_AE_CONFIG,
+  },
   {
     name: "baseline",
     description: "Martinez et al.: 1024 units, 2 residual blocks, batch norm, dropout 0.5, max-norm 1",

@@ -40,7 +40,9 @@ const TIMING = new Set(["epoch", "step", "seconds", "samplesPerSec", "etaSeconds
 const FLAT_VALUES = new Set(["beta", "lr", "gamma"]);
 
 function numbers(o: unknown, where: string): Record<string, number> {
-  if (typeof o !== "object" || o === null || Array.isArray(o)) throw new SchemaError(`${where} must be an object of numbers, got ${show(o)}`);
+  if (typeof o !== "object" || o === null || Array.isArray(o)) {
+    throw new SchemaError(`${where} must be an object of numbers, got ${show(o)}`);
+  }
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(o)) {
     if (v !== null && typeof v !== "number") throw new SchemaError(`${where}.${k} must be a number, got ${show(v)}`);
@@ -57,11 +59,15 @@ export function parseEpochLine(line: string, where: string): EpochSummary {
   } catch (e) {
     throw new SchemaError(`${where}: not valid JSON (${(e as Error).message})`);
   }
-  if (typeof o !== "object" || o === null || Array.isArray(o)) throw new SchemaError(`${where}: expected a JSON object, got ${show(o)}`);
+  if (typeof o !== "object" || o === null || Array.isArray(o)) {
+    throw new SchemaError(`${where}: expected a JSON object, got ${show(o)}`);
+  }
   const r = o as Record<string, unknown>;
   for (const k of ["epoch", "step"]) {
     const v = r[k];
-    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) throw new SchemaError(`${where}: ${k} must be an integer ≥ 0, got ${show(v)}`);
+    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) {
+      throw new SchemaError(`${where}: ${k} must be an integer ≥ 0, got ${show(v)}`);
+    }
   }
   const seconds = typeof r.seconds === "number" ? r.seconds : undefined;
   const base = { epoch: r.epoch as number, step: r.step as number, seconds };
@@ -99,7 +105,11 @@ function evalSummary(file: string): RunSummary["eval"] {
     return v;
   };
   const proto = (k: string) => num((e?.[k] as { actionWise?: unknown } | undefined)?.actionWise, `${k}.actionWise`);
-  const out: NonNullable<RunSummary["eval"]> = { samples: num(e?.samples, "samples"), p1: proto("p1"), p2: proto("p2") };
+  const out: NonNullable<RunSummary["eval"]> = {
+    samples: num(e?.samples, "samples"),
+    p1: proto("p1"),
+    p2: proto("p2"),
+  };
   if (Array.isArray(e.bestOfN)) {
     out.bestOf = Object.fromEntries(
       e.bestOfN.map((b: { n?: unknown; p1?: { actionWise?: unknown } }, i: number) => [

@@ -49,7 +49,8 @@ export function describe(f: Field): string {
       return `one of ${f.values.join(", ")}`;
     case "array": {
       const size = f.minItems ? (f.minItems === 1 ? "a non-empty list" : `a list of at least ${f.minItems}`) : "a list";
-      const item = f.items.type === "enum" ? `values from ${f.items.values.join(", ")}` : `items that are ${describe(f.items)}`;
+      const item =
+        f.items.type === "enum" ? `values from ${f.items.values.join(", ")}` : `items that are ${describe(f.items)}`;
       return `${size} of ${f.unique ? "distinct " : ""}${item}`;
     }
     case "union":
@@ -65,7 +66,8 @@ function unionShapes(f: Extract<Field, { type: "union" }>): string {
 
 /** A value as shown in an error: JSON, at most 60 characters. */
 export function show(v: unknown): string {
-  const s = v === undefined ? "nothing" : typeof v === "number" && !Number.isFinite(v) ? String(v) : (JSON.stringify(v) ?? String(v));
+  const json = typeof v === "number" && !Number.isFinite(v) ? String(v) : (JSON.stringify(v) ?? String(v));
+  const s = v === undefined ? "nothing" : json;
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
@@ -99,7 +101,8 @@ export function checkValue(f: Field, v: unknown, path: string): unknown {
     case "array": {
       if (!Array.isArray(v) || v.length < (f.minItems ?? 0)) fail(path, f, v);
       const out = v.map((x, i) => checkValue(f.items, x, `${path}[${i}]`));
-      if (f.unique && new Set(out.map((x) => JSON.stringify(x))).size !== out.length) fail(path, f, v, " (repeated value)");
+      const distinct = new Set(out.map((x) => JSON.stringify(x))).size;
+      if (f.unique && distinct !== out.length) fail(path, f, v, " (repeated value)");
       return out;
     }
     case "union": {
@@ -118,7 +121,12 @@ export function checkValue(f: Field, v: unknown, path: string): unknown {
  * are taken from `defaults` (or refused when there is none), each value is checked. Errors carry no location
  * prefix; `parseObject` adds it.
  */
-function checkFields(fields: Fields, raw: Record<string, unknown>, prefix: string, defaults?: object): Record<string, unknown> {
+function checkFields(
+  fields: Fields,
+  raw: Record<string, unknown>,
+  prefix: string,
+  defaults?: object,
+): Record<string, unknown> {
   const names = Object.keys(fields);
   for (const k of Object.keys(raw)) {
     if (!Object.hasOwn(fields, k)) {
@@ -198,7 +206,10 @@ export function objectSchema<T>(fields: { readonly [K in keyof T]-?: Field }): S
           throw new SchemaError(`${where}: not valid JSON (${(e as Error).message})`);
         }
       }
-      if (!isObject(value)) throw new SchemaError(`${where}: expected a JSON object with the fields ${Object.keys(all).join(", ")}, got ${show(value)}`);
+      if (!isObject(value)) {
+        const names = Object.keys(all).join(", ");
+        throw new SchemaError(`${where}: expected a JSON object with the fields ${names}, got ${show(value)}`);
+      }
       try {
         return checkFields(all, value, "", defaults ?? undefined) as T;
       } catch (e) {
@@ -221,6 +232,6 @@ export function objectSchema<T>(fields: { readonly [K in keyof T]-?: Field }): S
 }
 
 /** The schema as a table (README, `--help`): field, what it takes, doc line. */
-export function schemaTable(s: Schema<unknown> | { fields: Fields }): { field: string; allowed: string; doc: string }[] {
+export function schemaTable(s: { fields: object }): { field: string; allowed: string; doc: string }[] {
   return Object.entries(s.fields as Fields).map(([field, f]) => ({ field, allowed: describe(f), doc: f.doc }));
 }
