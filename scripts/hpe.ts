@@ -153,7 +153,7 @@ function configFromArgs(a: Args): TrainConfig {
   const preset = findPreset(c);
   if (preset) cfg = { ...preset.config };
   else if (c.endsWith(".json") || fs.existsSync(c)) {
-    if (!fs.existsSync(c)) {
+    if (!fs.existsSync(c) || !fs.statSync(c).isFile()) {
       throw new UsageError(`--config ${c}: no such file (and not a preset: ${PRESET_NAMES.join(", ")})`);
     }
     try {
