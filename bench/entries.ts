@@ -9,7 +9,7 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend, describeBackend } from "../lib/backend/backend";
 import { loadBvhFolder, listBvhFiles } from "../lib/data/mocap";
 import { mpjpe, pMpjpe } from "../lib/pose/metrics";
-import { fitBatch } from "../lib/models/lifter";
+import { fitBatch } from "../lib/models/supervised";
 import { createLifter } from "../lib/models/registry";
 import { Adam } from "../lib/nn/optim";
 import { mulberry32, normal } from "../lib/core/rng";

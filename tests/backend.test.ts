@@ -9,10 +9,10 @@ function cli(env: Record<string, string>) {
   return spawnSync("node", ["--import", "tsx", "scripts/hpe.ts", "backend"], { encoding: "utf8", env: { ...process.env, ...env } });
 }
 
-test("an unknown HPE_BACKEND is a clear error", () => {
+test("an unknown HPE_BACKEND is a clear error (a usage error: exit 2)", () => {
   const r = cli({ HPE_BACKEND: "tpu" });
-  assert.equal(r.status, 1);
-  assert.match(r.stderr, /HPE_BACKEND="tpu" is not a backend; expected one of: node-gpu, node, wasm, cpu/);
+  assert.equal(r.status, 2);
+  assert.equal(r.stderr, 'hpe: HPE_BACKEND="tpu": expected one of node-gpu, node, wasm, cpu\n');
 });
 
 test("a forced backend that cannot start says why", () => {

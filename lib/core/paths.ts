@@ -1,14 +1,17 @@
 /**
  * Project paths. Every path is resolved from the project root, which is where the
- * tslab launcher, the tests and the CLI all run; `HPE_ROOT` overrides it.
+ * tslab launcher, the tests and the CLI all run; `HPE_ROOT` overrides it. The `HPE_*` values are
+ * read through lib/core/settings.ts, when a function is called.
  * (No `import.meta` here: tslab loads lib files as CommonJS.)
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createRequire } from "node:module";
+import { setting } from "./settings";
 
 function findRoot(): string {
-  if (process.env.HPE_ROOT) return path.resolve(process.env.HPE_ROOT);
+  const forced = setting("HPE_ROOT");
+  if (forced) return path.resolve(forced);
   let dir = process.cwd();
   for (;;) {
     const pkg = path.join(dir, "package.json");
@@ -27,8 +30,21 @@ export const rootRequire = createRequire(path.join(ROOT, "noop.js"));
 
 /** Output folder for executed notebooks, reports, figures and runs (`HPE_OUT_DIR`, default `out/`). */
 export function outDir(...parts: string[]): string {
-  const base = process.env.HPE_OUT_DIR ? path.resolve(ROOT, process.env.HPE_OUT_DIR) : path.join(ROOT, "out");
+  const forced = setting("HPE_OUT_DIR");
+  const base = forced ? path.resolve(ROOT, forced) : path.join(ROOT, "out");
   return path.join(base, ...parts);
+}
+
+/** Where run folders live: `HPE_RUNS_DIR` (relative to the project root), else `<output folder>/runs`. */
+export function runsDir(): string {
+  const forced = setting("HPE_RUNS_DIR");
+  return forced ? path.resolve(ROOT, forced) : outDir("runs");
+}
+
+/** Where data is read: `HPE_DATA_DIR` (relative to the project root), else `data/` in the project. */
+export function dataDir(): string {
+  const forced = setting("HPE_DATA_DIR");
+  return forced ? path.resolve(ROOT, forced) : path.join(ROOT, "data");
 }
 
 /** Version of an installed package, or undefined when it is not installed. */

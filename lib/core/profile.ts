@@ -3,16 +3,14 @@
  * - `smoke`: every notebook in a few minutes on 2 CPU cores (CI, `npm test`);
  * - `full`: the thesis-scale run (default for `npm run reproduce`).
  */
-export const PROFILES = ["smoke", "full"] as const;
+import { PROFILE_NAMES, setting } from "./settings";
+
+export const PROFILES = PROFILE_NAMES;
 export type ProfileName = (typeof PROFILES)[number];
 
 /** The active profile, from `HPE_PROFILE` (default `full`). Unknown names are an error. */
 export function profileName(): ProfileName {
-  const v = (process.env.HPE_PROFILE ?? "full").trim();
-  if (!(PROFILES as readonly string[]).includes(v)) {
-    throw new Error(`HPE_PROFILE="${v}" is not a profile; expected one of: ${PROFILES.join(", ")}`);
-  }
-  return v as ProfileName;
+  return setting("HPE_PROFILE");
 }
 
 /** Pick the value for the active profile: `byProfile({smoke: 2, full: 100})`. */

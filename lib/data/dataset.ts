@@ -11,15 +11,13 @@ import { virtualCapture, captureViews } from "./capture";
 import { h36mCameras } from "../pose/camera";
 import { loadH36m3d } from "./h36m";
 import { loadBvhFolder, type MocapSequence } from "./mocap";
-import { ROOT as PROJECT_ROOT } from "../core/paths";
+import { dataDir } from "../core/paths";
 import { NUM_JOINTS } from "../pose/skeleton";
 import { SPLITS, splitOf, type SplitName, validationFiles } from "./splits";
 import { pickRows } from "../core/arrays";
 
-/** Where data is read: `HPE_DATA_DIR`, or `data/` in the project. */
-export function dataDir(): string {
-  return process.env.HPE_DATA_DIR ? path.resolve(PROJECT_ROOT, process.env.HPE_DATA_DIR) : path.join(PROJECT_ROOT, "data");
-}
+/** Where data is read: `HPE_DATA_DIR`, or `data/` in the project (lib/core/paths.ts). */
+export { dataDir };
 
 /** The mocap folders found in the data folder, or an error saying where data is looked for and how to get it. */
 export function mocapFolders(dir = dataDir()): { cmu?: string; bandai?: string } {

@@ -7,7 +7,8 @@ import { meanSquaredError } from "../nn/losses";
 import { Mlp } from "../nn/mlp";
 import { Adam } from "../nn/optim";
 import type { Step } from "../nn/trainable";
-import { assertInput, type LiftBatch, type Lifter, type LifterOptions, supervisedStep } from "./lifter";
+import { assertInput, type LiftBatch, type Lifter, type LifterOptions } from "./lifter";
+import { supervisedStep } from "./supervised";
 
 export class BaselineLifter implements Lifter {
   readonly kind = "baseline" as const;

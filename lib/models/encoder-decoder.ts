@@ -7,7 +7,8 @@ import * as tf from "@tensorflow/tfjs";
 import { type ApplyOptions, type BnStats, Mlp } from "../nn/mlp";
 import { Adam } from "../nn/optim";
 import type { Step } from "../nn/trainable";
-import { assertInput, type LiftBatch, type Lifter, type LifterOptions, type ModelKind, supervisedStep } from "./lifter";
+import { assertInput, type LiftBatch, type Lifter, type LifterOptions, type ModelKind } from "./lifter";
+import { supervisedStep } from "./supervised";
 
 export abstract class EncoderDecoderLifter implements Lifter {
   abstract readonly kind: ModelKind;

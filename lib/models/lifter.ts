@@ -5,11 +5,10 @@
  * outputs are normalized poses (lib/data/preprocess.ts): x [B, inputDim] → y [B, outputDim].
  *
  * The implementations, one per file: vae.ts (the thesis β-VAE), ae.ts (a plain
- * autoencoder), baseline.ts (Martinez et al.); registry.ts builds one by kind.
+ * autoencoder), baseline.ts (Martinez et al.); registry.ts builds one by kind. This file
+ * loads no TF.js at run time (configs import MODEL_KINDS from it).
  */
 import type * as tf from "@tensorflow/tfjs";
-import { Mlp, type BnStats } from "../nn/mlp";
-import { minimize, type Optimizer } from "../nn/optim";
 import type { Trainable } from "../nn/trainable";
 
 export const MODEL_KINDS = ["beta-vae", "ae", "baseline"] as const;
@@ -63,29 +62,3 @@ export function assertInput(x: tf.Tensor, dim: number, where: string): void {
   if (x.rank !== 2 || x.shape[1] !== dim) throw new Error(`${where}: expected x [B, ${dim}], got [${x.shape}]`);
 }
 
-/**
- * The supervised step shared by the lifters: gradients of `loss` for the optimizer's
- * parameters, the update, then batch-norm moving statistics and the max-norm constraint
- * of `nets`. Returns the named terms (loss, the model's own terms, gradNorm).
- */
-export function supervisedStep(
-  opt: Optimizer,
-  nets: Mlp[],
-  maxNorm: number,
-  lr: number,
-  loss: (bnStats: BnStats) => { loss: tf.Scalar; terms?: Record<string, tf.Scalar> },
-): Record<string, tf.Scalar> {
-  const bnStats: BnStats = [];
-  const r = minimize(opt, lr, () => loss(bnStats));
-  if (bnStats.length) Mlp.updateMovingStats(bnStats);
-  if (maxNorm > 0) for (const m of nets) m.applyMaxNorm(maxNorm);
-  return r;
-}
-
-/**
- * One training update of a lifter on one batch outside the loop (benchmarks, tests):
- * its step with schedule values `lr` and `beta` and a seed for dropout and sampling.
- */
-export function fitBatch(lifter: Lifter, batch: LiftBatch, o: { lr: number; beta: number; seed: number }): Record<string, tf.Scalar> {
-  return lifter.steps[0].run(batch, { epoch: 0, globalStep: o.seed, progress: 0, seed: o.seed, values: { lr: o.lr, beta: o.beta } });
-}

@@ -1,12 +1,17 @@
 /**
  * Typed training configs. A notebook's first code cell writes
  *   const cfg: TrainConfig = { ...DEFAULT_VAE_CONFIG, beta: 0.01 };
- * and `withProfile(cfg)` scales it for the active profile (smoke / full).
+ * and `withProfile(cfg)` checks it against CONFIG_SCHEMA and scales it for the active profile (smoke / full).
+ * The named presets (beta-vae, ae, baseline) are listed in lib/train/presets.ts.
+ *
+ * CONFIG_SCHEMA gives every field its type and range; the same schema checks JSON config files, run
+ * folders' config.json (`parseConfig`) and the CLI's `--set key=value`.
  */
 import type { BetaSchedule } from "./schedules";
-import type { ModelKind } from "../models/lifter";
-import type { InputMode } from "../data/preprocess";
+import { MODEL_KINDS, type ModelKind } from "../models/lifter";
+import { INPUT_MODES, type InputMode } from "../data/preprocess";
 import { byProfile, profileName, type ProfileName } from "../core/profile";
+import { objectSchema, type Field } from "./schema";
 
 export interface TrainConfig {
   /** Run name: the run's folder is runs/<name>/ (a killed run resumes from there). */
@@ -103,28 +108,95 @@ export const DEFAULT_BASELINE_CONFIG: TrainConfig = {
   beta: 0,
 };
 
+/** A run name is a folder name: letters, digits, '.', '_' and '-', starting with a letter or digit. */
+export const RUN_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+const posInt = (doc: string, max: number): Field => ({ type: "integer", doc, min: 1, max });
+const counter = (doc: string): Field => ({ type: "integer", doc, min: 0, max: 1e9 });
+
+/**
+ * Type and range of every TrainConfig field. Upper bounds on sizes keep a typo from allocating
+ * gigabytes (hidden 8192 is a 256 MiB weight matrix).
+ */
+export const CONFIG_SCHEMA = objectSchema<TrainConfig>({
+  name: {
+    type: "string",
+    doc: "run name: the run folder is runs/<name>/",
+    pattern: RUN_NAME_PATTERN,
+    expected: "letters, digits, '.', '_' and '-', starting with a letter or digit (at most 100)",
+  },
+  model: { type: "enum", doc: "the lifter", values: MODEL_KINDS },
+  seed: { type: "integer", doc: "seed for init, shuffles, dropout and sampling", min: 0, max: 2 ** 32 - 1 },
+  sources: {
+    type: "array",
+    doc: "open mocap sets to train and test on",
+    items: { type: "enum", doc: "a mocap set", values: ["cmu", "bandai"] },
+    minItems: 1,
+    unique: true,
+  },
+  inputMode: { type: "enum", doc: "2D input preprocessing", values: INPUT_MODES },
+  trainEveryNth: posInt("keep every n-th training frame", 1_000_000),
+  testEveryNth: posInt("keep every n-th test frame", 1_000_000),
+  hidden: posInt("units per hidden layer", 8192),
+  layers: posInt("Linear+ReLU layers per network", 64),
+  latentDim: posInt("latent size (unused by the baseline)", 4096),
+  residual: { type: "boolean", doc: "residual blocks" },
+  batchNorm: { type: "boolean", doc: "batch normalization after each hidden Linear" },
+  dropout: { type: "number", doc: "dropout rate", min: 0, max: 1, exclusiveMax: true },
+  epochs: posInt("training epochs", 100_000),
+  batchSize: posInt("samples per step", 65_536),
+  lr: { type: "number", doc: "Adam learning rate", min: 0, exclusiveMin: true, max: 1 },
+  lrDecay: { type: "number", doc: "learning-rate decay factor", min: 0, exclusiveMin: true, max: 1 },
+  lrDecaySteps: counter("steps per decay (0 = no decay)"),
+  maxNorm: { type: "number", doc: "max-norm of kernel columns (0 = off)", min: 0 },
+  beta: { type: "number", doc: "KL weight β", min: 0 },
+  betaSchedule: {
+    type: "union",
+    doc: "how β evolves over training",
+    tag: "kind",
+    variants: {
+      constant: {},
+      linear: { warmup: { type: "number", doc: "warm-up fraction of training", min: 0, max: 1 } },
+      cyclical: {
+        cycles: posInt("cycles over training", 10_000),
+        ratio: { type: "number", doc: "rising fraction of each cycle", min: 0, exclusiveMin: true, max: 1 },
+      },
+    },
+  },
+  checkpointEverySteps: counter("also checkpoint every this many steps (0 = epoch ends only)"),
+});
+
+/**
+ * Check a complete config (a notebook's object, or one built in code); returns it unchanged.
+ * @throws SchemaError `<where>: lr must be a number > 0 and ≤ 1, got 1000000`
+ */
+export function validateConfig(cfg: TrainConfig, where = "config"): TrainConfig {
+  CONFIG_SCHEMA.parse(cfg, where);
+  return cfg;
+}
+
+/**
+ * Parse a config from JSON text or a parsed JSON value (a run's config.json, a user's file). Every field
+ * is checked; with `defaults`, missing fields are taken from it, else a missing field is an error.
+ * @throws SchemaError naming `where` (the path) and the field: `runs/x/config.json: missing field "lr" (…)`
+ */
+export function parseConfig(raw: unknown, where: string, defaults?: TrainConfig): TrainConfig {
+  return CONFIG_SCHEMA.parse(raw, where, defaults);
+}
+
 /** What each profile changes: smoke runs in minutes on 2 cores, full is thesis scale. */
 export const PROFILE_OVERRIDES: Record<ProfileName, Partial<TrainConfig>> = {
   smoke: { epochs: 2, trainEveryNth: 10, testEveryNth: 10 },
   full: {},
 };
 
-/** The config scaled for a profile (default: the active one); the run name gets the profile. */
+/**
+ * The config checked (validateConfig) and scaled for a profile (default: the active one); the run name
+ * gets the profile.
+ */
 export function withProfile(cfg: TrainConfig, profile: ProfileName = profileName()): TrainConfig {
+  validateConfig(cfg);
   const o = byProfile(PROFILE_OVERRIDES, profile);
-  return { ...cfg, ...o, epochs: Math.min(cfg.epochs, o.epochs ?? cfg.epochs), name: `${cfg.name}-${profile}` };
-}
-
-/** Validate a config loaded from JSON; unknown or mistyped fields are errors naming the field. */
-export function parseConfig(raw: unknown, where: string): TrainConfig {
-  if (typeof raw !== "object" || raw === null) throw new Error(`${where}: expected a JSON object with TrainConfig fields`);
-  const base = { vae: DEFAULT_VAE_CONFIG, "beta-vae": DEFAULT_VAE_CONFIG, ae: DEFAULT_AE_CONFIG, baseline: DEFAULT_BASELINE_CONFIG }[String((raw as { model?: string }).model ?? "beta-vae")];
-  if (!base) throw new Error(`${where}: unknown model "${(raw as { model?: string }).model}"; expected beta-vae, ae or baseline`);
-  const cfg = { ...base, ...(raw as object) } as TrainConfig;
-  for (const [k, v] of Object.entries(raw as object)) {
-    if (!(k in DEFAULT_VAE_CONFIG)) throw new Error(`${where}: unknown field "${k}"; fields are ${Object.keys(DEFAULT_VAE_CONFIG).join(", ")}`);
-    const want = typeof (DEFAULT_VAE_CONFIG as unknown as Record<string, unknown>)[k];
-    if (typeof v !== want) throw new Error(`${where}: field "${k}" must be a ${want}, got ${JSON.stringify(v)}`);
-  }
-  return cfg;
+  const scaled = { ...cfg, ...o, epochs: Math.min(cfg.epochs, o.epochs ?? cfg.epochs), name: `${cfg.name}-${profile}` };
+  return validateConfig(scaled, `config scaled for the ${profile} profile`);
 }

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { computePath } from "../backend/backend";
 import { writeJsonAtomic } from "../core/io";
-import { outDir } from "../core/paths";
+import { runsDir } from "../core/paths";
 import type { PoseSet } from "../data/dataset";
 import { rootCentred, statsFromJson, statsToJson, type Normalized, type NormStats } from "../data/preprocess";
 import { predictMm } from "../eval/infer";
@@ -17,7 +17,7 @@ import type { Lifter } from "../models/lifter";
 import { createLifter } from "../models/registry";
 import type { BatchSource } from "../nn/trainable";
 import { mpjpe } from "../pose/metrics";
-import { parseConfig, type TrainConfig } from "./config";
+import { parseConfig, type TrainConfig, validateConfig } from "./config";
 import { trainLoop } from "./loop";
 import { type EpochLog, loadCheckpoint, openRunFolder, readJsonFile } from "./run-folder";
 import { betaAt, learningRateAt } from "./schedules";
@@ -52,11 +52,6 @@ export interface TrainedRun {
   loaded: boolean;
   /** Epochs trained by this call. */
   epochsTrained: number;
-}
-
-/** Where run folders live: `HPE_RUNS_DIR`, else `<output folder>/runs`. */
-export function runsDir(): string {
-  return process.env.HPE_RUNS_DIR ? path.resolve(process.env.HPE_RUNS_DIR) : outDir("runs");
 }
 
 /** The lifter a config describes, sized for the statistics' joints, with seeded weights. */
@@ -96,6 +91,7 @@ function readStats(file: string): NormStats {
  * the same training data; either changed is an error.
  */
 export async function trainRun(cfg: TrainConfig, data: TrainData, opts: TrainOptions = {}): Promise<TrainedRun> {
+  validateConfig(cfg);
   const dir = path.join(opts.runsDir ?? runsDir(), cfg.name);
   openRunFolder(dir, cfg, parseConfig);
   const statsFile = path.join(dir, "stats.json");

@@ -18,23 +18,9 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { writeFileAtomic, writeJsonAtomic } from "../core/io";
 import type { Trainable } from "../nn/trainable";
+import { type EpochLog, isInt, parseEpochLog, readJsonFile } from "./metrics-log";
 
-/** One line of metrics.jsonl: an epoch's means of every named term, and more. */
-export interface EpochLog {
-  /** Epochs finished (1 = the first). */
-  epoch: number;
-  /** Batches consumed so far, over all steps. */
-  step: number;
-  /** Mean of each named loss term over the epoch's steps that reported it. */
-  terms: Record<string, number>;
-  /** Schedule values at the epoch's last step (`lr`, `beta`…). */
-  values: Record<string, number>;
-  /** Validation metrics at the epoch's end (for lifters `p1`, mm, on the validation split). */
-  val: Record<string, number>;
-  samplesPerSec: number;
-  seconds: number;
-  etaSeconds: number;
-}
+export { type EpochLog, readJsonFile, readMetrics, writeMetrics } from "./metrics-log";
 
 /** Partial device sums of the epoch in progress, so a resumed epoch logs the same means. */
 export interface PartialSums {
@@ -59,21 +45,6 @@ export interface CheckpointMeta {
   sha256: string;
   /** Names and shapes of the saved tensors, in order. */
   tensors: { name: string; shape: number[] }[];
-}
-
-/** Read and parse a JSON file; errors name the file. */
-export function readJsonFile(file: string, what: string): unknown {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (e) {
-    throw new Error(`${file}: cannot read ${what} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${file}: ${what} is not valid JSON (${(e as Error).message}); the file is truncated or corrupt`);
-  }
 }
 
 /** Remove temporary files that a killed atomic write left behind. */
@@ -101,12 +72,19 @@ export function openRunFolder(dir: string, config: object, parse: (raw: unknown,
     return;
   }
   const saved = parse(readJsonFile(cfgFile, "the run config"), cfgFile);
-  if (JSON.stringify(saved) !== JSON.stringify(config)) {
+  if (canonicalJson(saved) !== canonicalJson(config)) {
     throw new Error(
       `${dir} holds a run with a different config; use another name or delete the folder. ` +
         `Saved: ${JSON.stringify(saved)}`,
     );
   }
+}
+
+/** JSON with object keys sorted, so two equal configs compare equal whatever their key order. */
+function canonicalJson(v: unknown): string {
+  return JSON.stringify(v, (_, x) =>
+    x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x,
+  );
 }
 
 /** Every tensor a checkpoint holds: parts' variables in order, then optimizers' state. */
@@ -138,54 +116,10 @@ export function saveCheckpoint(dir: string, model: Trainable, meta: Omit<Checkpo
   }
 }
 
-const isInt = (v: unknown, min = 0): v is number => Number.isInteger(v) && (v as number) >= min;
-const isFiniteRecord = (v: unknown): v is Record<string, number> =>
+/** Check checkpoint.json's fields; `version: 1` files (one lifter, one Adam) are read too. */
+const isNumberRecord = (v: unknown): v is Record<string, number> =>
   typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "number");
 
-/** Check one epoch log (from metrics.jsonl or a checkpoint's history); errors name `where`. */
-export function parseEpochLog(raw: unknown, where: string): EpochLog {
-  if (typeof raw !== "object" || raw === null) throw new Error(`${where}: expected an epoch log object`);
-  const o = raw as Record<string, unknown>;
-  if (!("terms" in o) && "loss" in o) {
-    // The first layout (before named terms): {epoch, step, loss, recon, kl, beta, lr, valMpjpe, …}.
-    const n = (k: string) => (typeof o[k] === "number" ? (o[k] as number) : NaN);
-    return parseEpochLog({
-      epoch: o.epoch, step: o.step, terms: { loss: n("loss"), recon: n("recon"), kl: n("kl") },
-      values: { beta: n("beta"), lr: n("lr") }, val: { p1: n("valMpjpe") },
-      samplesPerSec: o.samplesPerSec, seconds: o.seconds, etaSeconds: o.etaSeconds,
-    }, where);
-  }
-  if (!isInt(o.epoch, 1)) throw new Error(`${where}: field "epoch" must be an integer ≥ 1, got ${JSON.stringify(o.epoch)}`);
-  if (!isInt(o.step, 0)) throw new Error(`${where}: field "step" must be an integer ≥ 0, got ${JSON.stringify(o.step)}`);
-  for (const k of ["terms", "values", "val"]) {
-    if (!isFiniteRecord(o[k])) throw new Error(`${where}: field "${k}" must be an object of numbers`);
-  }
-  for (const k of ["samplesPerSec", "seconds", "etaSeconds"]) {
-    if (typeof o[k] !== "number") throw new Error(`${where}: field "${k}" must be a number, got ${JSON.stringify(o[k])}`);
-  }
-  return o as unknown as EpochLog;
-}
-
-/** Read metrics.jsonl (validated line by line); [] when absent. */
-export function readMetrics(dir: string): EpochLog[] {
-  const file = path.join(dir, "metrics.jsonl");
-  if (!fs.existsSync(file)) return [];
-  return fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim()).map((l, i) => {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(l);
-    } catch (e) {
-      throw new Error(`${file} line ${i + 1}: not valid JSON (${(e as Error).message})`);
-    }
-    return parseEpochLog(raw, `${file} line ${i + 1}`);
-  });
-}
-
-export function writeMetrics(dir: string, history: EpochLog[]): void {
-  writeFileAtomic(path.join(dir, "metrics.jsonl"), history.map((h) => JSON.stringify(h)).join("\n") + "\n");
-}
-
-/** Check checkpoint.json's fields; `version: 1` files (one lifter, one Adam) are read too. */
 function parseCheckpointMeta(raw: unknown, file: string, model: Trainable): CheckpointMeta {
   if (typeof raw !== "object" || raw === null) throw new Error(`${file}: expected a checkpoint object`);
   const o = raw as Record<string, unknown>;
@@ -215,7 +149,7 @@ function parseCheckpointMeta(raw: unknown, file: string, model: Trainable): Chec
       tensors: (o.shapes as number[][]).map((shape, i) => ({ name: String(i), shape })),
     };
   }
-  field("optimizers", isFiniteRecord(o.optimizers), "an object of update counts");
+  field("optimizers", isNumberRecord(o.optimizers), "an object of update counts");
   field("partial", typeof o.partial === "object" && o.partial !== null, "an object {sums, counts}");
   field("tensors", Array.isArray(o.tensors), "a list of {name, shape}");
   field("compute", typeof o.compute === "string", "a string");

@@ -1,7 +1,7 @@
 /** Prints the loss curve of 25 thesis β-VAE steps on fixed data, for comparing kernel paths. */
 import * as tf from "@tensorflow/tfjs";
 import { describeBackend, initBackend } from "../../lib/backend/backend";
-import { fitBatch } from "../../lib/models/lifter";
+import { fitBatch } from "../../lib/models/supervised";
 import { createLifter } from "../../lib/models/registry";
 import { mulberry32, normal } from "../../lib/core/rng";
 
