@@ -17,24 +17,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { COCO_KEYPOINTS, type CocoKeypoint } from "../pose/skeleton";
 import type { RgbImage } from "./images";
+import { BLAZEPOSE_LANDMARKS, type BlazePoseLandmark } from "./landmarks";
 import { INPUT_SIZE, type LoadedModel, loadPoseModel, type PoseModelName, withBackend } from "./models";
-
-/** BlazePose's 33 landmarks, in the model's output order (MediaPipe names, the person's left/right). */
-export const BLAZEPOSE_LANDMARKS = [
-  "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner", "right_eye", "right_eye_outer",
-  "left_ear", "right_ear", "mouth_left", "mouth_right", "left_shoulder", "right_shoulder", "left_elbow",
-  "right_elbow", "left_wrist", "right_wrist", "left_pinky", "right_pinky", "left_index", "right_index",
-  "left_thumb", "right_thumb", "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle",
-  "left_heel", "right_heel", "left_foot_index", "right_foot_index",
-] as const;
-export type BlazePoseLandmark = (typeof BLAZEPOSE_LANDMARKS)[number];
-
-/** Index of a BlazePose landmark by name. */
-export function blazePoseIndex(name: BlazePoseLandmark): number {
-  const i = (BLAZEPOSE_LANDMARKS as readonly string[]).indexOf(name);
-  if (i < 0) throw new Error(`unknown BlazePose landmark "${name}"`);
-  return i;
-}
 
 /** Values per landmark in BlazePose's outputs: ld_3d has (x, y, z, visibility, presence), world_3d (x, y, z). */
 const BP_LD_STRIDE = 5;
