@@ -149,6 +149,31 @@ test("BlazePose's world landmarks are metric and upright for a standing person",
   assert.ok(bp.poseScore > 0.9, `pose score ${bp.poseScore}`);
 });
 
+test("BlazePose's crop turns with the person: a photo turned 90° gives the same landmarks, turned", { skip }, async () => {
+  const name = "human-standing-casual.jpg";
+  const upright = results.get(name);
+  assert.ok(upright);
+  const turnedFile = path.join(scratchDir("wild-turned"), "turned.png");
+  const sharp = (await import("sharp")).default;
+  await sharp(path.join(imagesDir(), name)).rotate(90).png().toFile(turnedFile); // clockwise
+  const turned = await detector.detect(await readImage(turnedFile));
+  const a = upright.people[0], b = turned.people[0];
+  const h = upright.height;
+  // Turning clockwise sends photo pixel (x, y) to (h - 1 - y, x).
+  const diag = Math.hypot(a.box.xMax - a.box.xMin, a.box.yMax - a.box.yMin);
+  const worst = Math.max(
+    ...a.blazepose!.landmarks.map((l, i) => {
+      const m = b.blazepose!.landmarks[i];
+      return Math.hypot(m.x - (h - 1 - l.y), m.y - l.x) / diag;
+    }),
+  );
+  assert.ok(worst < 0.03, `landmarks of the turned photo differ by up to ${(100 * worst).toFixed(1)}% of the person's size`);
+  assert.ok(Math.abs(b.blazepose!.crop.angle - Math.PI / 2) < 0.2, `crop angle ${b.blazepose!.crop.angle.toFixed(2)} rad`);
+  // World landmarks follow the photo: the head, up in the upright photo, now points along +x.
+  const nose = b.blazepose!.world.find((l) => l.name === "nose")!;
+  assert.ok(nose.x > 0.4 && Math.abs(nose.y) < 0.15, `nose at (${nose.x.toFixed(2)}, ${nose.y.toFixed(2)}) m`);
+});
+
 test("a corrupt, a non-image, an empty and an oversize file each give a clear error naming the file", async () => {
   const dir = scratchDir("wild-images");
   const src = fs.readFileSync(path.join(imagesDir(), "coco-000000000785-skier.jpg"));

@@ -7,9 +7,10 @@
  *    suppression is inside the model).
  * 2. **COCO-17 keypoints**: MoveNet thunder (or lightning) on a square crop around each box, enlarged by
  *    `cropScale`; its keypoints are mapped back to photo pixels. `refine: "none"` keeps multipose's own.
- * 3. **BlazePose** (optional): on a square crop centred between the hips and sized from the keypoints'
- *    extent (axis-aligned; MediaPipe also rotates the crop upright, this does not), the 33 landmarks in
- *    photo pixels and its 3D world landmarks in metres (origin between the hips, y down, as MediaPipe).
+ * 3. **BlazePose** (optional): on a square crop centred between the hips, turned so the torso is upright
+ *    and sized from the keypoints' extent (MediaPipe's alignment, from MoveNet's keypoints instead of
+ *    BlazePose's own detector), the 33 landmarks in photo pixels and its 3D world landmarks in metres
+ *    (origin between the hips, y down, as MediaPipe).
  *
  * Pixel convention: coordinates are in photo pixels, x right, y down, pixel centres at integers.
  * A model whose ops fail on the active backend is reloaded on cpu, and the reason kept (`backends`).
@@ -70,8 +71,8 @@ export interface BlazePoseResult {
   model: PoseModelName;
   /** The model's own pose-presence score in [0, 1]. */
   poseScore: number;
-  /** The square crop it ran on, photo pixels. */
-  crop: Box;
+  /** The square crop it ran on (photo pixels), turned upright. */
+  crop: RotatedCrop;
   landmarks: BlazePoseLandmark2D[];
   world: BlazePoseWorldLandmark[];
 }
@@ -161,6 +162,34 @@ function cropBox(photo: tf.Tensor4D, crop: Box, outH: number, outW: number): tf.
   const [, h, w] = photo.shape;
   const box = [[crop.yMin / (h - 1), crop.xMin / (w - 1), crop.yMax / (h - 1), crop.xMax / (w - 1)]];
   return tf.image.cropAndResize(photo, box, [0], [outH, outW], "bilinear", 0);
+}
+
+/** A square crop of side `side` photo pixels centred at (cx, cy), turned by `angle` radians (clockwise on screen). */
+export interface RotatedCrop {
+  cx: number;
+  cy: number;
+  side: number;
+  angle: number;
+}
+
+/** Crop-normalised (u, v) in [0, 1] → photo pixels, for a rotated crop. */
+function fromRotated(c: RotatedCrop, u: number, v: number): { x: number; y: number } {
+  const du = (u - 0.5) * c.side, dv = (v - 0.5) * c.side;
+  const cos = Math.cos(c.angle), sin = Math.sin(c.angle);
+  return { x: c.cx + cos * du - sin * dv, y: c.cy + sin * du + cos * dv };
+}
+
+/**
+ * Rotated square crop of a [1, H, W, 3] photo as [1, size, size, 3] float32 (bilinear; outside is 0).
+ * Output pixel (i, j) samples the photo at fromRotated(c, j / (size - 1), i / (size - 1)).
+ */
+function cropRotated(photo: tf.Tensor4D, c: RotatedCrop, size: number): tf.Tensor4D {
+  const s = c.side / (size - 1);
+  const cos = Math.cos(c.angle), sin = Math.sin(c.angle);
+  // tf.image.transform maps output (x, y) to input (a0 x + a1 y + a2, b0 x + b1 y + b2).
+  const a = [s * cos, -s * sin, c.cx - (c.side / 2) * (cos - sin)];
+  const b = [s * sin, s * cos, c.cy - (c.side / 2) * (sin + cos)];
+  return tf.image.transform(photo, tf.tensor2d([[...a, ...b, 0, 0]]), "bilinear", "constant", 0, [size, size]);
 }
 
 /** The square box of side `side` centred at (cx, cy). */
@@ -301,37 +330,42 @@ export class PoseDetector {
   }
 
   /**
-   * BlazePose on a square crop centred between the hips (box centre when the hips are unsure), with
-   * side 2.5 × the largest distance from that centre to a confident keypoint (at least the box).
+   * BlazePose on a square crop turned upright, as MediaPipe aligns it: centred between the hips, rotated
+   * so that hips → shoulders points up, with side 2.5 × the largest distance from the centre to a
+   * confident keypoint (at least the box's longer side). Without confident hips and shoulders the crop
+   * is the box's, unrotated. World landmarks are turned back by the same angle (x, y), so they are in
+   * the photo's orientation, as MediaPipe reports them.
    */
   private async runBlazePose(photo: tf.Tensor4D, person: DetectedPerson): Promise<BlazePoseResult> {
     const m = this.blaze!;
     const size = INPUT_SIZE[m.name];
     const kp = (n: CocoKeypoint) => person.keypoints[(COCO_KEYPOINTS as readonly string[]).indexOf(n)];
-    const lh = kp("left_hip"), rh = kp("right_hip");
+    const lh = kp("left_hip"), rh = kp("right_hip"), ls = kp("left_shoulder"), rs = kp("right_shoulder");
     const { xMin, yMin, xMax, yMax } = person.box;
-    const hipsSure = lh.score > 0.3 && rh.score > 0.3;
-    const cx = hipsSure ? (lh.x + rh.x) / 2 : (xMin + xMax) / 2;
-    const cy = hipsSure ? (lh.y + rh.y) / 2 : (yMin + yMax) / 2;
+    const sure = [lh, rh, ls, rs].every((k) => k.score > 0.3);
+    const cx = sure ? (lh.x + rh.x) / 2 : (xMin + xMax) / 2;
+    const cy = sure ? (lh.y + rh.y) / 2 : (yMin + yMax) / 2;
+    // Crop "up" (0, -1) maps to photo direction (sin θ, -cos θ) = unit(shoulders - hips).
+    const angle = sure ? Math.atan2((ls.x + rs.x) / 2 - cx, -((ls.y + rs.y) / 2 - cy)) : 0;
     let reach = 0;
     for (const k of person.keypoints) if (k.score > 0.3) reach = Math.max(reach, Math.hypot(k.x - cx, k.y - cy));
-    const side = Math.max(2.5 * reach, xMax - xMin, yMax - yMin, 8);
-    const crop = squareAround(cx, cy, side);
-    const input = tf.tidy(() => cropBox(photo, crop, size, size).div(255));
+    const crop: RotatedCrop = { cx, cy, side: Math.max(2.5 * reach, xMax - xMin, yMax - yMin, 8), angle };
+    const input = tf.tidy(() => cropRotated(photo, crop, size).div(255));
     const al = outputAliases(m.model);
     const [ld, world, flag] = await this.run(m, input, [al.ld_3d, al.world_3d, al.output_poseflag]);
     if (ld.length !== BP_POINTS * BP_LD_STRIDE || world.length !== BP_POINTS * BP_WORLD_STRIDE) {
       throw new Error(`${m.name}: expected ld_3d [1, ${BP_POINTS * BP_LD_STRIDE}] and world_3d [1, ${BP_POINTS * 3}]`);
     }
+    const cos = Math.cos(angle), sin = Math.sin(angle);
     const landmarks = BLAZEPOSE_LANDMARKS.map((name, i) => {
       const o = i * BP_LD_STRIDE;
-      const { x, y } = fromCrop(crop, ld[o] / size, ld[o + 1] / size);
-      const z = (ld[o + 2] / size) * (crop.xMax - crop.xMin);
+      const { x, y } = fromRotated(crop, ld[o] / size, ld[o + 1] / size);
+      const z = (ld[o + 2] / size) * crop.side;
       return { name, x, y, z, visibility: sigmoid(ld[o + 3]), presence: sigmoid(ld[o + 4]) };
     });
     const worldLm = BLAZEPOSE_LANDMARKS.map((name, i) => {
-      const o = i * BP_WORLD_STRIDE;
-      return { name, x: world[o], y: world[o + 1], z: world[o + 2] };
+      const [x, y, z] = [world[i * BP_WORLD_STRIDE], world[i * BP_WORLD_STRIDE + 1], world[i * BP_WORLD_STRIDE + 2]];
+      return { name, x: cos * x - sin * y, y: sin * x + cos * y, z };
     });
     return { model: m.name, poseScore: flag[0], crop, landmarks, world: worldLm };
   }
