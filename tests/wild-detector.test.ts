@@ -174,6 +174,24 @@ test("BlazePose's crop turns with the person: a photo turned 90° gives the same
   assert.ok(nose.x > 0.4 && Math.abs(nose.y) < 0.15, `nose at (${nose.x.toFixed(2)}, ${nose.y.toFixed(2)}) m`);
 });
 
+test("a large photo is scaled down for detection and the results come back in its own pixels", { skip }, async () => {
+  const name = "human-standing-suit.jpg"; // 1024×968
+  const full = results.get(name);
+  assert.ok(full);
+  const small = await PoseDetector.create({ maxSide: 512, blazepose: "none" });
+  try {
+    const det = await small.detect(await readImage(path.join(imagesDir(), name)));
+    assert.deepEqual([det.width, det.height], [full.width, full.height]);
+    const a = full.people[0], b = det.people[0];
+    const diag = Math.hypot(a.box.xMax - a.box.xMin, a.box.yMax - a.box.yMin);
+    const errs = a.keypoints.map((k, i) => Math.hypot(k.x - b.keypoints[i].x, k.y - b.keypoints[i].y) / diag);
+    const mean = errs.reduce((s, e) => s + e, 0) / errs.length;
+    assert.ok(mean < 0.02, `keypoints at half resolution differ by ${(100 * mean).toFixed(1)}% of the person's size on average`);
+  } finally {
+    small.dispose();
+  }
+});
+
 test("a corrupt, a non-image, an empty and an oversize file each give a clear error naming the file", async () => {
   const dir = scratchDir("wild-images");
   const src = fs.readFileSync(path.join(imagesDir(), "coco-000000000785-skier.jpg"));

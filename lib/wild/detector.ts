@@ -17,7 +17,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { COCO_KEYPOINTS, type CocoKeypoint } from "../pose/skeleton";
-import type { RgbImage } from "./images";
+import { fitWithin, type RgbImage } from "./images";
 import { BLAZEPOSE_LANDMARKS, type BlazePoseLandmark } from "./landmarks";
 import { INPUT_SIZE, type LoadedModel, loadPoseModel, type PoseModelName, withBackend } from "./models";
 
@@ -115,6 +115,8 @@ export interface DetectorOptions {
    * person (default [256, 512]: 256 suits people filling the photo, 512 finds the small ones of a group).
    */
   multiposeSides?: number[];
+  /** Photos with a longer side above this many pixels are scaled down for detection (default 2048). */
+  maxSide?: number;
   /** Run every model on this backend instead of the active one (e.g. "cpu", to compare). */
   backend?: string;
 }
@@ -202,6 +204,20 @@ function fromCrop(crop: Box, u: number, v: number): { x: number; y: number } {
   return { x: crop.xMin + u * (crop.xMax - crop.xMin), y: crop.yMin + v * (crop.yMax - crop.yMin) };
 }
 
+/** Map a person found on a photo scaled by `scale` back to the original photo's pixels. */
+function rescalePerson(p: DetectedPerson, scale: number): void {
+  const back = (v: number) => (v + 0.5) / scale - 0.5;
+  const box = (b: Box): Box => ({ xMin: back(b.xMin), yMin: back(b.yMin), xMax: back(b.xMax), yMax: back(b.yMax) });
+  p.box = box(p.box);
+  if (p.crop) p.crop = box(p.crop);
+  for (const k of p.keypoints) [k.x, k.y] = [back(k.x), back(k.y)];
+  if (p.blazepose) {
+    const c = p.blazepose.crop;
+    p.blazepose.crop = { ...c, cx: back(c.cx), cy: back(c.cy), side: c.side / scale };
+    for (const l of p.blazepose.landmarks) [l.x, l.y, l.z] = [back(l.x), back(l.y), l.z / scale];
+  }
+}
+
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 
 /** A 2D pose detector holding its loaded models. Create with `PoseDetector.create`, free with `dispose`. */
@@ -222,11 +238,15 @@ export class PoseDetector {
       minPersonScore: opts.minPersonScore ?? 0.25,
       cropScale: opts.cropScale ?? 1.25,
       multiposeSides: opts.multiposeSides ?? [256, 512],
+      maxSide: opts.maxSide ?? 2048,
       backend: opts.backend ?? tf.getBackend(),
     };
     if (!(o.maxPeople >= 1 && o.maxPeople <= 6)) throw new Error(`maxPeople must be 1–6 (multipose's limit), got ${o.maxPeople}`);
     if (!o.multiposeSides.length || o.multiposeSides.some((v) => !(v >= 32 && v <= 2048))) {
       throw new Error(`multiposeSides must be sizes in 32–2048 px, got [${o.multiposeSides.join(", ")}]`);
+    }
+    if (!(o.maxSide >= Math.max(...o.multiposeSides))) {
+      throw new Error(`maxSide must be at least the largest multipose side (${Math.max(...o.multiposeSides)}), got ${o.maxSide}`);
     }
     if (!(o.cropScale >= 1)) throw new Error(`cropScale must be ≥ 1, got ${o.cropScale}`);
     const multipose = await loadChecked("movenet-multipose", o.backend);
@@ -250,15 +270,22 @@ export class PoseDetector {
     }
     if (w < 2 || h < 2) throw new Error(`${img.file}: ${w}×${h} is too small to detect people in`);
     const t0 = performance.now();
-    const photo = tf.tidy(() => tf.tensor3d(img.data, [h, w, 3], "int32").toFloat().expandDims(0) as tf.Tensor4D);
+    // The models see at most 512 px of the photo at once: a large photo is scaled down first, which
+    // keeps its float tensor small (a 24 MP photo would take 290 MB), and results are scaled back.
+    const { image: work, scale } = await fitWithin(img, this.options.maxSide);
+    const photo = tf.tidy(() => {
+      const t = tf.tensor3d(work.data, [work.height, work.width, 3], "int32");
+      return t.toFloat().expandDims(0) as tf.Tensor4D;
+    });
     try {
-      const people = await this.findPeople(photo, w, h);
+      const people = await this.findPeople(photo, work.width, work.height);
       const t1 = performance.now();
       if (this.refiner) for (const p of people) await this.refineKeypoints(photo, p);
       const t2 = performance.now();
       if (this.blaze) for (const p of people) p.blazepose = await this.runBlazePose(photo, p);
       const t3 = performance.now();
       const timings = { multiposeMs: t1 - t0, keypointsMs: t2 - t1, blazeposeMs: t3 - t2, totalMs: t3 - t0 };
+      if (scale !== 1) for (const p of people) rescalePerson(p, scale);
       return { file: img.file, width: w, height: h, people, timings };
     } finally {
       photo.dispose();

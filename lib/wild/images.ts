@@ -103,6 +103,25 @@ export function listImages(dir: string): string[] {
     .map((f) => `${dir}/${f}`);
 }
 
+/**
+ * The image scaled down (Lanczos, by sharp) so that its longer side is at most `maxSide`; returned as is
+ * when it already fits. `scale` is new size / old size; photo pixel (x, y) becomes ((x + ½)·scale − ½, …).
+ */
+export async function fitWithin(img: RgbImage, maxSide: number): Promise<{ image: RgbImage; scale: number }> {
+  if (!(maxSide >= 1)) throw new Error(`fitWithin: maxSide must be ≥ 1, got ${maxSide}`);
+  const longer = Math.max(img.width, img.height);
+  if (longer <= maxSide) return { image: img, scale: 1 };
+  const width = Math.max(1, Math.round((img.width * maxSide) / longer));
+  const height = Math.max(1, Math.round((img.height * maxSide) / longer));
+  const raw = { width: img.width, height: img.height, channels: 3 as const };
+  const data = await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.length), { raw })
+    .resize(width, height, { fit: "fill" })
+    .raw()
+    .toBuffer();
+  const image = { ...img, width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+  return { image, scale: width / img.width };
+}
+
 /** Write an RGB image as PNG (for overlays and checks). */
 export async function writePng(file: string, img: Pick<RgbImage, "width" | "height" | "data">): Promise<void> {
   const { width, height, data } = img;
