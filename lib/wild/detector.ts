@@ -241,12 +241,15 @@ export class PoseDetector {
       maxSide: opts.maxSide ?? 2048,
       backend: opts.backend ?? tf.getBackend(),
     };
-    if (!(o.maxPeople >= 1 && o.maxPeople <= 6)) throw new Error(`maxPeople must be 1–6 (multipose's limit), got ${o.maxPeople}`);
+    if (!(o.maxPeople >= 1 && o.maxPeople <= 6)) {
+      throw new Error(`maxPeople must be 1–6 (multipose's limit), got ${o.maxPeople}`);
+    }
     if (!o.multiposeSides.length || o.multiposeSides.some((v) => !(v >= 32 && v <= 2048))) {
       throw new Error(`multiposeSides must be sizes in 32–2048 px, got [${o.multiposeSides.join(", ")}]`);
     }
     if (!(o.maxSide >= Math.max(...o.multiposeSides))) {
-      throw new Error(`maxSide must be at least the largest multipose side (${Math.max(...o.multiposeSides)}), got ${o.maxSide}`);
+      const need = Math.max(...o.multiposeSides);
+      throw new Error(`maxSide must be at least the largest multipose side (${need}), got ${o.maxSide}`);
     }
     if (!(o.cropScale >= 1)) throw new Error(`cropScale must be ≥ 1, got ${o.cropScale}`);
     const multipose = await loadChecked("movenet-multipose", o.backend);

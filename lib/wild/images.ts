@@ -55,7 +55,8 @@ export async function readImage(file: string, opts: ReadImageOptions = {}): Prom
   const maxPixels = Math.floor(maxMp * 1e6);
   // The header is read without a limit, to say the size; limitInputPixels then guards the decode inside
   // libvips as well. failOn "error" rejects truncated or corrupt data.
-  const input = (limitInputPixels: number | false) => sharp(file, { limitInputPixels, failOn: "error", autoOrient: false });
+  const input = (limitInputPixels: number | false) =>
+    sharp(file, { limitInputPixels, failOn: "error", autoOrient: false });
 
   let meta: Metadata;
   try {
@@ -76,7 +77,12 @@ export async function readImage(file: string, opts: ReadImageOptions = {}): Prom
 
   let decoded: { data: Buffer; info: OutputInfo };
   try {
-    decoded = await input(maxPixels).autoOrient().removeAlpha().toColourspace("srgb").raw().toBuffer({ resolveWithObject: true });
+    decoded = await input(maxPixels)
+      .autoOrient()
+      .removeAlpha()
+      .toColourspace("srgb")
+      .raw()
+      .toBuffer({ resolveWithObject: true });
   } catch (e) {
     throw new Error(`${file}: corrupt or truncated ${meta.format} data: ${firstLine(e)}`);
   }

@@ -42,7 +42,9 @@ export function detectionSvg(det: Detection, minScore = 0.3): string {
       parts.push(`<line x1="${ka.x}" y1="${ka.y}" x2="${kc.x}" y2="${kc.y}" stroke="${side(c)}" stroke-width="${1.5 * s}"/>`);
     }
     for (const k of p.keypoints) {
-      if (k.score >= minScore) parts.push(`<circle cx="${k.x}" cy="${k.y}" r="${2 * s}" fill="${side(k.name)}" stroke="#000" stroke-width="${0.4 * s}"/>`);
+      if (k.score < minScore) continue;
+      const style = `fill="${side(k.name)}" stroke="#000" stroke-width="${0.4 * s}"`;
+      parts.push(`<circle cx="${k.x}" cy="${k.y}" r="${2 * s}" ${style}/>`);
     }
   }
   parts.push("</svg>");
