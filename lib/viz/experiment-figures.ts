@@ -230,14 +230,13 @@ export function hypothesesFigure(gt: ArrayLike<number>, hyps: ArrayLike<number>[
       x: hs.flatMap((h) => H36M_JOINTS.map((_, j) => h[j * 3])), y: hs.flatMap((h) => H36M_JOINTS.map((_, j) => h[j * 3 + 1])), z: hs.flatMap((h) => H36M_JOINTS.map((_, j) => h[j * 3 + 2])),
       text: hs.flatMap(() => H36M_JOINTS.map((n, j) => `${n}: spread ${spread[j].toFixed(0)} mm`)), hovertemplate: "%{text}<extra></extra>",
       marker: {
-        size: 2.5, color: hs.flatMap(() => spread), colorscale: "Viridis", cmin: 0, cmax: maxSpread, showscale: si === 0,
-        colorbar: { title: { text: "spread (mm)", side: "right" }, len: 0.6, thickness: 14, x: 1.0, xanchor: "left" },
+        size: 2.5, opacity: 1, line: { width: 0 }, color: hs.flatMap(() => spread), coloraxis: "coloraxis",
       },
     } as Trace);
   });
   const all = [g, ...hs];
-  const front = { ...poseScene({ x: [0, 0.44], y: [0, 0.92] }, all), camera: { eye: { x: 0.001, y: -2.2, z: 0.25 }, up: { x: 0, y: 0, z: 1 }, projection: { type: "orthographic" } } };
-  const side = { ...poseScene({ x: [0.46, 0.9], y: [0, 0.92] }, all), camera: { eye: { x: 2.2, y: 0.001, z: 0.25 }, up: { x: 0, y: 0, z: 1 }, projection: { type: "orthographic" } } };
+  const front = { ...poseScene({ x: [0, 0.44], y: [0, 0.92] }, all), camera: { eye: { x: 0.3, y: -2.3, z: 0.4 }, up: { x: 0, y: 0, z: 1 } } };
+  const side = { ...poseScene({ x: [0.46, 0.9], y: [0, 0.92] }, all), camera: { eye: { x: 2.3, y: 0.3, z: 0.4 }, up: { x: 0, y: 0, z: 1 } } };
   // Each view hides the axis it looks along (its ticks would collapse onto one line).
   const edgeOn = { showticklabels: false, title: { text: "" } };
   return {
@@ -245,11 +244,13 @@ export function hypothesesFigure(gt: ArrayLike<number>, hyps: ArrayLike<number>[
     layout: {
       title: { text: title }, width: 1000, height: 600, margin: { l: 20, r: 90, t: 60, b: 70 },
       legend: { orientation: "h", x: 0, y: -0.02, yanchor: "top" },
+      // One colour scale for the joints of both views.
+      coloraxis: { colorscale: "Viridis", cmin: 0, cmax: maxSpread, colorbar: { title: { text: "spread (mm)", side: "right" }, len: 0.6, thickness: 14, x: 1.0, xanchor: "left" } },
       scene: { ...front, yaxis: { ...front.yaxis, ...edgeOn } },
       scene2: { ...side, xaxis: { ...side.xaxis, ...edgeOn }, yaxis: { ...side.yaxis, title: { text: "y: depth (mm)" } } },
       annotations: [
         { text: "front (as the camera sees it)", x: 0.22, y: 0.99, xref: "paper", yref: "paper", showarrow: false },
-        { text: "side (depth to the right)", x: 0.68, y: 0.99, xref: "paper", yref: "paper", showarrow: false },
+        { text: "side (depth increases to the right)", x: 0.68, y: 0.99, xref: "paper", yref: "paper", showarrow: false },
       ],
     } as Partial<Layout>,
   };

@@ -64,7 +64,7 @@ export function poseScene(domain?: { x: [number, number]; y: [number, number] },
   return {
     domain, aspectmode: poses.length ? "cube" : "data",
     xaxis: axis("x (mm)", r(0)), yaxis: axis("y (mm)", r(1)), zaxis: axis("z (mm)", r(2)),
-    camera: { eye: { x: 1.6, y: -1.6, z: 0.6 }, up: { x: 0, y: 0, z: 1 } },
+    camera: { eye: { x: 1.75, y: -1.75, z: 0.65 }, up: { x: 0, y: 0, z: 1 } },
   };
 }
 
