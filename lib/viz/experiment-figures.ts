@@ -84,7 +84,8 @@ export function predictionGridFigure(
     };
     const vy = ext(1, -1), fx = ext(0), sz = ext(2);
     const availW = pw - 2 * innerPad - gapPx, availH = ph - headPx - 2 * innerPad;
-    const spanF = Math.max(fx[1] - fx[0], 200), spanS = Math.max(sz[1] - sz[0], 200), spanV = Math.max(vy[1] - vy[0], 200);
+    // Spans with 4% room so line caps at the extremes are not clipped.
+    const spanF = 1.04 * Math.max(fx[1] - fx[0], 200), spanS = 1.04 * Math.max(sz[1] - sz[0], 200), spanV = 1.04 * Math.max(vy[1] - vy[0], 200);
     const scale = Math.min(availW / (spanF + spanS), availH / spanV); // px per mm, both views
     const wF = spanF * scale, wS = spanS * scale, hV = spanV * scale;
     const x0 = col * pw + innerPad + (availW - wF - wS) / 2; // px from the plot area's left

@@ -87,6 +87,11 @@ export function withDefaults(fig: Figure): Figure {
     const ax = (layout[k] ?? {}) as Record<string, unknown>;
     if (ax.automargin === undefined) layout[k] = { ...ax, automargin: true };
   }
+  // Text annotations are centred on their x unless they say otherwise (plotly's "auto" anchors
+  // them left of x < 1/3 and right of x > 2/3, which shifts panel titles off their panels).
+  if (Array.isArray(layout.annotations)) {
+    layout.annotations = layout.annotations.map((a) => (a.showarrow === false && a.xanchor === undefined ? { ...a, xanchor: "center" } : a));
+  }
   return { data: fig.data, layout, config: { displaylogo: false, responsive: false, ...fig.config } };
 }
 

@@ -116,7 +116,7 @@ export function curvesFigure(history: EpochLogLike[], title: string, opts: { val
       tickmode: "linear", tick0: epochDtick(e1 - e0 + 1) > 1 ? 0 : e0, dtick: epochDtick(e1 - e0 + 1), tickformat: "d", range: [e0 - 0.5, e1 + 0.5], zeroline: false,
     };
     layout[`yaxis${n}`] = {
-      domain: [bottom, top], anchor: `x${n}`, type: log ? "log" : "linear", title: { text: meta.unit || "value", standoff: 6 },
+      domain: [bottom, top], anchor: `x${n}`, type: log ? "log" : "linear", title: { text: meta.unit, standoff: 6 },
       ...(log ? { dtick: Math.log10(Math.max(...y) / Math.min(...y)) >= 2 ? 1 : "D2" } : { tickformat: "~g", nticks: 6 }),
       exponentformat: "power", zeroline: false,
     };
