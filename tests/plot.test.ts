@@ -22,7 +22,7 @@ test("the embedded plotly library is inline (no CDN) and hides AMD define while 
   assert.match(html, /window\.define = undefined/);
 });
 
-test("export writes real SVG, PNG and PDF files for 2D, and no PDF for 3D by default", { timeout: 120_000 }, async () => {
+test("export writes real SVG, PNG and PDF files; a 3D figure's SVG/PDF are its projected vector version", { timeout: 120_000 }, async () => {
   fs.rmSync(dir, { recursive: true, force: true });
   const fig2d = withDefaults({ data: [{ x: [0, 1, 2], y: [1, 3, 2], type: "scatter" }], layout: { title: { text: "t" }, width: 400, height: 300 } });
   const r = await exportFigure(fig2d, "line", undefined, dir);
@@ -34,6 +34,18 @@ test("export writes real SVG, PNG and PDF files for 2D, and no PDF for 3D by def
   assert.equal(fs.readFileSync(r.files.pdf!).subarray(0, 5).toString(), "%PDF-");
   const fig3d = withDefaults({ data: [{ x: [0, 1], y: [0, 1], z: [0, 1], type: "scatter3d", mode: "markers" }], layout: { width: 300, height: 300 } });
   const r3 = await exportFigure(fig3d, "points3d", undefined, dir);
-  assert.deepEqual(Object.keys(r3.files).sort(), ["png", "svg"]);
+  assert.deepEqual(Object.keys(r3.files).sort(), ["pdf", "png", "svg"]);
+  assert.equal(r3.projected, true);
+  const svg3 = fs.readFileSync(r3.files.svg!, "utf8");
+  assert.doesNotMatch(svg3, /<image/, "the 3D figure's SVG holds vectors, not a raster");
+  assert.match(svg3, /class="scatterlayer/, "its points are drawn as a 2D scatter");
+  assert.ok(!fs.readFileSync(r3.files.pdf!).includes("/Subtype /Image"), "its PDF holds no raster");
+  // The PNG is the interactive 3D view (WebGL snapshot), at 2× the layout size.
+  assert.equal(fs.readFileSync(r3.files.png!).readUInt32BE(16), 600);
+  // A 3D trace that cannot be projected falls back to the raster SVG, without a PDF.
+  const mesh = withDefaults({ data: [{ type: "mesh3d", x: [0, 1, 0], y: [0, 0, 1], z: [0, 1, 1] }], layout: { width: 300, height: 300 } });
+  const rm = await exportFigure(mesh, "mesh3d", undefined, dir);
+  assert.deepEqual(Object.keys(rm.files).sort(), ["png", "svg"]);
+  assert.equal(rm.projected, false);
   await assert.rejects(exportFigure(fig2d, "bad/name", undefined, dir), /must use only letters/);
 });

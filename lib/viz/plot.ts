@@ -2,6 +2,11 @@
  * Plotting foundation: plotly embedded once per notebook (offline, no CDN), one call per
  * figure that shows it inline (interactive, with a PNG fallback) and exports it to
  * SVG/PNG/PDF under `out/figures/<notebook>/`, and a live-updating figure for training curves.
+ *
+ * 3D figures: the notebook and the report keep the interactive WebGL figure, and its PNG is
+ * a snapshot of it; the SVG and PDF are the print version, drawn by `projectFigure`
+ * (lib/viz/projection.ts) as 2D vectors: an orthographic view of each 3D scene at the
+ * azimuth and elevation of the scene's camera, or at `PlotOptions.view`.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -9,6 +14,7 @@ import type { Layout } from "plotly.js-dist-min";
 import type { Figure } from "./figure";
 import { displayBundle, escapeHtml, LiveDisplay, type MimeBundle } from "./display";
 import { plotlyBundlePath, sharedExporter, type ImageFormat } from "./image-export";
+import { is3dFigure, projectFigure, type View } from "./projection";
 import { writeFileAtomic } from "../core/io";
 import { notebookOutDir } from "../core/context";
 
@@ -20,14 +26,21 @@ export const FONT_FAMILY = "Open Sans, DejaVu Sans, sans-serif";
 export interface PlotOptions {
   /** File stem for the exported files (letters, digits, '-', '_'); required to export. */
   name: string;
-  /** Formats to write. Default: svg, png, and pdf for 2D figures (3D PDFs would hold a raster). */
+  /**
+   * Formats to write. Default: svg, png and pdf. For a 3D figure the SVG and PDF hold its
+   * projected 2D print version (vectors) and the PNG the interactive 3D view.
+   */
   formats?: ImageFormat[];
+  /** View of the print version of a 3D figure (one for all scenes, or per scene id). Default: each scene's camera. */
+  view?: View | Record<string, View>;
 }
 
 export interface ExportedFigure {
   name: string;
   files: Partial<Record<ImageFormat, string>>;
   ms: number;
+  /** For a 3D figure: true when its SVG/PDF are the projected vector version. */
+  projected?: boolean;
 }
 
 const ctx = { figuresDir: undefined as string | undefined, export: process.env.HPE_EXPORT !== "0" };
@@ -48,9 +61,13 @@ export function exportedFigures(): readonly ExportedFigure[] {
   return exported;
 }
 
-/** Apply project defaults (font, margins, white template) under a figure's own layout. */
+/**
+ * Apply project defaults (font, margins, white template) under a figure's own layout. Every
+ * cartesian axis gets `automargin` (unless it says otherwise), so tick labels and titles
+ * widen the margin instead of being cut at the page edge.
+ */
 export function withDefaults(fig: Figure): Figure {
-  const layout: Partial<Layout> = {
+  const layout: Partial<Layout> & Record<string, unknown> = {
     width: 700,
     height: 450,
     font: { family: FONT_FAMILY, size: 13 },
@@ -59,6 +76,18 @@ export function withDefaults(fig: Figure): Figure {
     plot_bgcolor: "white",
     ...fig.layout,
   };
+  const cartesian = fig.data.some((d) => !is3dFigure({ data: [d] }) && !["pie", "table", "sunburst"].includes(String((d as { type?: string }).type)));
+  const axisKeys = Object.keys(layout).filter((k) => /^[xy]axis\d*$/.test(k));
+  if (cartesian) for (const k of ["xaxis", "yaxis"]) if (!axisKeys.includes(k)) axisKeys.push(k);
+  for (const k of axisKeys) {
+    const ax = (layout[k] ?? {}) as Record<string, unknown>;
+    if (ax.automargin === undefined) layout[k] = { ...ax, automargin: true };
+  }
+  // Text annotations are centred on their x unless they say otherwise (plotly's "auto" anchors
+  // them left of x < 1/3 and right of x > 2/3, which shifts panel titles off their panels).
+  if (Array.isArray(layout.annotations)) {
+    layout.annotations = layout.annotations.map((a) => (a.showarrow === false && a.xanchor === undefined ? { ...a, xanchor: "center" } : a));
+  }
   return { data: fig.data, layout, config: { displaylogo: false, responsive: false, ...fig.config } };
 }
 
@@ -105,27 +134,40 @@ export function figureHtml(fig: Figure, png?: Buffer): string {
   );
 }
 
-function is3d(fig: Figure): boolean {
-  return fig.data.some((d) => ["scatter3d", "mesh3d", "surface", "cone", "streamtube", "isosurface", "volume"].includes(String((d as { type?: string }).type)));
-}
-
-/** Write a figure's files; returns paths and the time taken. */
-export async function exportFigure(fig: Figure, name: string, formats?: ImageFormat[], dir = ctx.figuresDir ?? notebookOutDir("figures")): Promise<ExportedFigure> {
+/**
+ * Write a figure's files; returns paths and the time taken. A 3D figure's SVG and PDF hold
+ * its projected print version (see `projectFigure`), its PNG the interactive 3D view; if the
+ * figure cannot be projected (3D traces other than scatter3d) the SVG wraps the 3D raster
+ * and no PDF is written.
+ */
+export async function exportFigure(
+  fig: Figure, name: string, formats?: ImageFormat[], dir = ctx.figuresDir ?? notebookOutDir("figures"), view?: View | Record<string, View>,
+): Promise<ExportedFigure> {
   if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new Error(`figure name "${name}" must use only letters, digits, '.', '_' and '-'`);
   const t0 = performance.now();
   const full = withDefaults(fig);
-  const want = formats ?? (is3d(full) ? ["svg", "png"] : ["svg", "png", "pdf"]);
+  let print = full, projected: boolean | undefined;
+  if (is3dFigure(full)) {
+    try {
+      print = withDefaults(projectFigure(full, view));
+      projected = true;
+    } catch (e) {
+      console.warn(`figure ${name}: ${(e as Error).message}; its SVG wraps the 3D raster and no PDF is written`);
+      projected = false;
+    }
+  }
+  const want = formats ?? (projected === false ? ["svg", "png"] : ["svg", "png", "pdf"]);
   const ex = await sharedExporter();
   const files: ExportedFigure["files"] = {};
-  const svg = want.includes("svg") || want.includes("pdf") ? await ex.toImage(full, "svg") : undefined;
+  const svg = want.includes("svg") || want.includes("pdf") ? await ex.toImage(print, "svg") : undefined;
   for (const f of want) {
     const file = path.join(dir, `${name}.${f}`);
     if (f === "svg") writeFileAtomic(file, svg!);
     if (f === "png") writeFileAtomic(file, await ex.toImage(full, "png"));
-    if (f === "pdf") writeFileAtomic(file, await ex.toPdf(full, svg));
+    if (f === "pdf") writeFileAtomic(file, await ex.toPdf(print, svg));
     files[f] = file;
   }
-  const result = { name, files, ms: performance.now() - t0 };
+  const result: ExportedFigure = { name, files, ms: performance.now() - t0, ...(projected === undefined ? {} : { projected }) };
   exported.push(result);
   return result;
 }
@@ -144,7 +186,7 @@ export async function plot(fig: Figure, opts: PlotOptions): Promise<void> {
 /** Export (when enabled) and build the output bundle of a finished figure. */
 async function renderFigure(fig: Figure, opts: PlotOptions): Promise<{ bundle: MimeBundle; result?: ExportedFigure }> {
   const full = withDefaults(fig);
-  const result = ctx.export ? await exportFigure(full, opts.name, opts.formats) : undefined;
+  const result = ctx.export ? await exportFigure(full, opts.name, opts.formats, undefined, opts.view) : undefined;
   const png = result?.files.png ? fs.readFileSync(result.files.png) : undefined;
   const where = result ? ` → ${Object.values(result.files).map((f) => path.relative(process.cwd(), f!)).join(", ")}` : "";
   const bundle: MimeBundle = { "text/html": figureHtml(full, png), "text/plain": `Figure ${opts.name}${where}` };

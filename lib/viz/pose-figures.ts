@@ -64,7 +64,7 @@ export function poseScene(domain?: { x: [number, number]; y: [number, number] },
   return {
     domain, aspectmode: poses.length ? "cube" : "data",
     xaxis: axis("x (mm)", r(0)), yaxis: axis("y (mm)", r(1)), zaxis: axis("z (mm)", r(2)),
-    camera: { eye: { x: 1.3, y: -1.3, z: 0.5 }, up: { x: 0, y: 0, z: 1 } },
+    camera: { eye: { x: 1.75, y: -1.75, z: 0.65 }, up: { x: 0, y: 0, z: 1 } },
   };
 }
 
@@ -115,7 +115,14 @@ export function camerasFigure(cams: CameraParams[], worldPose: ArrayLike<number>
   const xs = cams.map((c) => c.translationMm[0]), ys = cams.map((c) => c.translationMm[1]);
   const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
   data.push({ type: "scatter3d", mode: "lines", x: [x0, x1, x1, x0, x0], y: [y0, y0, y1, y1, y0], z: [0, 0, 0, 0, 0], line: { color: "#bbb", width: 2 }, showlegend: false, hoverinfo: "skip" } as Trace);
-  return { data, layout: { title: { text: title }, width: 800, height: 600, scene: { ...poseScene(), aspectmode: "data", camera: { eye: { x: 1.5, y: -1.5, z: 1.3 }, up: { x: 0, y: 0, z: 1 } } } } };
+  const scene = poseScene({ x: [0.08, 1], y: [0, 1] });
+  return {
+    data,
+    layout: {
+      title: { text: title }, width: 800, height: 600,
+      scene: { ...scene, zaxis: { ...scene?.zaxis, nticks: 4 }, aspectmode: "data", camera: { eye: { x: 2.0, y: -2.0, z: 1.5 }, up: { x: 0, y: 0, z: 1 } } },
+    },
+  };
 }
 
 /** Figure: two overlaid 3D poses (e.g. depth-ambiguous pair), with a shared 2D projection panel. */

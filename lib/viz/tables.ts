@@ -16,28 +16,58 @@ export function frame(rows: Row[]): dfd.DataFrame {
   return new dfd.DataFrame(rows);
 }
 
-function cell(v: unknown, digits: number): string {
-  if (typeof v === "number") return Number.isInteger(v) ? String(v) : v.toFixed(digits);
-  return v === null || v === undefined ? "" : String(v);
+/** Decimals: one number for every column, or per column name (others get the default, 2). */
+export type Digits = number | Record<string, number>;
+
+/** Columns in millimetres (a "mm" unit, P1/P2, MPJPE in the name) are shown with 1 decimal. */
+export const MM_COLUMN = /\bmm\b|\bP[12]\b|MPJPE/i;
+
+/**
+ * The formatter of one column, so that all its numbers share one number of decimals:
+ * integers only → no decimals; mm columns → 1 decimal (unless `digits` names the column);
+ * values too small for the decimals (β = 1e-4) → 3 significant digits; else `digits`.
+ * Missing or non-finite values print as "" and "–".
+ */
+export function columnFormatter(name: string, values: unknown[], digits: Digits = 2): (v: unknown) => string {
+  const nums = values.filter((v): v is number => typeof v === "number" && Number.isFinite(v));
+  const explicit = typeof digits === "object" ? digits[name] : undefined;
+  const d = explicit ?? (MM_COLUMN.test(name) ? 1 : typeof digits === "number" ? digits : 2);
+  const allInt = nums.every((v) => Number.isInteger(v));
+  const tiny = nums.some((v) => v !== 0 && Math.abs(v) < 0.5 * Math.pow(10, -d));
+  return (v) => {
+    if (v === null || v === undefined) return "";
+    if (typeof v !== "number") return String(v);
+    if (!Number.isFinite(v)) return "–";
+    if (allInt && explicit === undefined) return String(v);
+    if (tiny) return String(Number(v.toPrecision(3)));
+    return v.toFixed(d);
+  };
 }
 
-/** A DataFrame as an HTML table; numbers rounded to `digits`. */
-export function dfToHtml(df: dfd.DataFrame, opts: { digits?: number; caption?: string } = {}): string {
-  const digits = opts.digits ?? 2;
+function formatters(df: dfd.DataFrame, digits: Digits): ((v: unknown) => string)[] {
+  const cols = df.columns as string[];
+  const rows = df.values as unknown[][];
+  return cols.map((c, j) => columnFormatter(c, rows.map((r) => r[j]), digits));
+}
+
+/** A DataFrame as an HTML table; each column's numbers share one number of decimals (see `columnFormatter`). */
+export function dfToHtml(df: dfd.DataFrame, opts: { digits?: Digits; caption?: string } = {}): string {
+  const fmt = formatters(df, opts.digits ?? 2);
   const cols = df.columns as string[];
   const rows = df.values as unknown[][];
   const head = `<tr>${cols.map((c) => `<th>${escapeHtml(c)}</th>`).join("")}</tr>`;
   const body = rows
-    .map((r) => `<tr>${r.map((v) => `<td style="text-align:${typeof v === "number" ? "right" : "left"}">${escapeHtml(cell(v, digits))}</td>`).join("")}</tr>`)
+    .map((r) => `<tr>${r.map((v, j) => `<td style="text-align:${typeof v === "number" ? "right" : "left"}">${escapeHtml(fmt[j](v))}</td>`).join("")}</tr>`)
     .join("\n");
   const caption = opts.caption ? `<caption style="caption-side:top;text-align:left;font-weight:bold">${escapeHtml(opts.caption)}</caption>` : "";
   return `<table class="hpe-table" style="border-collapse:collapse">${caption}<thead>${head}</thead><tbody>\n${body}\n</tbody></table>`;
 }
 
 /** A DataFrame as aligned plain text (for logs and the CLI). */
-export function dfToText(df: dfd.DataFrame, digits = 2): string {
+export function dfToText(df: dfd.DataFrame, digits: Digits = 2): string {
+  const fmt = formatters(df, digits);
   const cols = df.columns as string[];
-  const rows = (df.values as unknown[][]).map((r) => r.map((v) => cell(v, digits)));
+  const rows = (df.values as unknown[][]).map((r) => r.map((v, j) => fmt[j](v)));
   const widths = cols.map((c, j) => Math.max(c.length, ...rows.map((r) => r[j].length)));
   const line = (r: string[]) => r.map((v, j) => v.padStart(widths[j])).join("  ");
   return [line(cols), ...rows.map(line)].join("\n");
@@ -58,7 +88,7 @@ export function dfToCsv(df: dfd.DataFrame): string {
  * Accepts a DataFrame or plain rows. (Returns nothing, so a notebook cell ending with it
  * prints nothing else.)
  */
-export function showTable(data: dfd.DataFrame | Row[], opts: { name?: string; caption?: string; digits?: number } = {}): void {
+export function showTable(data: dfd.DataFrame | Row[], opts: { name?: string; caption?: string; digits?: Digits } = {}): void {
   const df = Array.isArray(data) ? frame(data) : data;
   if (opts.name) writeFileAtomic(path.join(notebookOutDir("tables"), `${opts.name}.csv`), dfToCsv(df));
   displayBundle({ "text/html": dfToHtml(df, opts), "text/plain": (opts.caption ? opts.caption + "\n" : "") + dfToText(df, opts.digits ?? 2) });
