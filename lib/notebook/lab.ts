@@ -5,27 +5,10 @@
 import type { TrainConfig } from "../train/config";
 import type { EvalResult } from "../eval/evaluate";
 import { experimentData, type ExperimentData } from "../data/experiment";
-import { LivePlot, type Figure } from "../viz/plot";
+import { LivePlot } from "../viz/plot";
+import { curvesFigure } from "../viz/run-figures";
 import type { Row } from "../viz/tables";
 import { trainRun, type TrainedRun } from "../train/lifter-run";
-import type { EpochLog } from "../train/run-folder";
-
-/** Training curves: loss terms (left axis, log) and validation P1 (right axis). */
-export function curvesFigure(history: EpochLog[], title: string): Figure {
-  const ep = history.map((h) => h.epoch);
-  return {
-    data: [
-      { type: "scatter", mode: "lines+markers", x: ep, y: history.map((h) => h.terms.recon ?? h.terms.loss), name: "reconstruction (MSE)" },
-      { type: "scatter", mode: "lines+markers", x: ep, y: history.map((h) => h.terms.loss), name: "total loss", line: { dash: "dot" } },
-      { type: "scatter", mode: "lines+markers", x: ep, y: history.map((h) => h.val.p1), name: "val P1 (mm)", yaxis: "y2", line: { color: "#d62728" } },
-    ],
-    layout: {
-      title: { text: title }, width: 800, height: 420,
-      xaxis: { title: { text: "epoch" } }, yaxis: { title: { text: "loss (normalized units)" }, type: "log" },
-      yaxis2: { title: { text: "validation MPJPE (mm)" }, overlaying: "y", side: "right" }, legend: { x: 0.55, y: 0.98 },
-    },
-  };
-}
 
 /** The experiment data a config asks for (cached per process). */
 export function dataFor(cfg: TrainConfig): ExperimentData {

@@ -11,7 +11,7 @@
  * so the print view matches the interactive view's first frame (without its perspective).
  */
 import type { Annotation, Data, Layout } from "plotly.js-dist-min";
-import type { Figure } from "./plot";
+import type { Figure } from "./figure";
 import { textWidthPx } from "./label-placement";
 
 export interface View {

@@ -1,10 +1,12 @@
 /**
- * Figures of training runs: the curves of every named loss term, schedule value and
- * validation metric of an epoch log, one small panel per quantity (so a KL of 50 and a
- * reconstruction of 0.6 each get a readable axis), with integer epoch ticks.
+ * Figures of training runs and experiments: the curves of every named loss term, schedule
+ * value and validation metric of an epoch log, one small panel per quantity (so a KL of 50
+ * and a reconstruction of 0.6 each get a readable axis), with integer epoch ticks; latent
+ * UMAP maps (thesis Fig 5.1.2), sweeps and per-joint errors of several models.
  */
 import type { Annotation, Data, Layout } from "plotly.js-dist-min";
-import type { Figure } from "./plot";
+import type { Figure } from "./figure";
+import { H36M_JOINTS } from "../pose/skeleton";
 
 /** One epoch of a training log, as written to `metrics.jsonl` (structural: any object of this shape). */
 export interface EpochLogLike {
@@ -125,4 +127,64 @@ export function curvesFigure(history: EpochLogLike[], title: string, opts: { val
     });
   });
   return { data, layout };
+}
+
+/** Qualitative palette for labels (actions). */
+export const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173"];
+
+/** UMAP panels: points coloured by label; one legend for all panels. */
+export function umapGridFigure(panels: { title: string; xy: ArrayLike<number> }[], labels: ArrayLike<number>, labelNames: string[], opts: { title?: string; columns?: number } = {}): Figure {
+  const cols = opts.columns ?? Math.min(panels.length, 2), rows = Math.ceil(panels.length / cols);
+  const data: Trace[] = [];
+  const layout: Partial<Layout> & Record<string, unknown> = { title: { text: opts.title ?? "UMAP of latent means" }, width: 480 * cols + 150, height: 420 * rows + 40, annotations: [], legend: { itemsizing: "constant" } };
+  const anns = layout.annotations as Partial<Annotation>[];
+  panels.forEach((panel, p) => {
+    const ax = p === 0 ? "" : String(p + 1);
+    labelNames.forEach((name, l) => {
+      const x: number[] = [], y: number[] = [];
+      for (let i = 0; i < labels.length; i++) if (labels[i] === l) { x.push(panel.xy[i * 2]); y.push(panel.xy[i * 2 + 1]); }
+      if (!x.length) return;
+      data.push({ type: "scatter", mode: "markers", x, y, name, legendgroup: name, showlegend: p === 0, marker: { size: 3, color: PALETTE[l % PALETTE.length], opacity: 0.7 }, xaxis: `x${ax}`, yaxis: `y${ax}`, hoverinfo: "name" } as Trace);
+    });
+    const c = p % cols, r = Math.floor(p / cols);
+    // UMAP coordinates have no units: no tick labels, but each panel names its axes.
+    layout[`xaxis${ax}`] = { domain: [c / cols + 0.05, (c + 1) / cols - 0.02], showticklabels: false, zeroline: false, title: { text: "UMAP 1", standoff: 4 }, automargin: false, anchor: `y${ax}` };
+    layout[`yaxis${ax}`] = { domain: [1 - (r + 1) / rows + 0.07, 1 - r / rows - 0.08], showticklabels: false, zeroline: false, title: { text: "UMAP 2", standoff: 4 }, automargin: false, anchor: `x${ax}` };
+    anns.push({ text: panel.title, x: (c + 0.5) / cols, y: 1 - r / rows - 0.02, xref: "paper", yref: "paper", showarrow: false, yanchor: "top" });
+  });
+  return { data, layout };
+}
+
+/** Shortest readable form of a swept value (0.001, 1e-5, 100). */
+export function formatSetting(v: number): string {
+  if (v !== 0 && (Math.abs(v) < 1e-4 || Math.abs(v) >= 1e6)) return v.toExponential().replace(/\.?0+e/, "e").replace("e+", "e");
+  return String(Number(v.toPrecision(6)));
+}
+
+/**
+ * A metric against a swept setting (log x when asked). Ticks sit at the swept values only,
+ * so a log axis over two points shows those two values, not plotly's minor ticks.
+ */
+export function sweepFigure(x: number[], series: { name: string; y: number[] }[], xTitle: string, title: string, logX = false): Figure {
+  if (logX && x.some((v) => !(v > 0))) throw new Error(`sweepFigure: a log x axis needs positive values, got ${x.join(", ")}`);
+  return {
+    data: series.map((s) => ({ type: "scatter", mode: "lines+markers", x, y: s.y, name: s.name, marker: { size: 8 } }) as Trace),
+    layout: {
+      title: { text: title }, width: 700, height: 420,
+      xaxis: { title: { text: xTitle }, type: logX ? "log" : "linear", tickmode: "array", tickvals: x, ticktext: x.map(formatSetting) },
+      yaxis: { title: { text: "error (mm)" }, rangemode: "tozero" },
+    },
+  };
+}
+
+/** Mean per-joint error (mm) of several models, grouped bars. */
+export function perJointFigure(results: { model: string; perJoint: Record<string, number> }[], title: string): Figure {
+  return {
+    data: results.map((r, k) => ({ type: "bar", name: r.model, x: H36M_JOINTS.slice(1), y: H36M_JOINTS.slice(1).map((j) => r.perJoint[j]), marker: { color: PALETTE[k % PALETTE.length] } }) as Trace),
+    layout: {
+      title: { text: title }, width: 900, height: 480, barmode: "group", margin: { l: 60, r: 20, t: 90, b: 50 },
+      legend: { orientation: "h", x: 1, xanchor: "right", y: 1.02, yanchor: "bottom" },
+      yaxis: { title: { text: "mean error (mm)" } }, xaxis: { title: { text: "joint (the root, Hip, has no error after root-centring)" }, tickangle: -40 },
+    },
+  };
 }

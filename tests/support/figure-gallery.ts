@@ -15,7 +15,8 @@ import { cameraToWorld, h36mCameras, H36M_INTRINSICS, projectToImage, type Camer
 import { procrustesAligned } from "../../lib/pose/metrics";
 import { H36M_JOINTS, NUM_JOINTS, jointIndex } from "../../lib/pose/skeleton";
 import { camerasFigure, normStatsFigure, pose2d3dFigure, procrustesFigure, twoPosesFigure } from "../../lib/viz/pose-figures";
-import { hypothesesFigure, perJointFigure, predictionGridFigure, sweepFigure, umapGridFigure } from "../../lib/viz/experiment-figures";
+import { hypothesesFigure, predictionGridFigure } from "../../lib/viz/pose-figures";
+import { perJointFigure, sweepFigure, umapGridFigure } from "../../lib/viz/run-figures";
 import { curvesFigure, type EpochLogLike } from "../../lib/viz/run-figures";
 import { closeSharedExporter } from "../../lib/viz/image-export";
 import { exportFigure, type ExportedFigure, type Figure } from "../../lib/viz/plot";
