@@ -221,10 +221,10 @@ test("runs --json: differing hyper-parameters, epochs, last epoch of either metr
   assert.deepEqual(a.differs, { beta: 0.001 });
   assert.deepEqual(b.differs, { beta: 0.01 });
   assert.deepEqual(a.epochs, { done: 2, total: 2 });
-  assert.deepEqual(a.last, { epoch: 2, step: 72, seconds: 10, terms: { loss: 0.25, recon: 0.225, kl: 12.5 }, values: { beta: 0.001, lr: 0.00099 }, val: { p1: 120.5 } });
+  assert.deepEqual(a.last, { epoch: 2, step: 72, seconds: 10, samplesPerSec: 900, etaSeconds: 0, terms: { loss: 0.25, recon: 0.225, kl: 12.5 }, values: { beta: 0.001, lr: 0.00099 }, val: { p1: 120.5 } });
   assert.deepEqual(a.eval, { samples: 6466, p1: 118.75, p2: 80.5, bestOf: { 1: 118.75, 5: 99.5 } });
   assert.deepEqual(b.epochs, { done: 1, total: 2 });
-  assert.deepEqual(b.last, { epoch: 1, step: 36, seconds: 9, terms: { loss: 0.75, recon: 0.5, kl: 25 }, values: { beta: 0.01, lr: 0.001 }, val: { p1: 160.5 } });
+  assert.deepEqual(b.last, { epoch: 1, step: 36, seconds: 9, samplesPerSec: 1000, etaSeconds: 9, terms: { loss: 0.75, recon: 0.5, kl: 25 }, values: { beta: 0.01, lr: 0.001 }, val: { p1: 160.5 } });
   assert.equal(b.eval, undefined);
   assert.equal(out.errors.length, 1);
   assert.equal(out.errors[0].dir, path.join(runs, "broken"));
