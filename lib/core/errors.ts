@@ -32,10 +32,10 @@ export function printable(s: string): string {
 /** Cut `s` to `max` characters, saying how much was left out. Never splits a surrogate pair. */
 export function clip(s: string, max = MAX_MESSAGE_CHARS): string {
   if (s.length <= max) return s;
-  const tail = ` … (${s.length - max} more characters)`;
-  let end = Math.max(0, max - tail.length);
+  // The tail's length depends on the count it shows: size it for the longest count first.
+  let end = Math.max(0, max - ` … (${s.length} more characters)`.length);
   if (end > 0 && /[\ud800-\udbff]/.test(s[end - 1])) end--;
-  return s.slice(0, end) + tail;
+  return `${s.slice(0, end)} … (${s.length - end} more characters)`;
 }
 
 /**

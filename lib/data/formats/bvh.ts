@@ -44,7 +44,7 @@ export interface Bvh {
 const CHANNELS = new Set(["Xposition", "Yposition", "Zposition", "Xrotation", "Yrotation", "Zrotation"]);
 
 /** A decimal number as BVH writes them: `-12.5`, `.5`, `3e-4`. No hex, binary, octal, `Infinity` or `NaN`. */
-const DECIMAL = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+const DECIMAL = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/; // unambiguous: linear time on long tokens
 const NON_FINITE_WORD = /^[-+]?(?:nan|inf(?:inity)?)$/i;
 
 /** Why `tok` is not a float32 value, or "" if it is one. */

@@ -54,7 +54,13 @@ export interface NpyReadOptions {
   finite?: boolean;
 }
 
-const SHAPE_TEXT = /^\s*(?:\d+\s*(?:,\s*\d+\s*)*,?\s*)?$/;
+/** "3, 4" → [3, 4]; "5," → [5]; "" → []; anything else ("(,,,)", "-1", "2,,3") → undefined. */
+function parseShape(text: string): number[] | undefined {
+  if (!text.trim()) return [];
+  const parts = text.split(",").map((p) => p.trim());
+  if (parts.length > 1 && parts[parts.length - 1] === "") parts.pop(); // "(5,)"
+  return parts.every((p) => /^\d+$/.test(p)) ? parts.map(Number) : undefined;
+}
 
 /** Check a float array is finite; `at` places the entry in the error. */
 function checkFiniteArray(a: NdArray, file: string, at?: string): void {
@@ -99,8 +105,8 @@ function parseNpyIn(buf: Uint8Array, file: string, at?: string): NdArray {
   const dt = DTYPES[descr === "<f4" || descr === "=f4" ? "<f4" : descr.replace(/^=/, "<")];
   if (!dt) throw fail("descr", `unsupported dtype ${quote(descr)}; expected one of ${Object.keys(DTYPES).join(", ")} (little-endian)`);
   if (fortran === "True") throw fail("fortran_order", "Fortran-ordered arrays are not supported; save with np.ascontiguousarray");
-  if (!SHAPE_TEXT.test(shapeText)) throw fail("shape", `bad shape (${quote(shapeText).slice(1, -1)}); expected non-negative integers separated by commas`);
-  const shape = shapeText.split(",").map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
+  const shape = parseShape(shapeText);
+  if (!shape) throw fail("shape", `bad shape (${quote(shapeText).slice(1, -1)}); expected non-negative integers separated by commas`);
   if (shape.length > 32) throw fail("shape", `${shape.length} dimensions; at most 32 are supported`);
   const count = shape.reduce((a, b) => a * b, 1);
   const dataStart = headerStart + headerLen;
