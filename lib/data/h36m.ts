@@ -67,6 +67,7 @@ function checkFloat(a: NdArray, file: string, at: string, what: string): void {
 export function loadH36m3d(file: string, opts: { subjects?: readonly string[] } & H36MLoadOptions = {}): H36MSequence3d[] {
   const arrays = readNpz(file, { limits: opts.limits });
   const out: H36MSequence3d[] = [];
+  const J17 = NUM_JOINTS, kept = H36M32_KEPT; // locals: imported bindings are getters in hot loops
   for (const [key, arr] of arrays) {
     const at = `[${key}]`;
     const m = /^(S\d+)\/(.+)$/.exec(key);
@@ -79,12 +80,12 @@ export function loadH36m3d(file: string, opts: { subjects?: readonly string[] } 
     if (arr.shape.length !== 3 || (j !== 32 && j !== 17) || d !== 3) {
       throw new InputError(file, "shape", `expected shape [frames, 32, 3] (or [frames, 17, 3]), got [${arr.shape.join(", ")}]`, at);
     }
-    const poses = new Float32Array(n * NUM_JOINTS * 3);
+    const poses = new Float32Array(n * J17 * 3);
     for (let f = 0; f < n; f++) {
-      for (let k = 0; k < NUM_JOINTS; k++) {
-        const src = j === 32 ? H36M32_KEPT[k] : k;
+      for (let k = 0; k < J17; k++) {
+        const src = j === 32 ? kept[k] : k;
         for (let c = 0; c < 3; c++) {
-          const i = (f * j + src) * 3 + c, o = (f * NUM_JOINTS + k) * 3 + c;
+          const i = (f * j + src) * 3 + c, o = (f * J17 + k) * 3 + c;
           poses[o] = arr.data[i] * 1000; // m → mm, then checked as float32
           if (!Number.isFinite(poses[o])) throw notFinite(file, at, arr, i, poses[o], "mm");
         }
@@ -129,9 +130,9 @@ export function loadH36m2d(file: string, opts: H36MLoadOptions = {}): H36MDetect
     if (arr.shape.length !== 3 || arr.shape[1] !== NUM_JOINTS || arr.shape[2] < 2) {
       throw new InputError(file, "shape", `expected shape [frames, ${NUM_JOINTS}, 2], got [${arr.shape.join(", ")}]`, at);
     }
-    const [n, , d] = arr.shape;
-    const xy = new Float32Array(n * NUM_JOINTS * 2);
-    for (let i = 0; i < n * NUM_JOINTS; i++) {
+    const [n, joints, d] = arr.shape; // joints === NUM_JOINTS, read once (hot loop)
+    const xy = new Float32Array(n * joints * 2);
+    for (let i = 0; i < n * joints; i++) {
       xy[i * 2] = arr.data[i * d]; xy[i * 2 + 1] = arr.data[i * d + 1];
       if (!Number.isFinite(xy[i * 2])) throw notFinite(file, at, arr, i * d, xy[i * 2], "px");
       if (!Number.isFinite(xy[i * 2 + 1])) throw notFinite(file, at, arr, i * d + 1, xy[i * 2 + 1], "px");
