@@ -95,7 +95,7 @@ const HUGE_NUMBERS = ["1e39", "-3.5e38", "3.4e38", "1e38", "3e38", "1e308", "1e3
 
 function bvhMutation(r: Random, text: string): { name: string; data: Buffer } {
   const lines = text.split("\n");
-  const kinds = ["truncate", "flip", "frames", "frametime", "offset", "deleteline", "dupjoint", "channels", "values", "rows", "nul", "longline", "combo"];
+  const kinds = ["truncate", "flip", "frames", "frametime", "offset", "deleteline", "dupjoint", "channels", "values", "rows", "nul", "longline", "combo", "benign", "benign"];
   const kind = pick(r, kinds);
   const edit = (k: string, ls: string[]): string[] => {
     const out = ls.slice();
@@ -156,6 +156,21 @@ function bvhMutation(r: Random, text: string): { name: string; data: Buffer } {
           if (parts.length) parts[int(r, 0, parts.length - 1)] = pick(r, HUGE_NUMBERS);
           out[i] = parts.join(" ");
         }
+        break;
+      }
+      case "benign": {
+        // Edits a correct loader accepts: line endings, blank lines, slow or fast frame rates, large finite values.
+        const v = int(r, 0, 4);
+        if (v === 0) return out.map((l) => l.replace(/\r?$/, "\r"));
+        if (v === 1) out.push("", "   ", "");
+        if (v === 2) { const i = out.findIndex((l) => l.startsWith("Frame Time:")); if (i >= 0) out[i] = `Frame Time: ${pick(r, ["1", "0.5", "0.001", "0.0125"])}`; }
+        if (v === 3 && rows0 < out.length - 1) {
+          const i = int(r, rows0, out.length - 1);
+          const parts = out[i].trim().split(/\s+/);
+          if (parts.length > 3) parts[int(r, 3, parts.length - 1)] = pick(r, ["1e5", "-1e30", "720", "+.5", "3.4e38"]); // rotations (degrees)
+          out[i] = parts.join(" ");
+        }
+        if (v === 4) for (let i = rows0; i < out.length; i++) out[i] = out[i].replace(/ /g, "\t");
         break;
       }
       case "rows": {
