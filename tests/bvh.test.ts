@@ -190,3 +190,15 @@ test("nothing non-finite leaves the BVH loader: a float32 offset that overflows 
   assert.ok(poses.every(Number.isFinite));
   assert.ok(maxAbsDiff(poses.subarray(3, 6), [110, -30, 20]) < 1e-4);
 });
+
+test("CHANNELS 0 is refused (each joint must cost the file at least one value per row)", () => {
+  assert.match(inputError(SMALL.replace("CHANNELS 3 Xrotation Zrotation Yrotation", "CHANNELS 0"), "CHANNELS"), /line 9: expected "CHANNELS n name…" with 1 ≤ n ≤ 6 names, found "CHANNELS 0"/);
+});
+
+test("forward kinematics in blocks of frames gives exactly the one-block result", () => {
+  const text = SMALL.replace("Frames: 2", "Frames: 7") + Array.from({ length: 5 }, (_, i) => `${i} 2 3 ${10 * i} ${-7 * i} 3 ${5 * i} 1 ${i}`).join("\n") + "\n";
+  const bvh = parseBvh(text, "seven.bvh");
+  const whole = bvhToH36m(bvh, { profile: SMALL_PROFILE, fps: 25 });
+  assert.ok(whole.frames > 7);
+  for (const block of [1, 2, 3]) assert.deepEqual(bvhToH36m(bvh, { profile: SMALL_PROFILE, fps: 25, fkBlockFrames: block }).poses, whole.poses, `block ${block}`);
+});

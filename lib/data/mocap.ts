@@ -121,7 +121,7 @@ export function resampleTimes(frames: number, frameTimeS: number, firstFrame: nu
  */
 export function bvhToH36m(
   bvh: Bvh,
-  opts: { profile?: MocapProfile; firstFrame?: number; fps?: number; limits?: Partial<LoaderLimits> } = {},
+  opts: { profile?: MocapProfile; firstFrame?: number; fps?: number; limits?: Partial<LoaderLimits>; /** FK block size (tests). */ fkBlockFrames?: number } = {},
 ): { poses: Float32Array; frames: number; fps: number; profile: MocapProfile } {
   const limits = resolveLimits(opts.limits);
   const profile = opts.profile ?? detectProfile(bvh);
@@ -143,28 +143,34 @@ export function bvhToH36m(
   }
   const times = resampleTimes(bvh.frames, bvh.frameTimeS, first, fps);
   const index = new Map(bvh.joints.map((j, i) => [j.name, i]));
+  const last = bvh.frames - 1, NJ = NUM_JOINTS; // a local: imported bindings are getters in hot loops
   // FK on the source frames we need (floor and ceil of each sample time; times increase).
   const needed: number[] = [];
   for (let i = 0; i < times.length; i++) {
-    for (const f of [Math.floor(times[i]), Math.min(bvh.frames - 1, Math.ceil(times[i]))]) {
-      if (!needed.length || f > needed[needed.length - 1]) needed.push(f);
-    }
+    const lo = Math.floor(times[i]), hi = Math.min(last, Math.ceil(times[i]));
+    if (!needed.length || lo > needed[needed.length - 1]) needed.push(lo);
+    if (hi > needed[needed.length - 1]) needed.push(hi);
   }
-  const fk = forwardKinematics(bvh, needed);
-  const row = new Map(needed.map((f, i) => [f, i]));
-  const mapped = new Float64Array(needed.length * NUM_JOINTS * 3);
-  for (let r = 0; r < needed.length; r++) mapFrame(fk, r, index, profile, mapped, r * NUM_JOINTS * 3);
+  const row = new Int32Array(bvh.frames).fill(-1);
+  needed.forEach((f, i) => { row[f] = i; });
+  const mapped = new Float64Array(needed.length * NJ * 3);
+  // FK in blocks of frames: its [frames, joints, 12] float64 arrays stay small for long files.
+  const block = opts.fkBlockFrames ?? Math.max(1, Math.floor(2 ** 18 / bvh.joints.length)); // ≤ 25 MB per block
+  for (let a = 0; a < needed.length; a += block) {
+    const fk = forwardKinematics(bvh, needed.slice(a, a + block));
+    mapFrames(fk, index, profile, mapped, a * NJ * 3);
+  }
   const poses = new Float32Array(times.length * NUM_JOINTS * 3);
   const s = profile.unitToMm;
   for (let i = 0; i < times.length; i++) {
-    const lo = Math.floor(times[i]), hi = Math.min(bvh.frames - 1, Math.ceil(times[i])), w = times[i] - lo;
-    const a = row.get(lo)! * NUM_JOINTS * 3, b = row.get(hi)! * NUM_JOINTS * 3;
-    for (let j = 0; j < NUM_JOINTS; j++) {
+    const lo = Math.floor(times[i]), hi = Math.min(last, Math.ceil(times[i])), w = times[i] - lo;
+    const a = row[lo] * NJ * 3, b = row[hi] * NJ * 3;
+    for (let j = 0; j < NJ; j++) {
       const x = (1 - w) * mapped[a + j * 3] + w * mapped[b + j * 3];
       const y = (1 - w) * mapped[a + j * 3 + 1] + w * mapped[b + j * 3 + 1];
       const z = (1 - w) * mapped[a + j * 3 + 2] + w * mapped[b + j * 3 + 2];
       // BVH +Y up → H36M +Z up: (x, y, z) ↦ (x, −z, y), a proper rotation about X.
-      const o = (i * NUM_JOINTS + j) * 3;
+      const o = (i * NJ + j) * 3;
       poses[o] = x * s; poses[o + 1] = -z * s; poses[o + 2] = y * s;
       if (!(Number.isFinite(poses[o]) && Number.isFinite(poses[o + 1]) && Number.isFinite(poses[o + 2]))) {
         throw new InputError(
@@ -179,24 +185,30 @@ export function bvhToH36m(
   return { poses, frames: times.length, fps, profile };
 }
 
-function mapFrame(fk: ForwardKinematics, r: number, index: Map<string, number>, profile: MocapProfile, out: Float64Array, o: number): void {
-  const J = fk.joints;
+/** Map every frame of `fk` to the 17 H36M joints, written to `out` from offset `o` ([frames, 17, 3]). */
+function mapFrames(fk: ForwardKinematics, index: Map<string, number>, profile: MocapProfile, out: Float64Array, o: number): void {
+  const J = fk.joints, P = fk.positions, R = fk.rotations;
+  let r = 0; // the frame being mapped; one accessor serves every frame
   const idx = (n: string) => {
     const i = index.get(n);
     if (i === undefined) throw new Error(`profile ${profile.name}: joint ${n} missing`);
-    return (r * J + i);
+    return r * J + i;
   };
   const access: JointAccess = {
-    pos: (n) => { const b = idx(n) * 3; return [fk.positions[b], fk.positions[b + 1], fk.positions[b + 2]]; },
+    pos: (n) => { const b = idx(n) * 3; return [P[b], P[b + 1], P[b + 2]]; },
     along: (n, v) => {
-      const b = idx(n) * 9, R = fk.rotations;
+      const b = idx(n) * 9;
       return [R[b] * v[0] + R[b + 1] * v[1] + R[b + 2] * v[2], R[b + 3] * v[0] + R[b + 4] * v[1] + R[b + 5] * v[2], R[b + 6] * v[0] + R[b + 7] * v[1] + R[b + 8] * v[2]];
     },
   };
-  H36M_JOINTS.forEach((name, j) => {
-    const p = profile.map[name](access);
-    out[o + j * 3] = p[0]; out[o + j * 3 + 1] = p[1]; out[o + j * 3 + 2] = p[2];
-  });
+  const fns = H36M_JOINTS.map((name) => profile.map[name]);
+  for (r = 0; r < fk.frames; r++) {
+    const base = o + r * fns.length * 3;
+    for (let j = 0; j < fns.length; j++) {
+      const p = fns[j](access);
+      out[base + j * 3] = p[0]; out[base + j * 3 + 1] = p[1]; out[base + j * 3 + 2] = p[2];
+    }
+  }
 }
 
 /** One motion sequence in H36M form. */

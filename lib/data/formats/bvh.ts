@@ -8,7 +8,7 @@
  * `<parent>/End`.
  *
  * The parser is strict where the format is: one ROOT; every joint and End Site has exactly
- * one OFFSET; every ROOT/JOINT has one CHANNELS line with distinct, known channel names;
+ * one OFFSET; every ROOT/JOINT has one CHANNELS line with 1–6 distinct, known channel names;
  * joint names are unique; numbers are decimal (no `0x1F`, `Infinity`, `NaN`) and within the
  * float32 range; `Frames:` matches the rows exactly, with nothing after them; `Frame Time:`
  * lies within the limits (1/1000 s to 1 s by default). Sizes are checked against the file and
@@ -153,7 +153,9 @@ export function parseBvh(text: string, file: string, opts: BvhOptions = {}): Bvh
       if (hasChannels[top]) throw err(line, "CHANNELS", `second CHANNELS for joint ${quote(joints[top].name)}`);
       const n = /^\d$/.test(tokens[1] ?? "") ? Number(tokens[1]) : -1;
       const chans = tokens.slice(2);
-      if (n < 0 || n > 6 || chans.length !== n) throw err(line, "CHANNELS", `expected "CHANNELS n name…" with n ≤ 6 names, found ${shown(tokens)}`);
+      // n ≥ 1: every joint then costs ≥ 2 characters per row, so the file's size bounds the
+      // forward-kinematics work (frames × joints) as well as the motion data.
+      if (n < 1 || n > 6 || chans.length !== n) throw err(line, "CHANNELS", `expected "CHANNELS n name…" with 1 ≤ n ≤ 6 names, found ${shown(tokens)}`);
       const bad = chans.find((c) => !CHANNELS.has(c));
       if (bad) throw err(line, "CHANNELS", `unknown channel ${quote(bad)}; expected ${[...CHANNELS].join(", ")}`);
       const dup = chans.find((c, i) => chans.indexOf(c) !== i);
@@ -225,16 +227,19 @@ export function parseBvh(text: string, file: string, opts: BvhOptions = {}): Bvh
   return { file, joints, channelCount, frames, frameTimeS, motion };
 }
 
-/** 3×3 rotation about one axis, angle in degrees, row-major. */
-function axisRotation(axis: string, deg: number): number[] {
+/**
+ * L ← L · R(axis, deg) in place, L row-major 3×3: right-multiplying by a rotation about one
+ * axis mixes two columns of L (X: columns 1, 2; Y: 0, 2; Z: 0, 1).
+ */
+function rotateInPlace(L: Float64Array, axis: number, deg: number): void {
   const a = (deg * Math.PI) / 180, c = Math.cos(a), s = Math.sin(a);
-  if (axis === "X") return [1, 0, 0, 0, c, -s, 0, s, c];
-  if (axis === "Y") return [c, 0, s, 0, 1, 0, -s, 0, c];
-  return [c, -s, 0, s, c, 0, 0, 0, 1];
-}
-
-function mul3(a: ArrayLike<number>, b: ArrayLike<number>, out: Float64Array | number[], o = 0): void {
-  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) out[o + i * 3 + j] = a[i * 3] * b[j] + a[i * 3 + 1] * b[3 + j] + a[i * 3 + 2] * b[6 + j];
+  // Columns (p, q) and the sign pattern of R's 2×2 block [[c, -s], [s, c]] (Y's is transposed).
+  const p = axis === 0 ? 1 : 0, q = axis === 2 ? 1 : 2, sg = axis === 1 ? -1 : 1;
+  for (let i = 0; i < 9; i += 3) {
+    const lp = L[i + p], lq = L[i + q];
+    L[i + p] = lp * c + lq * s * sg;
+    L[i + q] = -lp * s * sg + lq * c;
+  }
 }
 
 export interface ForwardKinematics {
@@ -249,40 +254,38 @@ export interface ForwardKinematics {
 /** World positions and rotations of every joint (End Sites included) for the given frames. */
 export function forwardKinematics(bvh: Bvh, frameIndices?: ArrayLike<number>): ForwardKinematics {
   const idx = frameIndices ?? Array.from({ length: bvh.frames }, (_, i) => i);
-  const J = bvh.joints.length, F = idx.length;
+  const J = bvh.joints.length, F = idx.length, C = bvh.channelCount;
   const positions = new Float64Array(F * J * 3);
   const rotations = new Float64Array(F * J * 9);
-  const local = [1, 0, 0, 0, 1, 0, 0, 0, 1];
-  const tmp = new Float64Array(9);
+  // Per joint and channel: axis 0–2 (X, Y, Z), +3 for a position channel.
+  const plan = bvh.joints.map((jt) => Int8Array.from(jt.channels, (ch) => (ch.endsWith("position") ? 3 : 0) + (ch[0] === "X" ? 0 : ch[0] === "Y" ? 1 : 2)));
+  const L = new Float64Array(9), t = new Float64Array(3);
+  const motion = bvh.motion;
   for (let fi = 0; fi < F; fi++) {
     const frame = idx[fi];
     if (!(frame >= 0 && frame < bvh.frames)) throw new Error(`${bvh.file}: frame ${frame} out of range 0..${bvh.frames - 1}`);
-    const vals = bvh.motion.subarray(frame * bvh.channelCount, (frame + 1) * bvh.channelCount);
+    const vBase = frame * C;
     for (let j = 0; j < J; j++) {
-      const jt = bvh.joints[j];
-      const t = [jt.offset[0], jt.offset[1], jt.offset[2]];
-      local.splice(0, 9, 1, 0, 0, 0, 1, 0, 0, 0, 1);
-      for (let c = 0; c < jt.channels.length; c++) {
-        const ch = jt.channels[c], v = vals[jt.channelStart + c];
-        const axis = ch[0];
-        if (ch.endsWith("position")) t[axis === "X" ? 0 : axis === "Y" ? 1 : 2] = v;
-        else {
-          mul3(local, axisRotation(axis, v), tmp);
-          for (let k = 0; k < 9; k++) local[k] = tmp[k];
-        }
-      }
+      const jt = bvh.joints[j], kinds = plan[j];
       // Position channels replace OFFSET (Bandai's stale Hips OFFSET, CMU's zero root offset).
-      const hasPos = jt.channels.some((c) => c.endsWith("position"));
-      if (!hasPos) { t[0] = jt.offset[0]; t[1] = jt.offset[1]; t[2] = jt.offset[2]; }
+      t[0] = jt.offset[0]; t[1] = jt.offset[1]; t[2] = jt.offset[2];
+      L.fill(0); L[0] = 1; L[4] = 1; L[8] = 1;
+      for (let c = 0; c < kinds.length; c++) {
+        const k = kinds[c], v = motion[vBase + jt.channelStart + c];
+        if (k >= 3) t[k - 3] = v;
+        else rotateInPlace(L, k, v);
+      }
       const pBase = (fi * J + j) * 3, rBase = (fi * J + j) * 9;
       if (jt.parent < 0) {
         positions[pBase] = t[0]; positions[pBase + 1] = t[1]; positions[pBase + 2] = t[2];
-        for (let k = 0; k < 9; k++) rotations[rBase + k] = local[k];
+        rotations.set(L, rBase);
       } else {
         const pp = (fi * J + jt.parent) * 3, pr = (fi * J + jt.parent) * 9;
-        const R = rotations.subarray(pr, pr + 9);
-        for (let i = 0; i < 3; i++) positions[pBase + i] = positions[pp + i] + R[i * 3] * t[0] + R[i * 3 + 1] * t[1] + R[i * 3 + 2] * t[2];
-        mul3(R, local, rotations, rBase);
+        for (let i = 0; i < 3; i++) {
+          const r0 = rotations[pr + i * 3], r1 = rotations[pr + i * 3 + 1], r2 = rotations[pr + i * 3 + 2];
+          positions[pBase + i] = positions[pp + i] + r0 * t[0] + r1 * t[1] + r2 * t[2];
+          for (let k = 0; k < 3; k++) rotations[rBase + i * 3 + k] = r0 * L[k] + r1 * L[3 + k] + r2 * L[6 + k];
+        }
       }
     }
   }
