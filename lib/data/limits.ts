@@ -5,7 +5,7 @@
  *
  * The defaults fit every real file hpe3d reads with room to spare (the shared CMU and Bandai
  * Namco BVH files have at most 2,397 frames, 43 joints, frame times 1/120 s and 1/30 s;
- * converted Human3.6M files are about 0.5 GB uncompressed). For a genuinely larger file, pass
+ * converted Human3.6M files are about 0.5 GB uncompressed, in at most 840 arrays). For a genuinely larger file, pass
  * the limits you need to the loader, for example
  *
  * ```ts
@@ -33,6 +33,8 @@ export interface LoaderLimits {
   maxArrayFileBytes: number;
   /** Most bytes all entries of one .npz archive may declare uncompressed, together. */
   maxNpzBytes: number;
+  /** Most entries (arrays) in one .npz archive: each costs a decompressor, about 0.5 ms. */
+  maxNpzEntries: number;
 }
 
 /** The defaults. Frozen: pass `{ limits: { … } }` to a loader to change one. */
@@ -45,6 +47,7 @@ export const DEFAULT_LIMITS: Readonly<LoaderLimits> = Object.freeze({
   maxResampledFrames: 1_000_000,
   maxArrayFileBytes: 2 ** 31 - 1,
   maxNpzBytes: 2 ** 30,
+  maxNpzEntries: 4096,
 });
 
 /** The defaults with `overrides` applied; every override must be a positive number. */

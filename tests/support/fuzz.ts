@@ -386,7 +386,7 @@ function npzMutation(r: Random, two: boolean): { name: string; data: Buffer } {
     }
     case "many": {
       const base = entries[entries.length - 1];
-      const list = Array.from({ length: int(r, 100, 1200) }, (_, i) => ({ name: `S1/Walking ${i}.npy`, data: base.data }));
+      const list = Array.from({ length: int(r, 100, 5000) }, (_, i) => ({ name: `S1/Walking ${i}.npy`, data: base.data }));
       return { name: `many(${list.length})`, data: zipArchive(list, compress) };
     }
     default: return { name: kind, data: build() };

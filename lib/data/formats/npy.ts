@@ -172,7 +172,7 @@ interface ZipEntry {
   localOffset: number;
 }
 
-function zipEntries(buf: Buffer, file: string): ZipEntry[] {
+function zipEntries(buf: Buffer, file: string, limits: LoaderLimits): ZipEntry[] {
   const fail = (field: string, detail: string) => new InputError(file, field, detail);
   const u64 = (at: number, what: string) => {
     if (at < 0 || at + 8 > buf.length) throw fail("zip64", `corrupt zip64 ${what}: offset ${at} is outside the ${buf.length}-byte file`);
@@ -195,6 +195,9 @@ function zipEntries(buf: Buffer, file: string): ZipEntry[] {
   }
   // Each central directory record takes at least 46 bytes: bound the count by the file.
   if (count * 46 > buf.length) throw fail("entries", `declares ${count} entries, more than a ${buf.length}-byte file can hold`);
+  if (count > limits.maxNpzEntries) {
+    throw fail("entries", `declares ${count} entries, over the limit of ${limits.maxNpzEntries} (maxNpzEntries); ${raiseHint("maxNpzEntries")}`);
+  }
   const entries: ZipEntry[] = [];
   let p = cdOffset;
   for (let k = 0; k < count; k++) {
@@ -245,7 +248,7 @@ function zipEntries(buf: Buffer, file: string): ZipEntry[] {
 export function readNpz(file: string, opts: NpyReadOptions = {}): Map<string, NdArray> {
   const limits = resolveLimits(opts.limits);
   const buf = readLimited(file, limits);
-  const entries = zipEntries(buf, file);
+  const entries = zipEntries(buf, file, limits);
   const seen = new Set<string>();
   let total = 0;
   for (const e of entries) {
