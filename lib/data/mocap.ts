@@ -2,7 +2,7 @@
  * Motion capture → Human3.6M 17-joint poses, in mm, in H36M's Z-up world.
  *
  * Mapping profiles are detected from the BVH joint names (CMU/Daz and Bandai Namco, the
- * two shared sets; see ../shared/data/<set>/README.md). An unknown skeleton is an error
+ * two shared sets; each data set folder has a README). An unknown skeleton is an error
  * that lists the joints the file has. Warm-up frames are skipped and frames resampled to
  * H36M's 50 fps. The resampled length is checked against `limits.maxResampledFrames` before
  * anything is allocated, and every output value is checked finite after the conversion to mm
@@ -292,7 +292,7 @@ export function loadBvhSequence(file: string, opts: MocapLoadOptions & { manifes
 
 /** All BVH files under a folder (recursively), sorted. */
 export function listBvhFiles(dir: string): string[] {
-  if (!fs.existsSync(dir)) throw new Error(`${dir}: folder not found`);
+  if (!fs.existsSync(dir)) throw new InputError(dir, "folder", "folder not found");
   const out: string[] = [];
   const walk = (d: string) => {
     for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
@@ -311,7 +311,7 @@ export function listBvhFiles(dir: string): string[] {
  */
 export function loadBvhFolder(dir: string, opts: MocapLoadOptions & { filter?: (file: string) => boolean } = {}): MocapSequence[] {
   const files = listBvhFiles(dir).filter((f) => (opts.filter ? opts.filter(f) : true));
-  if (!files.length) throw new Error(`${dir}: no .bvh files found`);
+  if (!files.length) throw new InputError(dir, "folder", "no .bvh files found");
   const manifests = new Map<string, Map<string, ManifestEntry>>();
   return files.map((f) => {
     const d = path.dirname(f);
