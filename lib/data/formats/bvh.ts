@@ -178,15 +178,20 @@ export function parseBvh(text: string, file: string, opts: BvhOptions = {}): Bvh
   }
   const frames = Number(f.tokens[1]);
   if (frames > limits.maxBvhFrames) {
-    throw err(f.line, "Frames", `Frames: ${quote(f.tokens[1], 20)} exceeds the limit of ${limits.maxBvhFrames} frames (maxBvhFrames); ${raiseHint("maxBvhFrames")}`);
+    const limit = `the limit of ${limits.maxBvhFrames} frames (maxBvhFrames)`;
+    throw err(f.line, "Frames", `Frames: ${quote(f.tokens[1], 20)} exceeds ${limit}; ${raiseHint("maxBvhFrames")}`);
   }
   const t = next("MOTION");
-  if (t.tokens[0] !== "Frame" || t.tokens[1] !== "Time:" || t.tokens.length !== 3) throw err(t.line, "Frame Time", `expected "Frame Time: <seconds>", found ${shown(t.tokens)}`);
+  if (t.tokens[0] !== "Frame" || t.tokens[1] !== "Time:" || t.tokens.length !== 3) {
+    throw err(t.line, "Frame Time", `expected "Frame Time: <seconds>", found ${shown(t.tokens)}`);
+  }
   const badTime = badNumber(t.tokens[2]);
   if (badTime) throw err(t.line, "Frame Time", `Frame Time ${badTime}`);
   const frameTimeS = Number(t.tokens[2]);
   if (!(frameTimeS >= limits.minFrameTimeS && frameTimeS <= limits.maxFrameTimeS)) {
-    throw err(t.line, "Frame Time", `Frame Time ${t.tokens[2]} s is outside ${limits.minFrameTimeS}–${limits.maxFrameTimeS} s (minFrameTimeS, maxFrameTimeS); ${raiseHint(frameTimeS < limits.minFrameTimeS ? "minFrameTimeS" : "maxFrameTimeS")}`);
+    const range = `${limits.minFrameTimeS}–${limits.maxFrameTimeS} s (minFrameTimeS, maxFrameTimeS)`;
+    const hint = raiseHint(frameTimeS < limits.minFrameTimeS ? "minFrameTimeS" : "maxFrameTimeS");
+    throw err(t.line, "Frame Time", `Frame Time ${t.tokens[2]} s is outside ${range}; ${hint}`);
   }
   if (channelCount === 0 && frames > 0) throw err(f.line, "CHANNELS", `declares ${frames} frames but no joint has CHANNELS`);
   // Each row holds channelCount numbers (≥ 1 character each, space-separated) and a line break,

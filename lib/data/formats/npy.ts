@@ -272,7 +272,10 @@ export function readNpz(file: string, opts: NpyReadOptions = {}): Map<string, Nd
     if (lh + 30 > buf.length || buf.readUInt32LE(lh) !== 0x04034b50) throw fail("local header", "corrupt zip entry header");
     const start = lh + 30 + buf.readUInt16LE(lh + 26) + buf.readUInt16LE(lh + 28);
     if (start > buf.length) throw fail("local header", `corrupt zip entry header: its name and extra field run past the end of the file`);
-    if (start + e.compressedSize > buf.length) throw fail("compressed size", `truncated: entry needs ${e.compressedSize} bytes, archive ends ${buf.length - start} bytes after its start`);
+    if (start + e.compressedSize > buf.length) {
+      const left = buf.length - start;
+      throw fail("compressed size", `truncated: entry needs ${e.compressedSize} bytes, archive ends ${left} bytes after its start`);
+    }
     const raw = buf.subarray(start, start + e.compressedSize);
     let data: Buffer;
     if (e.method === 0) {
