@@ -8,6 +8,7 @@ import { h36mActionOf, loadH36m2d, loadH36m3d } from "../lib/data/h36m";
 import { writeNpz } from "../lib/data/formats/npy";
 import { mulberry32 } from "../lib/core/rng";
 import { H36M32_KEPT } from "../lib/pose/skeleton";
+import { InputError } from "../lib/core/errors";
 import { maxAbsDiff, scratchDir } from "./helpers";
 
 const dir = scratchDir("h36m");
@@ -90,4 +91,39 @@ print(float(pos["S9"]["Eating"][2, 27, 1]), float(kp["S1"]["Walking 1"][3][2, 16
   assert.equal(det.layout, "h36m");
   assert.ok(Math.abs(det.get("S1", "Walking 1", 3)[(2 * 17 + 16) * 2] - kpv) < 1e-3);
   assert.throws(() => det.get("S5", "Walking 1", 0), /no detections for subject S5/);
+});
+
+test("nothing non-finite leaves the H36M loaders: values are checked after the metres → mm conversion", () => {
+  const f = path.join(dir, "big.npz");
+  const big = new Float32Array(2 * 32 * 3);
+  big[(1 * 32 + H36M32_KEPT[3]) * 3 + 2] = 1e38; // finite in metres (float32), Infinity in mm
+  writeNpz(f, { "S1/Walking": { data: big, shape: [2, 32, 3] } });
+  assert.throws(() => loadH36m3d(f), (e: unknown) => e instanceof InputError && e.file === f && e.field === "data" &&
+    e.message.startsWith(`${f} [S1/Walking]: value ${(1 * 32 + H36M32_KEPT[3]) * 3 + 2} (frame 1) is not finite (${Math.fround(1e38)}; Infinity mm)`));
+  // 1e35 m stays finite in mm and loads (range plausibility is not the loader's job).
+  big[(1 * 32 + H36M32_KEPT[3]) * 3 + 2] = 1e35;
+  writeNpz(f, { "S1/Walking": { data: big, shape: [2, 32, 3] } });
+  assert.ok(loadH36m3d(f)[0].poses.every(Number.isFinite));
+});
+
+test("2D detections: metadata, dtype and non-finite keypoints are InputErrors", () => {
+  const meta = (text: string) => ({ data: Uint8Array.from(Buffer.from(text)), shape: [Buffer.byteLength(text)] });
+  const kp = new Float32Array(3 * 17 * 2).fill(500);
+  const write = (name: string, arrays: Parameters<typeof writeNpz>[1]) => { const f = path.join(dir, name); writeNpz(f, arrays); return f; };
+  const ok = write("kp.npz", { metadata: meta('{"layout_name": "h36m", "num_joints": 17}'), "S1/Walking/0": { data: kp, shape: [3, 17, 2] } });
+  assert.equal(loadH36m2d(ok).get("S1", "Walking", 0)[5], 500);
+  const cases: [string, Parameters<typeof writeNpz>[1], string, RegExp][] = [
+    ["null.npz", { metadata: meta("null") }, "metadata", /\[metadata\]: expected a JSON object/],
+    ["layout.npz", { metadata: meta('{"layout_name": "coco", "num_joints": 17}') }, "metadata", /keypoint layout "coco" with "17" joints; expected "h36m" with 17/],
+    ["int.npz", { metadata: meta('{"layout_name": "h36m"}'), "S1/Walking/0": { data: new Int32Array(3 * 17 * 2), shape: [3, 17, 2] } }, "dtype", /\[S1\/Walking\/0\]: expected float32 or float64 keypoints/],
+    ["inf.npz", { metadata: meta('{"layout_name": "h36m"}'), "S1/Walking/0": { data: Float32Array.from(kp, (v, i) => (i === 7 ? -Infinity : v)), shape: [3, 17, 2] } }, "data", /value 7 \(frame 0\) is not finite/],
+  ];
+  for (const [name, arrays, field, re] of cases) {
+    const f = write(name, arrays);
+    assert.throws(() => loadH36m2d(f), (e: unknown) => e instanceof InputError && e.file === f && e.field === field && re.test(e.message), name);
+  }
+});
+
+test("the H36M loader passes limits on to the archive reader", () => {
+  assert.throws(() => loadH36m3d(file3d, { limits: { maxNpzBytes: 1000 } }), (e: unknown) => e instanceof InputError && e.field === "entry size" && /\(maxNpzBytes\)/.test(e.message));
 });

@@ -4,7 +4,7 @@
  * (world → camera → distorted projection, VideoPose3D's formula).
  */
 import { h36mCameras, projectToImage, worldToCamera, type CameraParams } from "../pose/camera";
-import { NUM_JOINTS, ROOT } from "../pose/skeleton";
+import { H36M_JOINTS, NUM_JOINTS, ROOT } from "../pose/skeleton";
 
 /** Centre of a subject's capture volume on the floor: the centroid of its 4 cameras (x, y). */
 export function captureCentreMm(cams: CameraParams[]): [number, number] {
@@ -61,7 +61,13 @@ export function captureViews(worldPosesMm: Float32Array, cams: CameraParams[], w
   return cams.map((camera, cameraIndex) => {
     const cam3d = worldToCamera(worldPosesMm, camera);
     for (let p = 2; p < cam3d.length; p += 3) {
-      if (!(cam3d[p] > 0)) throw new Error(`${where}: joint ${(p - 2) / 3} is behind camera ${camera.id} (Z = ${cam3d[p].toFixed(0)} mm)`);
+      if (cam3d[p] > 0) continue;
+      // cam3d is [F, 17, 3]: point (p - 2) / 3 is frame ⌊point / 17⌋, joint point mod 17.
+      const point = (p - 2) / 3, frame = Math.floor(point / NUM_JOINTS), joint = H36M_JOINTS[point % NUM_JOINTS];
+      if (!Number.isFinite(cam3d[p - 2]) || !Number.isFinite(cam3d[p - 1]) || !Number.isFinite(cam3d[p])) {
+        throw new Error(`${where}: frame ${frame}, joint ${joint} has a non-finite position in camera ${camera.id} (${cam3d[p - 2]}, ${cam3d[p - 1]}, ${cam3d[p]} mm)`);
+      }
+      throw new Error(`${where}: frame ${frame}, joint ${joint} is behind camera ${camera.id} (Z = ${cam3d[p].toFixed(0)} mm)`);
     }
     const px = projectToImage(cam3d, camera);
     const visible = new Uint8Array(px.length / 2);

@@ -12,6 +12,7 @@ import { h36mCameras } from "../pose/camera";
 import { loadH36m3d } from "./h36m";
 import { loadBvhFolder, type MocapSequence } from "./mocap";
 import { dataDir } from "../core/paths";
+import type { LoaderLimits } from "./limits";
 import { NUM_JOINTS } from "../pose/skeleton";
 import { SPLITS, splitOf, type SplitName, validationFiles } from "./splits";
 import { pickRows } from "../core/arrays";
@@ -37,14 +38,16 @@ export function mocapFolders(dir = dataDir()): { cmu?: string; bandai?: string }
   return found;
 }
 
-/** Load the shared mocap sequences (both sets when present), resampled to 50 fps. */
-export function loadMocap(opts: { dir?: string; sources?: ("cmu" | "bandai")[]; filter?: (file: string) => boolean } = {}): MocapSequence[] {
+/** Load the shared mocap sequences (both sets when present), resampled to 50 fps. `limits`: see lib/data/limits.ts. */
+export function loadMocap(
+  opts: { dir?: string; sources?: ("cmu" | "bandai")[]; filter?: (file: string) => boolean; limits?: Partial<LoaderLimits> } = {},
+): MocapSequence[] {
   const folders = mocapFolders(opts.dir);
   const want = opts.sources ?? ["cmu", "bandai"];
   const seqs: MocapSequence[] = [];
   for (const s of want) {
     const d = folders[s];
-    if (d) seqs.push(...loadBvhFolder(d, { filter: opts.filter }));
+    if (d) seqs.push(...loadBvhFolder(d, { filter: opts.filter, limits: opts.limits }));
   }
   if (!seqs.length) throw new Error(`no sequences for sources ${want.join(", ")} in ${opts.dir ?? dataDir()}`);
   return seqs;
@@ -153,10 +156,10 @@ function pick<T extends Float32Array | Uint8Array>(a: T, frames: number[], dims:
  * Human3.6M from a converted data_3d_h36m file, Protocol 1 split: each sequence seen by
  * its own subject's 4 real cameras (2D = ground-truth projection).
  */
-export function loadH36mSplit(file: string, split: SplitName, opts: { everyNth?: number } = {}): PoseSet {
+export function loadH36mSplit(file: string, split: SplitName, opts: { everyNth?: number; limits?: Partial<LoaderLimits> } = {}): PoseSet {
   const subjects = SPLITS.h36m[split === "test" ? "test" : "train"];
   const b = new PoseSetBuilder();
-  const seqs = loadH36m3d(file, { subjects });
+  const seqs = loadH36m3d(file, { subjects, limits: opts.limits });
   // Validation: held-out sequences of the training subjects, by the same rule as mocap.
   const heldOut = validationFiles(seqs.map((s) => ({ subject: s.subject, file: `${s.subject}/${s.sourceAction}` })));
   for (const s of seqs) {

@@ -5,11 +5,15 @@
  * **Pickled object arrays (dtype 'O') are refused**: hpe3d never unpickles, because
  * unpickling runs arbitrary code. VideoPose3D's `data_3d_h36m.npz` stores a pickled dict;
  * convert it once with `scripts/convert_h36m.py` (see environment.md).
- * Every error names the file (and the archive entry) and what was expected.
+ * Every error is an `InputError` naming the file (and the archive entry) and what was expected.
+ * Declared sizes are checked against the file and against `LoaderLimits` before anything is
+ * allocated or decompressed.
  */
 import * as fs from "node:fs";
 import * as zlib from "node:zlib";
 import { writeFileAtomic } from "../../core/io";
+import { InputError, quote } from "../../core/errors";
+import { raiseHint, resolveLimits, type LoaderLimits } from "../limits";
 
 export type NpyData = Float32Array | Float64Array | Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array;
 
@@ -42,39 +46,76 @@ function dtypeOf(a: NpyData): string {
   return "<u4";
 }
 
-/** Parse one .npy buffer. `where` names the file (and entry) in errors. */
+/** Options of the .npy/.npz readers. */
+export interface NpyReadOptions {
+  /** Resource limits (file size, total uncompressed size); see lib/data/limits.ts. */
+  limits?: Partial<LoaderLimits>;
+  /** Refuse float arrays that hold NaN or ±Infinity (an `InputError` naming the entry and index). */
+  finite?: boolean;
+}
+
+/** "3, 4" → [3, 4]; "5," → [5]; "" → []; anything else ("(,,,)", "-1", "2,,3") → undefined. */
+function parseShape(text: string): number[] | undefined {
+  if (!text.trim()) return [];
+  const parts = text.split(",").map((p) => p.trim());
+  if (parts.length > 1 && parts[parts.length - 1] === "") parts.pop(); // "(5,)"
+  return parts.every((p) => /^\d+$/.test(p)) ? parts.map(Number) : undefined;
+}
+
+/** Check a float array is finite; `at` places the entry in the error. */
+function checkFiniteArray(a: NdArray, file: string, at?: string): void {
+  if (!(a.data instanceof Float32Array || a.data instanceof Float64Array)) return;
+  for (let i = 0; i < a.data.length; i++) {
+    if (!Number.isFinite(a.data[i])) throw new InputError(file, "data", `element ${i} of shape [${a.shape.join(", ")}] is not finite (${a.data[i]})`, at);
+  }
+}
+
+/**
+ * Parse one .npy buffer. `where` names the file (and entry) in errors. The result may share
+ * memory with `buf` (no copy when the payload is aligned, as numpy writes it).
+ */
 export function parseNpy(buf: Uint8Array, where: string): NdArray {
+  return parseNpyIn(buf, where);
+}
+
+function parseNpyIn(buf: Uint8Array, file: string, at?: string): NdArray {
+  const fail = (field: string, detail: string) => new InputError(file, field, detail, at);
   const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
-  if (buf.length < 10 || !magic.every((b, i) => buf[i] === b)) throw new Error(`${where}: not a .npy array (bad magic bytes)`);
+  if (buf.length < 10 || !magic.every((b, i) => buf[i] === b)) throw fail("magic", "not a .npy array (bad magic bytes)");
   const major = buf[6];
+  if (major < 1 || major > 3) throw fail("version", `unsupported .npy format version ${major}.${buf[7]} (expected 1.0, 2.0 or 3.0)`);
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (major > 1 && buf.length < 12) throw fail("header", "truncated .npy header");
   const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const headerStart = major === 1 ? 10 : 12;
-  if (buf.length < headerStart + headerLen) throw new Error(`${where}: truncated .npy header`);
-  const header = Buffer.from(buf.subarray(headerStart, headerStart + headerLen)).toString("latin1");
+  if (buf.length < headerStart + headerLen) throw fail("header", `truncated .npy header: declares ${headerLen} bytes, ${buf.length - headerStart} present`);
+  const header = Buffer.from(buf.subarray(headerStart, headerStart + headerLen)).toString(major === 3 ? "utf8" : "latin1");
   const descr = /'descr':\s*'([^']*)'/.exec(header)?.[1];
   const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) throw new Error(`${where}: unreadable .npy header ${JSON.stringify(header.trim())}`);
+  if (descr === undefined || fortran === undefined || shapeText === undefined) throw fail("header", `unreadable .npy header ${quote(header.trim())}`);
   if (descr.includes("O")) {
-    throw new Error(
-      `${where}: holds a pickled object array (dtype '${descr}'); hpe3d refuses to unpickle (it can run arbitrary code). ` +
+    throw fail(
+      "descr",
+      `holds a pickled object array (dtype '${quote(descr).slice(1, -1)}'); hpe3d refuses to unpickle (it can run arbitrary code). ` +
         `If this is VideoPose3D's data_3d_h36m.npz or data_2d_h36m_*.npz, convert it once with ` +
         `\`python3 scripts/convert_h36m.py <file>\` (see environment.md).`,
     );
   }
   const dt = DTYPES[descr === "<f4" || descr === "=f4" ? "<f4" : descr.replace(/^=/, "<")];
-  if (!dt) throw new Error(`${where}: unsupported dtype '${descr}'; expected one of ${Object.keys(DTYPES).join(", ")} (little-endian)`);
-  if (fortran === "True") throw new Error(`${where}: Fortran-ordered arrays are not supported; save with np.ascontiguousarray`);
-  const shape = shapeText.split(",").map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
-  if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`${where}: bad shape (${shapeText})`);
+  if (!dt) throw fail("descr", `unsupported dtype ${quote(descr)}; expected one of ${Object.keys(DTYPES).join(", ")} (little-endian)`);
+  if (fortran === "True") throw fail("fortran_order", "Fortran-ordered arrays are not supported; save with np.ascontiguousarray");
+  const shape = parseShape(shapeText);
+  if (!shape) throw fail("shape", `bad shape (${quote(shapeText).slice(1, -1)}); expected non-negative integers separated by commas`);
+  if (shape.length > 32) throw fail("shape", `${shape.length} dimensions; at most 32 are supported`);
   const count = shape.reduce((a, b) => a * b, 1);
   const dataStart = headerStart + headerLen;
   const need = count * dt.bytes;
-  if (buf.length - dataStart < need) {
-    throw new Error(`${where}: truncated data: shape [${shape.join(", ")}] ${descr} needs ${need} bytes, file has ${buf.length - dataStart}`);
-  }
-  // Copy into an aligned buffer (the payload offset is not always a multiple of the element size).
+  const have = buf.length - dataStart;
+  if (have < need) throw fail("shape", `truncated data: shape [${shape.join(", ")}] ${descr} needs ${need} bytes, file has ${have}`);
+  if (have > need) throw fail("shape", `shape [${shape.join(", ")}] ${descr} needs ${need} bytes, but ${have} follow the header (${have - need} extra)`);
+  // View the payload in place when it is aligned (numpy pads headers to 64 bytes); copy otherwise.
+  if ((buf.byteOffset + dataStart) % dt.bytes === 0) return { dtype: descr, shape, data: dt.make(buf.buffer as ArrayBuffer, buf.byteOffset + dataStart, count) };
   const copy = new ArrayBuffer(need);
   new Uint8Array(copy).set(buf.subarray(dataStart, dataStart + need));
   return { dtype: descr, shape, data: dt.make(copy, 0, count) };
@@ -96,10 +137,30 @@ export function formatNpy(arr: { data: NpyData; shape: number[] }): Uint8Array {
   return out;
 }
 
+/** Read a file whole after checking its size against `limits.maxArrayFileBytes`. */
+function readLimited(file: string, limits: LoaderLimits): Buffer {
+  let size: number;
+  try {
+    size = fs.statSync(file).size;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new InputError(file, "file", "file not found");
+    throw new InputError(file, "file", `cannot read (${(e as Error).message})`);
+  }
+  if (size > limits.maxArrayFileBytes) {
+    throw new InputError(file, "size", `file size ${size} bytes exceeds the limit of ${limits.maxArrayFileBytes} bytes (maxArrayFileBytes); ${raiseHint("maxArrayFileBytes")}`);
+  }
+  try {
+    return fs.readFileSync(file);
+  } catch (e) {
+    throw new InputError(file, "file", `cannot read (${(e as Error).message})`);
+  }
+}
+
 /** Read a .npy file. */
-export function readNpy(file: string): NdArray {
-  if (!fs.existsSync(file)) throw new Error(`${file}: file not found`);
-  return parseNpy(fs.readFileSync(file), file);
+export function readNpy(file: string, opts: NpyReadOptions = {}): NdArray {
+  const a = parseNpyIn(readLimited(file, resolveLimits(opts.limits)), file);
+  if (opts.finite) checkFiniteArray(a, file);
+  return a;
 }
 
 interface ZipEntry {
@@ -111,27 +172,38 @@ interface ZipEntry {
   localOffset: number;
 }
 
-function zipEntries(buf: Buffer, file: string): ZipEntry[] {
+function zipEntries(buf: Buffer, file: string, limits: LoaderLimits): ZipEntry[] {
+  const fail = (field: string, detail: string) => new InputError(file, field, detail);
+  const u64 = (at: number, what: string) => {
+    if (at < 0 || at + 8 > buf.length) throw fail("zip64", `corrupt zip64 ${what}: offset ${at} is outside the ${buf.length}-byte file`);
+    return Number(buf.readBigUInt64LE(at));
+  };
   // End of central directory: signature 0x06054b50 within the last 64 KiB + 22 bytes.
   let eocd = -1;
   for (let i = buf.length - 22; i >= Math.max(0, buf.length - 65557); i--) {
     if (buf.readUInt32LE(i) === 0x06054b50) { eocd = i; break; }
   }
-  if (eocd < 0) throw new Error(`${file}: not a .npz (zip) archive, or truncated: no end-of-archive record`);
+  if (eocd < 0) throw fail("end of archive", "not a .npz (zip) archive, or truncated: no end-of-archive record");
   let count = buf.readUInt16LE(eocd + 10);
   let cdOffset = buf.readUInt32LE(eocd + 16);
   if (cdOffset === 0xffffffff || count === 0xffff) {
     const loc = eocd - 20; // zip64 end-of-central-directory locator
-    if (loc < 0 || buf.readUInt32LE(loc) !== 0x07064b50) throw new Error(`${file}: corrupt zip64 archive`);
-    const z64 = Number(buf.readBigUInt64LE(loc + 8));
-    count = Number(buf.readBigUInt64LE(z64 + 32));
-    cdOffset = Number(buf.readBigUInt64LE(z64 + 48));
+    if (loc < 0 || buf.readUInt32LE(loc) !== 0x07064b50) throw fail("zip64", "corrupt zip64 archive: no zip64 locator");
+    const z64 = u64(loc + 8, "end record offset");
+    count = u64(z64 + 32, "entry count");
+    cdOffset = u64(z64 + 48, "directory offset");
+  }
+  // Each central directory record takes at least 46 bytes: bound the count by the file.
+  if (count * 46 > buf.length) throw fail("entries", `declares ${count} entries, more than a ${buf.length}-byte file can hold`);
+  if (count > limits.maxNpzEntries) {
+    throw fail("entries", `declares ${count} entries, over the limit of ${limits.maxNpzEntries} (maxNpzEntries); ${raiseHint("maxNpzEntries")}`);
   }
   const entries: ZipEntry[] = [];
   let p = cdOffset;
   for (let k = 0; k < count; k++) {
-    if (p + 46 > buf.length || buf.readUInt32LE(p) !== 0x02014b50) throw new Error(`${file}: corrupt zip central directory (entry ${k})`);
+    if (p + 46 > buf.length || buf.readUInt32LE(p) !== 0x02014b50) throw fail("central directory", `corrupt zip central directory (entry ${k})`);
     const nameLen = buf.readUInt16LE(p + 28), extraLen = buf.readUInt16LE(p + 30), commentLen = buf.readUInt16LE(p + 32);
+    if (p + 46 + nameLen + extraLen + commentLen > buf.length) throw fail("central directory", `corrupt zip central directory (entry ${k} runs past the end)`);
     const e: ZipEntry = {
       name: buf.subarray(p + 46, p + 46 + nameLen).toString("utf8"),
       method: buf.readUInt16LE(p + 10),
@@ -145,11 +217,18 @@ function zipEntries(buf: Buffer, file: string): ZipEntry[] {
     const xEnd = x + extraLen;
     while (x + 4 <= xEnd) {
       const id = buf.readUInt16LE(x), len = buf.readUInt16LE(x + 2);
+      if (x + 4 + len > xEnd) throw fail("central directory", `corrupt extra field in entry ${quote(e.name)}`);
       if (id === 1) {
         let q = x + 4;
-        if (e.size === 0xffffffff) { e.size = Number(buf.readBigUInt64LE(q)); q += 8; }
-        if (e.compressedSize === 0xffffffff) { e.compressedSize = Number(buf.readBigUInt64LE(q)); q += 8; }
-        if (e.localOffset === 0xffffffff) e.localOffset = Number(buf.readBigUInt64LE(q));
+        const take = () => {
+          if (q + 8 > x + 4 + len) throw fail("zip64", `zip64 field of entry ${quote(e.name)} is too short`);
+          const v = u64(q, "size field");
+          q += 8;
+          return v;
+        };
+        if (e.size === 0xffffffff) e.size = take();
+        if (e.compressedSize === 0xffffffff) e.compressedSize = take();
+        if (e.localOffset === 0xffffffff) e.localOffset = take();
       }
       x += 4 + len;
     }
@@ -162,30 +241,63 @@ function zipEntries(buf: Buffer, file: string): ZipEntry[] {
 /**
  * Read a .npz archive (stored or deflated entries). Returns arrays by key (the entry
  * name without `.npy`). CRCs are checked, so a corrupt file is an error, not bad numbers.
+ * Before anything is decompressed, the declared sizes are checked: together at most
+ * `limits.maxNpzBytes`, stored entries as long as their data; a deflate stream that grows
+ * past its declared size is stopped there. Duplicate entry names are refused.
  */
-export function readNpz(file: string): Map<string, NdArray> {
-  if (!fs.existsSync(file)) throw new Error(`${file}: file not found`);
-  const buf = fs.readFileSync(file);
+export function readNpz(file: string, opts: NpyReadOptions = {}): Map<string, NdArray> {
+  const limits = resolveLimits(opts.limits);
+  const buf = readLimited(file, limits);
+  const entries = zipEntries(buf, file, limits);
+  const seen = new Set<string>();
+  let total = 0;
+  for (const e of entries) {
+    const key = e.name.replace(/\.npy$/, "");
+    if (seen.has(key)) throw new InputError(file, "entries", `duplicate entry ${quote(e.name)}: each array name may appear once`);
+    seen.add(key);
+    total += e.size;
+    if (total > limits.maxNpzBytes) {
+      throw new InputError(
+        file,
+        "entry size",
+        `entries declare ${total} bytes uncompressed (up to ${quote(e.name)}), over the limit of ${limits.maxNpzBytes} (maxNpzBytes); ${raiseHint("maxNpzBytes")}`,
+      );
+    }
+  }
   const out = new Map<string, NdArray>();
-  for (const e of zipEntries(buf, file)) {
-    const where = `${file} [${e.name}]`;
+  for (const e of entries) {
+    const at = `[${e.name}]`;
+    const fail = (field: string, detail: string) => new InputError(file, field, detail, at);
     const lh = e.localOffset;
-    if (lh + 30 > buf.length || buf.readUInt32LE(lh) !== 0x04034b50) throw new Error(`${where}: corrupt zip entry header`);
+    if (lh + 30 > buf.length || buf.readUInt32LE(lh) !== 0x04034b50) throw fail("local header", "corrupt zip entry header");
     const start = lh + 30 + buf.readUInt16LE(lh + 26) + buf.readUInt16LE(lh + 28);
-    if (start + e.compressedSize > buf.length) throw new Error(`${where}: truncated: entry needs ${e.compressedSize} bytes, archive ends ${buf.length - start} bytes after its start`);
+    if (start > buf.length) throw fail("local header", `corrupt zip entry header: its name and extra field run past the end of the file`);
+    if (start + e.compressedSize > buf.length) {
+      const left = buf.length - start;
+      throw fail("compressed size", `truncated: entry needs ${e.compressedSize} bytes, archive ends ${left} bytes after its start`);
+    }
     const raw = buf.subarray(start, start + e.compressedSize);
     let data: Buffer;
-    if (e.method === 0) data = raw;
-    else if (e.method === 8) {
+    if (e.method === 0) {
+      if (e.size !== e.compressedSize) throw fail("entry size", `stored entry declares ${e.size} bytes but holds ${e.compressedSize}`);
+      data = raw;
+    } else if (e.method === 8) {
       try {
-        data = zlib.inflateRawSync(raw);
+        // One output buffer of the declared size (+1 byte to see overrun); the stream stops
+        // as soon as it would grow past the declared size.
+        data = zlib.inflateRawSync(raw, { maxOutputLength: Math.max(1, e.size), chunkSize: Math.max(64, e.size + 1) });
       } catch (err) {
-        throw new Error(`${where}: corrupt compressed data (${(err as Error).message})`);
+        if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
+          throw fail("entry size", `decompresses to more than its declared ${e.size} bytes: the archive is corrupt`);
+        }
+        throw fail("compressed data", `corrupt compressed data (${(err as Error).message})`);
       }
-    } else throw new Error(`${where}: unsupported zip compression method ${e.method} (expected stored or deflate)`);
-    if (data.length !== e.size) throw new Error(`${where}: size ${data.length} differs from the archive's ${e.size}`);
-    if (zlib.crc32(data) >>> 0 !== e.crc >>> 0) throw new Error(`${where}: CRC mismatch: the file is corrupt`);
-    out.set(e.name.replace(/\.npy$/, ""), parseNpy(data, where));
+    } else throw fail("method", `unsupported zip compression method ${e.method} (expected stored or deflate)`);
+    if (data.length !== e.size) throw fail("entry size", `size ${data.length} differs from the archive's ${e.size}`);
+    if (zlib.crc32(data) >>> 0 !== e.crc >>> 0) throw fail("crc", "CRC mismatch: the file is corrupt");
+    const arr = parseNpyIn(data, file, at);
+    if (opts.finite) checkFiniteArray(arr, file, at);
+    out.set(e.name.replace(/\.npy$/, ""), arr);
   }
   return out;
 }
