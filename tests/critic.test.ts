@@ -94,8 +94,10 @@ test("the KCS critic's Ψ equals BᵀB of the pure KCS, for 17 joints and for z-
 });
 
 test("critics score [B], expose hidden features, and reject wrong shapes and layers", () => {
+  const before = tf.memory().numTensors;
   const m = buildCritic({ arch: "mlp", inputDim: 34, hidden: 16, blocks: 2, leak: 0.2 }, 1);
   const k = buildCritic({ arch: "kcs", inputDim: 32, dims: 2, missingRoot: "midHips", hidden: 8, blocks: 1, leak: 0.2 }, 1);
+  assert.equal(tf.memory().numTensors, before + m.variables().length + k.variables().length + 2, "variables + the KCS bone map");
   const start = tf.memory().numTensors;
   tf.tidy(() => {
     const x2 = tf.tensor2d(randn(5 * 34, 1), [5, 34]), x2r = tf.tensor2d(randn(5 * 32, 1), [5, 32]);
@@ -112,6 +114,7 @@ test("critics score [B], expose hidden features, and reject wrong shapes and lay
   assert.throws(() => new KcsCritic({ inputDim: 50, dims: 3, hidden: 4, blocks: 0, leak: 0.2 }, 1), /inputDim 50 does not match/);
   m.dispose();
   k.dispose();
+  assert.equal(tf.memory().numTensors, before, "dispose frees every tensor a critic made");
 });
 
 const lossKinds = ["gan", "wgan", "wgan-gp"] as const;

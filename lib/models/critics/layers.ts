@@ -39,10 +39,11 @@ export function uniqueName(name: string): string {
 export function dense(fanIn: number, fanOut: number, random: Random, name: string): Dense {
   const limit = Math.sqrt(6 / (fanIn + fanOut));
   const w = Float32Array.from({ length: fanIn * fanOut }, () => (2 * random() - 1) * limit);
-  return {
+  // In a tidy: tf.variable shares the initial tensor's data but leaves the tensor itself alive.
+  return tf.tidy(() => ({
     W: tf.variable(tf.tensor2d(w, [fanIn, fanOut]), true, `${name}/kernel`),
     b: tf.variable(tf.zeros([fanOut]), true, `${name}/bias`),
-  };
+  }));
 }
 
 /** x·W + b. */
