@@ -12,7 +12,12 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import {
-  clipWeights, discriminatorLoss, gradientPenalty, nonSaturatingGeneratorLoss, wassersteinEstimate, wassersteinGeneratorLoss,
+  clipWeights,
+  discriminatorLoss,
+  gradientPenalty,
+  nonSaturatingGeneratorLoss,
+  wassersteinEstimate,
+  wassersteinGeneratorLoss,
 } from "../nn/adversarial";
 import { KcsCritic, type KcsCriticOptions } from "./critics/kcs-critic";
 import type { PoseCritic } from "./critics/layers";
@@ -100,11 +105,14 @@ export function criticStep(
   }
   const out = update(opt, o.lr, (): Terms => {
     const sReal = critic.score(real), sFake = critic.score(fake);
-    if (o.loss === "gan") return { loss: discriminatorLoss(sReal, sFake), realLogit: tf.mean(sReal), fakeLogit: tf.mean(sFake) };
+    if (o.loss === "gan") {
+      return { loss: discriminatorLoss(sReal, sFake), realLogit: tf.mean(sReal), fakeLogit: tf.mean(sFake) };
+    }
     const w = wassersteinEstimate(sReal, sFake);
     if (o.loss === "wgan") return { loss: tf.neg(w), wasserstein: w };
     if (o.loss === "wgan-gp") {
-      const penalty = gradientPenalty((x) => critic.score(x), real, fake, { lambda: o.lambda ?? DEFAULT_LAMBDA, seed: o.seed });
+      const lambda = o.lambda ?? DEFAULT_LAMBDA;
+      const penalty = gradientPenalty((x) => critic.score(x), real, fake, { lambda, seed: o.seed });
       return { loss: tf.sub(penalty, w), wasserstein: w, penalty };
     }
     throw new Error(`criticStep: loss must be one of ${ADVERSARIAL_LOSSES.join(", ")}, got "${o.loss}"`);
@@ -163,7 +171,8 @@ export function makeCriticStep<B>(o: AdversarialOptions & {
     run: (batch, ctx) =>
       tf.tidy(() => {
         const fake = tf.tidy(() => o.fake(batch, ctx));
-        return criticStep(o.critic, o.optimizer, o.real(batch), fake, { ...o, lr: ctx.values[o.lrKey ?? "lr"] ?? o.lr, seed: ctx.seed });
+        const lr = ctx.values[o.lrKey ?? "lr"] ?? o.lr;
+        return criticStep(o.critic, o.optimizer, o.real(batch), fake, { ...o, lr, seed: ctx.seed });
       }),
   };
 }
@@ -181,6 +190,9 @@ export function makeGeneratorStep<B>(o: {
   return {
     name: o.name ?? "generator",
     run: (batch, ctx) =>
-      tf.tidy(() => generatorStep(o.critic, o.optimizer, () => o.generate(batch, ctx), { loss: o.loss, lr: ctx.values[o.lrKey ?? "lr"] ?? o.lr })),
+      tf.tidy(() => {
+        const lr = ctx.values[o.lrKey ?? "lr"] ?? o.lr;
+        return generatorStep(o.critic, o.optimizer, () => o.generate(batch, ctx), { loss: o.loss, lr });
+      }),
   };
 }

@@ -15,7 +15,11 @@ export function kcsBones(parents: readonly number[] = H36M_PARENTS): [number, nu
 }
 
 /** The joint-to-bone matrix C [J, nb] (row-major): bone b = joint child − joint parent. */
-export function jointToBoneMatrix(parents: readonly number[] = H36M_PARENTS): { C: Float64Array; joints: number; bones: number } {
+export function jointToBoneMatrix(parents: readonly number[] = H36M_PARENTS): {
+  C: Float64Array;
+  joints: number;
+  bones: number;
+} {
   const bones = kcsBones(parents), J = parents.length, nb = bones.length;
   const C = new Float64Array(J * nb);
   bones.forEach(([p, c], b) => {
@@ -27,9 +31,15 @@ export function jointToBoneMatrix(parents: readonly number[] = H36M_PARENTS): { 
 }
 
 /** Bone vectors B = X·C of one pose [J, d] → [nb, d] (bone-major, flat). */
-export function boneVectors(pose: ArrayLike<number>, dims: number, parents: readonly number[] = H36M_PARENTS): Float64Array {
+export function boneVectors(
+  pose: ArrayLike<number>,
+  dims: number,
+  parents: readonly number[] = H36M_PARENTS,
+): Float64Array {
   const J = parents.length;
-  if (pose.length !== J * dims) throw new Error(`boneVectors: expected a pose of ${J} joints × ${dims} = ${J * dims} values, got ${pose.length}`);
+  if (pose.length !== J * dims) {
+    throw new Error(`boneVectors: expected a pose of ${J} joints × ${dims} = ${J * dims} values, got ${pose.length}`);
+  }
   const bones = kcsBones(parents), out = new Float64Array(bones.length * dims);
   bones.forEach(([p, c], b) => {
     for (let k = 0; k < dims; k++) out[b * dims + k] = pose[c * dims + k] - pose[p * dims + k];
@@ -38,7 +48,11 @@ export function boneVectors(pose: ArrayLike<number>, dims: number, parents: read
 }
 
 /** Ψ = BᵀB [nb, nb] (row-major) of one pose [J, d]. */
-export function kcsMatrix(pose: ArrayLike<number>, dims: number, parents: readonly number[] = H36M_PARENTS): Float64Array {
+export function kcsMatrix(
+  pose: ArrayLike<number>,
+  dims: number,
+  parents: readonly number[] = H36M_PARENTS,
+): Float64Array {
   const B = boneVectors(pose, dims, parents), nb = B.length / dims, psi = new Float64Array(nb * nb);
   for (let i = 0; i < nb; i++) {
     for (let j = 0; j < nb; j++) {

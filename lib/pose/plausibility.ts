@@ -17,7 +17,8 @@ const POSE = NUM_JOINTS * 3;
 
 function countPoses(poses: ArrayLike<number>, who: string, per = POSE): number {
   if (poses.length % per !== 0 || poses.length === 0) {
-    throw new Error(`${who}: expected poses [n, ${per / 3}, 3] (a non-empty multiple of ${per} values), got ${poses.length}`);
+    const what = `poses [n, ${per / 3}, 3] (a non-empty multiple of ${per} values)`;
+    throw new Error(`${who}: expected ${what}, got ${poses.length}`);
   }
   return poses.length / per;
 }
@@ -38,7 +39,8 @@ export function boneLengths(poses: ArrayLike<number>): Float64Array {
 /** Pairs [left bone, right bone] of bone indices (kcsBones order), matched by their child joints. */
 export const SYMMETRIC_BONES: readonly (readonly [number, number])[] = (() => {
   const children = kcsBones().map(([, c]) => c);
-  return children.flatMap((c, b) => (jointSide(c) === "left" ? [[b, children.indexOf(FLIP_PERMUTATION[c])] as const] : []));
+  const mirror = (c: number) => children.indexOf(FLIP_PERMUTATION[c]);
+  return children.flatMap((c, b) => (jointSide(c) === "left" ? [[b, mirror(c)] as const] : []));
 })();
 
 /** Mean |length(left bone) − length(right bone)| over poses and mirrored pairs (in the poses' unit). */
@@ -53,7 +55,11 @@ type Vec = [number, number, number];
 const sub = (a: Vec, b: Vec): Vec => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
 const add = (a: Vec, b: Vec): Vec => [a[0] + b[0], a[1] + b[1], a[2] + b[2]];
 const dot = (a: Vec, b: Vec) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-const cross = (a: Vec, b: Vec): Vec => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
+const cross = (a: Vec, b: Vec): Vec => [
+  a[1] * b[2] - a[2] * b[1],
+  a[2] * b[0] - a[0] * b[2],
+  a[0] * b[1] - a[1] * b[0],
+];
 const scale = (a: Vec, s: number): Vec => [a[0] * s, a[1] * s, a[2] * s];
 const unit = (a: Vec): Vec => scale(a, 1 / Math.max(Math.hypot(a[0], a[1], a[2]), 1e-12));
 
@@ -92,7 +98,13 @@ export interface AngleLimits {
 }
 
 /** The (θ, φ) bin of every bone of pose i. */
-function directionBins(poses: ArrayLike<number>, i: number, reference: ("lr" | "up")[], tb: number, pb: number): number[] {
+function directionBins(
+  poses: ArrayLike<number>,
+  i: number,
+  reference: ("lr" | "up")[],
+  tb: number,
+  pb: number,
+): number[] {
   const { up, lr } = torsoAxes(poses, i);
   return kcsBones().map(([p, c], b) => {
     const a1 = primaryAxis(poses, i, b, up);
@@ -116,7 +128,10 @@ function directionBins(poses: ArrayLike<number>, i: number, reference: ("lr" | "
  * expressed in a frame of its parent bone (primary axis) and a torso axis (φ = 0), so the
  * limits do not depend on where the body faces; the bins it visits are allowed.
  */
-export function learnAngleLimits(train: ArrayLike<number>, o: { thetaBins?: number; phiBins?: number; minCount?: number } = {}): AngleLimits {
+export function learnAngleLimits(
+  train: ArrayLike<number>,
+  o: { thetaBins?: number; phiBins?: number; minCount?: number } = {},
+): AngleLimits {
   const n = countPoses(train, "learnAngleLimits"), nb = kcsBones().length;
   const tb = o.thetaBins ?? 12, pb = o.phiBins ?? 24, minCount = o.minCount ?? 1;
   // Reference axis per bone: the torso axis with the smaller mean |cos| to the primary axis.
@@ -131,7 +146,9 @@ export function learnAngleLimits(train: ArrayLike<number>, o: { thetaBins?: numb
   }
   const reference = align.map((a) => (a.lr <= a.up ? "lr" : "up") as "lr" | "up");
   const counts = new Uint32Array(nb * tb * pb);
-  for (let i = 0; i < n; i++) directionBins(train, i, reference, tb, pb).forEach((bin, b) => counts[b * tb * pb + bin]++);
+  for (let i = 0; i < n; i++) {
+    directionBins(train, i, reference, tb, pb).forEach((bin, b) => counts[b * tb * pb + bin]++);
+  }
   return { thetaBins: tb, phiBins: pb, reference, counts, minCount };
 }
 
@@ -156,7 +173,9 @@ export interface Gaussian {
 /** Fit a Gaussian to samples [n, dim] (covariance with the unbiased n − 1 denominator). */
 export function gaussianFit(x: ArrayLike<number>, dim: number): Gaussian {
   const n = x.length / dim;
-  if (!Number.isInteger(n) || n < 2) throw new Error(`gaussianFit: need ≥ 2 samples of ${dim} values, got ${x.length} values`);
+  if (!Number.isInteger(n) || n < 2) {
+    throw new Error(`gaussianFit: need ≥ 2 samples of ${dim} values, got ${x.length} values`);
+  }
   const mean = new Float64Array(dim), cov = new Float64Array(dim * dim);
   for (let i = 0; i < n; i++) for (let d = 0; d < dim; d++) mean[d] += x[i * dim + d] / n;
   const c = new Float64Array(dim);
@@ -218,7 +237,7 @@ export function symmetricEigen(A: ArrayLike<number>, n: number): { values: Float
   return { values, vectors: v };
 }
 
-/** The symmetric square root of a symmetric positive semi-definite matrix (negative eigenvalues from round-off → 0). */
+/** The symmetric square root of a symmetric PSD matrix (negative eigenvalues from round-off count as 0). */
 export function sqrtmPsd(A: ArrayLike<number>, n: number): Float64Array {
   const { values, vectors: V } = symmetricEigen(A, n), out = new Float64Array(n * n);
   for (let k = 0; k < n; k++) {
@@ -253,7 +272,9 @@ export function frechetDistance(g1: Gaussian, g2: Gaussian): number {
     tr += g1.cov[i * n + i] + g2.cov[i * n + i];
   }
   const s1 = sqrtmPsd(g1.cov, n), M = matMul(matMul(s1, g2.cov, n), s1, n);
-  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) M[i * n + j] = M[j * n + i] = 0.5 * (M[i * n + j] + M[j * n + i]);
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) M[i * n + j] = M[j * n + i] = 0.5 * (M[i * n + j] + M[j * n + i]);
+  }
   const { values } = symmetricEigen(M, n);
   let trSqrt = 0;
   for (const v of values) trSqrt += Math.sqrt(Math.max(v, 0));
@@ -269,8 +290,12 @@ export function poseFid(real: ArrayLike<number>, generated: ArrayLike<number>, d
  * Diversity: the mean over pairs of samples of their mean per-joint Euclidean distance.
  * poses [n, J, dims]; at most `maxPairs` pairs (a seeded random subset when there are more).
  */
-export function averagePairwiseDistance(poses: ArrayLike<number>, o: { dims?: number; joints?: number; maxPairs?: number; seed?: number } = {}): number {
-  const dims = o.dims ?? 3, J = o.joints ?? NUM_JOINTS, per = J * dims, n = countPoses(poses, "averagePairwiseDistance", per);
+export function averagePairwiseDistance(
+  poses: ArrayLike<number>,
+  o: { dims?: number; joints?: number; maxPairs?: number; seed?: number } = {},
+): number {
+  const dims = o.dims ?? 3, J = o.joints ?? NUM_JOINTS, per = J * dims;
+  const n = countPoses(poses, "averagePairwiseDistance", per);
   if (n < 2) throw new Error("averagePairwiseDistance: need at least 2 poses");
   const dist = (a: number, b: number) => {
     let s = 0;
@@ -304,7 +329,10 @@ export function averagePairwiseDistance(poses: ArrayLike<number>, o: { dims?: nu
 export function auc(positives: ArrayLike<number>, negatives: ArrayLike<number>): number {
   const np = positives.length, nn = negatives.length;
   if (!np || !nn) throw new Error(`auc: need positives and negatives, got ${np} and ${nn}`);
-  const all = [...Array.from(positives, (s) => ({ s, pos: true })), ...Array.from(negatives, (s) => ({ s, pos: false }))];
+  const all = [
+    ...Array.from(positives, (s) => ({ s, pos: true })),
+    ...Array.from(negatives, (s) => ({ s, pos: false })),
+  ];
   if (all.some((e) => !Number.isFinite(e.s))) throw new Error("auc: scores must be finite");
   all.sort((a, b) => a.s - b.s);
   let rankSum = 0;

@@ -4,8 +4,9 @@
  * bone vectors from the fixed joint-to-bone matrix C (lib/pose/kcs.ts): bone lengths on
  * Ψ's diagonal, angles between bones off it. The two paths are concatenated and scored.
  *
- *   x [B, D] ─ stem, pairs ───────────────────────────── pose [B, h] ─┐
- *   x [B, D] → bones [B, nb, d] → Ψ [B, nb²] ─ stem, pairs ─ kcs [B, h] ─┴ concat → joint [B, h] → score [B]
+ *   pose path: x [B, D] → stem, pairs → pose [B, h]
+ *   KCS path:  x [B, D] → bones [B, nb, d] → Ψ [B, nb²] → stem, pairs → kcs [B, h]
+ *   [pose, kcs] [B, 2h] → joint [B, h] → score [B]
  *
  * Inputs may be normalized (z-scored per dimension): `denorm` maps them back to coordinates
  * before the bones are formed; `scale` sets their unit (e.g. 1e-3 for mm → m, so that Ψ is O(1)).
@@ -16,7 +17,9 @@ import * as tf from "@tensorflow/tfjs";
 import { mulberry32 } from "../../core/rng";
 import { inputToBoneMap, kcsBones, type MissingRoot } from "../../pose/kcs";
 import { NON_ROOT, NUM_JOINTS } from "../../pose/skeleton";
-import { assertInput, dense, denseVars, linear, linearLeaky, residualPair, uniqueName, type Dense, type PoseCritic } from "./layers";
+import {
+  assertInput, dense, denseVars, linear, linearLeaky, residualPair, uniqueName, type Dense, type PoseCritic,
+} from "./layers";
 
 export interface KcsCriticOptions {
   /** 3·J for 3D poses, 2·J for 2D (J = 17, or 16 with the root left out). */
@@ -38,7 +41,11 @@ export interface KcsCriticOptions {
   leak: number;
 }
 
-export const DEFAULT_KCS_CRITIC: Pick<KcsCriticOptions, "hidden" | "blocks" | "leak"> = { hidden: 1024, blocks: 1, leak: 0.2 };
+export const DEFAULT_KCS_CRITIC: Pick<KcsCriticOptions, "hidden" | "blocks" | "leak"> = {
+  hidden: 1024,
+  blocks: 1,
+  leak: 0.2,
+};
 
 export class KcsCritic implements PoseCritic {
   readonly name: string;
@@ -55,16 +62,26 @@ export class KcsCritic implements PoseCritic {
 
   constructor(readonly opts: KcsCriticOptions, seed: number, name = "kcs_critic") {
     const { inputDim, dims, hidden, blocks } = opts;
-    const joints = opts.joints ?? (inputDim === NUM_JOINTS * dims ? [...Array(NUM_JOINTS).keys()] : inputDim === NON_ROOT.length * dims ? NON_ROOT : undefined);
+    const joints =
+      opts.joints ??
+      (inputDim === NUM_JOINTS * dims
+        ? [...Array(NUM_JOINTS).keys()]
+        : inputDim === NON_ROOT.length * dims
+          ? NON_ROOT
+          : undefined);
     if (!joints || joints.length * dims !== inputDim) {
-      throw new Error(`KcsCritic: inputDim ${inputDim} does not match ${joints ? joints.length : "17 or 16"} joints × ${dims} coordinates`);
+      const held = joints ? joints.length : "17 or 16";
+      throw new Error(`KcsCritic: inputDim ${inputDim} does not match ${held} joints × ${dims} coordinates`);
     }
-    if (!(hidden > 0 && blocks >= 0)) throw new Error(`KcsCritic: need hidden > 0 and blocks ≥ 0; got ${hidden}, ${blocks}`);
+    if (!(hidden > 0 && blocks >= 0)) {
+      throw new Error(`KcsCritic: need hidden > 0 and blocks ≥ 0; got ${hidden}, ${blocks}`);
+    }
     const { M, rows, cols } = inputToBoneMap(joints, dims, { missingRoot: opts.missingRoot ?? "origin" });
     // Fold the denormalization x' = (x·std + mean)·scale into the map: bones = x·diag(std·s)·M + (mean·s)·M.
     const s = opts.scale ?? 1, dn = opts.denorm;
     if (dn && (dn.mean.length !== inputDim || dn.std.length !== inputDim)) {
-      throw new Error(`KcsCritic: denorm mean/std must have ${inputDim} entries, got ${dn.mean.length}/${dn.std.length}`);
+      const got = `${dn.mean.length}/${dn.std.length}`;
+      throw new Error(`KcsCritic: denorm mean/std must have ${inputDim} entries, got ${got}`);
     }
     const map = new Float32Array(rows * cols), offset = new Float32Array(cols);
     for (let r = 0; r < rows; r++) {
@@ -82,7 +99,10 @@ export class KcsCritic implements PoseCritic {
     this.inputDim = inputDim;
     const path = (fanIn: number, p: string) => ({
       stem: dense(fanIn, hidden, random, `${uid}/${p}_stem`),
-      pairs: Array.from({ length: blocks }, (_, k) => [dense(hidden, hidden, random, `${uid}/${p}${k + 1}a`), dense(hidden, hidden, random, `${uid}/${p}${k + 1}b`)] as [Dense, Dense]),
+      pairs: Array.from({ length: blocks }, (_, k): [Dense, Dense] => [
+        dense(hidden, hidden, random, `${uid}/${p}${k + 1}a`),
+        dense(hidden, hidden, random, `${uid}/${p}${k + 1}b`),
+      ]),
     });
     this.pose = path(inputDim, "pose");
     this.kcs = path(this.bones * this.bones, "kcs");

@@ -6,7 +6,9 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { mulberry32 } from "../../core/rng";
-import { assertInput, dense, denseVars, linear, linearLeaky, residualPair, uniqueName, type Dense, type PoseCritic } from "./layers";
+import {
+  assertInput, dense, denseVars, linear, linearLeaky, residualPair, uniqueName, type Dense, type PoseCritic,
+} from "./layers";
 
 export interface MlpCriticOptions {
   /** Input size: 51 (17 × 3) or 48 (16 × 3, root removed) for 3D poses, 34 or 32 for 2D. */
@@ -39,7 +41,10 @@ export class MlpCritic implements PoseCritic {
     this.inputDim = inputDim;
     this.stem = dense(inputDim, hidden, random, `${uid}/stem`);
     for (let k = 0; k < blocks; k++) {
-      this.pairs.push([dense(hidden, hidden, random, `${uid}/block${k + 1}a`), dense(hidden, hidden, random, `${uid}/block${k + 1}b`)]);
+      this.pairs.push([
+        dense(hidden, hidden, random, `${uid}/block${k + 1}a`),
+        dense(hidden, hidden, random, `${uid}/block${k + 1}b`),
+      ]);
     }
     this.head = dense(hidden, 1, random, `${uid}/score`);
     this.featureLayers = ["stem", ...this.pairs.map((_, k) => `block${k + 1}`)];
@@ -62,7 +67,9 @@ export class MlpCritic implements PoseCritic {
   features(x: tf.Tensor2D, layer: string = this.featureLayers[this.featureLayers.length - 1]): tf.Tensor2D {
     assertInput(x, this.inputDim, `${this.name}.features`);
     const k = this.featureLayers.indexOf(layer);
-    if (k < 0) throw new Error(`${this.name}.features: unknown layer "${layer}"; layers are ${this.featureLayers.join(", ")}`);
+    if (k < 0) {
+      throw new Error(`${this.name}.features: unknown layer "${layer}"; layers are ${this.featureLayers.join(", ")}`);
+    }
     return tf.tidy(() => this.hidden(x, k));
   }
 
