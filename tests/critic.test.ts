@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend/backend";
 import {
-  buildCritic, criticStep, generatorStep, KcsCritic, makeCriticStep, makeGeneratorStep, MlpCritic, type PoseCritic, type StepContext,
+  buildCritic, criticStep, generatorStep, KcsCritic, makeCriticStep, makeGeneratorStep, MlpCritic,
+  type CriticSpec, type PoseCritic, type StepContext,
 } from "../lib/models/critic";
 import { gradientPenaltyAt } from "../lib/nn/adversarial";
 import { Adam } from "../lib/nn/optim";
@@ -122,7 +123,10 @@ const lossKinds = ["gan", "wgan", "wgan-gp"] as const;
 for (const arch of ["mlp", "kcs"] as const) {
   test(`${arch}: critic steps of every loss leak no tensors and separate real from fake`, () => {
     for (const loss of lossKinds) {
-      const c = buildCritic(arch === "mlp" ? { arch, inputDim: 51, hidden: 32, blocks: 1, leak: 0.2 } : { arch, inputDim: 51, dims: 3, hidden: 32, blocks: 1, leak: 0.2, scale: 0.3 }, 1);
+      const spec: CriticSpec = arch === "mlp"
+        ? { arch, inputDim: 51, hidden: 32, blocks: 1, leak: 0.2 }
+        : { arch, inputDim: 51, dims: 3, hidden: 32, blocks: 1, leak: 0.2, scale: 0.3 };
+      const c = buildCritic(spec, 1);
       const adam = new Adam(c.trainable());
       const real = tf.add(tf.tensor2d(randn(64 * 51, 2), [64, 51]), 1) as tf.Tensor2D, fake = tf.tensor2d(randn(64 * 51, 3), [64, 51]);
       const counts: number[] = [], first: number[] = [], last: number[] = [];
@@ -130,7 +134,8 @@ for (const arch of ["mlp", "kcs"] as const) {
       const lr = loss === "wgan" ? 5e-3 : 1e-3;
       for (let s = 0; s < 30; s++) {
         const r = criticStep(c, adam, real, fake, { loss, lr, seed: s });
-        assert.deepEqual(Object.keys(r).sort(), loss === "gan" ? ["fakeLogit", "loss", "realLogit"] : loss === "wgan" ? ["loss", "wasserstein"] : ["loss", "penalty", "wasserstein"]);
+        const names = { gan: ["fakeLogit", "loss", "realLogit"], wgan: ["loss", "wasserstein"], "wgan-gp": ["loss", "penalty", "wasserstein"] };
+        assert.deepEqual(Object.keys(r).sort(), names[loss]);
         // From step 1 on: WGAN's first estimate is computed before the first clipping.
         if (s >= 1) (s === 1 ? first : last).splice(0, 1, r[key].dataSync()[0]);
         tf.dispose(r);
@@ -177,8 +182,12 @@ test("generator steps move only the generator and raise its critic score; the wr
   critic.trainable().forEach((v, i) => assert.deepEqual(v.dataSync(), criticBefore[i], `${v.name} must not change in a generator step`));
   assert.ok(score() > s0, `the critic's score of generated samples rises: ${s0} → ${score()}`);
 
-  const cStep = makeCriticStep<tf.Tensor2D>({ critic, optimizer: cOpt, loss: "wgan-gp", real: (b) => b, fake: (_b, ctx) => gen(ctx.seed), lr: 1e-3, nCritic: 3 });
-  const gStep = makeGeneratorStep<tf.Tensor2D>({ critic, optimizer: gOpt, loss: "wgan-gp", generate: (_b, ctx) => gen(ctx.seed), lr: 1e-3 });
+  const cStep = makeCriticStep<tf.Tensor2D>({
+    critic, optimizer: cOpt, loss: "wgan-gp", real: (b) => b, fake: (_b, ctx) => gen(ctx.seed), lr: 1e-3, nCritic: 3,
+  });
+  const gStep = makeGeneratorStep<tf.Tensor2D>({
+    critic, optimizer: gOpt, loss: "wgan-gp", generate: (_b, ctx) => gen(ctx.seed), lr: 1e-3,
+  });
   assert.equal(cStep.repeat, 3);
   const counts: number[] = [];
   for (let s = 0; s < 6; s++) {

@@ -18,7 +18,11 @@ const randn = (n: number, seed: number) => {
 /** Rotation matrix (row-major 3×3) about a unit axis by an angle (Rodrigues). */
 function rotation(axis: [number, number, number], angle: number): number[] {
   const n = Math.hypot(...axis), [x, y, z] = axis.map((v) => v / n), c = Math.cos(angle), s = Math.sin(angle), C = 1 - c;
-  return [c + x * x * C, x * y * C - z * s, x * z * C + y * s, y * x * C + z * s, c + y * y * C, y * z * C - x * s, z * x * C - y * s, z * y * C + x * s, c + z * z * C];
+  return [
+    c + x * x * C, x * y * C - z * s, x * z * C + y * s,
+    y * x * C + z * s, c + y * y * C, y * z * C - x * s,
+    z * x * C - y * s, z * y * C + x * s, c + z * z * C,
+  ];
 }
 function rotateJoints(pose: Float64Array, R: number[], about: number[], joints: number[], shift = [0, 0, 0]): Float64Array {
   const out = pose.slice();
@@ -44,7 +48,9 @@ test("angle limits are body-relative: rotated training poses stay inside; a fore
   const r = mulberry32(3);
   const base = handPose().map((v) => v + 5 * (2 * r() - 1)); // off the bin edges of an axis-aligned pose
   const train: number[] = [];
-  for (let yaw = 0; yaw < 360; yaw += 15) train.push(...rotateJoints(base, rotation([0, 1, 0], (yaw * Math.PI) / 180), [0, 0, 0], ALL, [yaw, 0, -yaw]));
+  for (let yaw = 0; yaw < 360; yaw += 15) {
+    train.push(...rotateJoints(base, rotation([0, 1, 0], (yaw * Math.PI) / 180), [0, 0, 0], ALL, [yaw, 0, -yaw]));
+  }
   const limits = learnAngleLimits(train);
   assert.equal(outsideAngleShare(train, limits).share, 0);
   const turned = rotateJoints(base, rotation([1, 2, 3], 0.7), [0, 0, 0], ALL, [100, 200, 300]);
@@ -95,7 +101,8 @@ test("Fréchet distance: 0 for identical Gaussians, the 1-D closed form, and com
   // Σ₁ = Q diag(a) Qᵀ, Σ₂ = Q diag(b) Qᵀ: the distance is ‖Δμ‖² + Σ (√aᵢ − √bᵢ)².
   const n = 5, a = [4, 1, 0.25, 9, 2], b = [1, 1, 4, 0.5, 3];
   const Q = symmetricEigen(gaussianFit(randn(40 * n, 3), n).cov, n).vectors; // a random orthogonal matrix
-  const cov = (d: number[]) => Float64Array.from({ length: n * n }, (_, k) => d.reduce((s, v, i) => s + Q[Math.floor(k / n) * n + i] * v * Q[(k % n) * n + i], 0));
+  const cov = (d: number[]) =>
+    Float64Array.from({ length: n * n }, (_, k) => d.reduce((s, v, i) => s + Q[Math.floor(k / n) * n + i] * v * Q[(k % n) * n + i], 0));
   const mu1 = randn(n, 4), mu2 = randn(n, 5);
   const expect = mu1.reduce((s, v, i) => s + (v - mu2[i]) ** 2, 0) + a.reduce((s, v, i) => s + (Math.sqrt(v) - Math.sqrt(b[i])) ** 2, 0);
   const got = frechetDistance({ mean: mu1, cov: cov(a) }, { mean: mu2, cov: cov(b) });
