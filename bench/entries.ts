@@ -70,12 +70,12 @@ async function lifterSteps(kind: "beta-vae" | "baseline", batch: number): Promis
 
 /** WGAN-GP critic step (48 → 3 × 256 → 1, batch 64) with the gradient penalty. */
 async function criticBench(): Promise<Result> {
-  const { Critic, criticStep } = await import("../lib/models/critic");
+  const { MlpCritic, criticStep } = await import("../lib/models/critic");
   const batch = 64;
-  const c = new Critic({ inputDim: 48, hidden: 256, layers: 3, leak: 0.2 }, 1);
+  const c = new MlpCritic({ inputDim: 48, hidden: 256, blocks: 1, leak: 0.2 }, 1);
   const adam = new Adam(c.trainable());
   const real = tf.tensor2d(randn(batch * 48, 5), [batch, 48]), fake = tf.tensor2d(randn(batch * 48, 6, 0.5), [batch, 48]);
-  const step = (s: number) => { const r = criticStep(c, adam, real, fake, { lambda: 10, lr: 1e-4, seed: s }); tf.dispose([r.loss, r.penalty, r.wasserstein]); };
+  const step = (s: number) => { tf.dispose(criticStep(c, adam, real, fake, { loss: "wgan-gp", lambda: 10, lr: 1e-4, seed: s })); };
   for (let s = 0; s < 5; s++) step(s);
   const per = quick ? 10 : 50, repeats = quick ? 3 : 5, times: number[] = [];
   for (let r = 0; r < repeats; r++) {
