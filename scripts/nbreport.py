@@ -567,6 +567,13 @@ def headline_rows(runs, out_dir):
     return rows
 
 
+def _cfg(v):
+    """A config value as written in a config file (0.001, 0.96, True)."""
+    if isinstance(v, float):
+        return f"{v:g}"
+    return _num(v)
+
+
 RUN_KEYS_ALWAYS = ["model", "epochs", "batchSize", "lr", "lrDecay", "dropout", "beta", "latentDim"]
 
 
@@ -581,8 +588,8 @@ def runs_table(runs, out_dir):
     for r in runs:
         key = json.dumps({k: v for k, v in r["config"].items() if k != "name"}, sort_keys=True)
         same.setdefault(key, []).append(r["name"])
-    head = ["run"] + [f"{k}{' *' if k in differing else ''}" for k in shown] + [
-        "epochs done", "final loss", "recon", "KL", "val P1 (mm)", "samples/s", "eval P1 (mm)", "eval P2 (mm)", "files"]
+    head = ["run", "epochs done", "final loss", "recon", "KL", "val P1 (mm)", "samples/s", "eval P1 (mm)", "eval P2 (mm)", "files"] + [
+        f"{k}{' *' if k in differing else ''}" for k in shown]
     rows = []
     for r in runs:
         c, last, ev = r["config"], r["last"] or {}, r["eval"] if isinstance(r["eval"], dict) else {}
@@ -594,10 +601,11 @@ def runs_table(runs, out_dir):
             files.append(_a(os.path.relpath(r["checkpoint"], out_dir), "checkpoint"))
         twins = [n for n in same[json.dumps({k: v for k, v in c.items() if k != "name"}, sort_keys=True)] if n != r["name"]]
         name = html.escape(r["name"]) + (f'<br><small title="identical config">same config as {html.escape(", ".join(twins))}</small>' if twins else "")
-        cells = [name] + [html.escape(_num(c.get(k), 4)) for k in shown] + [
-            str(r["epochs"]), _num(last.get("loss"), 4), _num(last.get("recon"), 4), _num(last.get("kl"), 2), _num(last.get("valMpjpe"), 1),
-            _num(round(last["samplesPerSec"]) if isinstance(last.get("samplesPerSec"), (int, float)) else None),
-            _num((ev.get("p1") or {}).get("actionWise"), 1), _num((ev.get("p2") or {}).get("actionWise"), 1), " ".join(files)]
+        cells = [name,
+                 str(r["epochs"]), _num(last.get("loss"), 4), _num(last.get("recon"), 4), _num(last.get("kl"), 2), _num(last.get("valMpjpe"), 1),
+                 _num(round(last["samplesPerSec"]) if isinstance(last.get("samplesPerSec"), (int, float)) else None),
+                 _num((ev.get("p1") or {}).get("actionWise"), 1), _num((ev.get("p2") or {}).get("actionWise"), 1), " ".join(files)] + [
+                 html.escape(_cfg(c.get(k))) for k in shown]
         rows.append("<tr>" + "".join(f"<td>{v}</td>" for v in cells) + "</tr>")
     return ('<table class="grid runs"><thead><tr>' + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr></thead><tbody>"
             + "".join(rows) + "</tbody></table>"
@@ -677,9 +685,11 @@ def write_index(out_dir, write):
     head = headline_rows(runs, out_dir)
     if head:
         src = sorted({h["source"] for h in head})
-        headline = ('<table class="grid"><thead><tr><th>model</th><th>run</th><th>P1 MPJPE (mm)</th><th>P2 P-MPJPE (mm)</th><th>test samples</th></tr></thead><tbody>'
-                    + "".join(f'<tr><td>{html.escape(h["model"])}</td><td>{html.escape(h["run"] or "—")}</td><td class="num">{_num(h["p1"])}</td>'
-                              f'<td class="num">{_num(h["p2"])}</td><td class="num">{_num(h["samples"])}</td></tr>' for h in head)
+        with_run = any(h["run"] for h in head)
+        run_th = "<th>run</th>" if with_run else ""
+        headline = (f'<table class="grid"><thead><tr><th>model</th>{run_th}<th>P1 MPJPE (mm)</th><th>P2 P-MPJPE (mm)</th><th>test samples</th></tr></thead><tbody>'
+                    + "".join(f'<tr><td>{html.escape(h["model"])}</td>' + (f'<td>{html.escape(h["run"] or "—")}</td>' if with_run else "")
+                              + f'<td class="num">{_num(h["p1"])}</td><td class="num">{_num(h["p2"])}</td><td class="num">{_num(h["samples"])}</td></tr>' for h in head)
                     + "</tbody></table>"
                     + f'<p class="note">Action-wise means on the test split (per-action errors averaged over actions). Source: {", ".join(_a(s, s) for s in src)}.</p>')
     else:
