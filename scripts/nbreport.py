@@ -166,7 +166,7 @@ def path_rewrites(out_dir):
 def scrub(text, rewrites):
     """Replace each absolute prefix (followed by '/', a quote, space or end) by its relative form."""
     for prefix, repl in rewrites:
-        text = re.sub(re.escape(prefix) + r"(?=[/\\\s\"'<),:;\]]|$)", lambda _m, r=repl: r, text)
+        text = re.sub(re.escape(prefix) + r"(?=[/\\\s\"'<>)\],:;&|]|\.(?:\s|$)|$)", lambda _m, r=repl: r, text)
     return text
 
 

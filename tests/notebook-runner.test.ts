@@ -71,7 +71,7 @@ test("the runner streams cells and [train] lines as they happen, times each note
   fs.mkdirSync(dir, { recursive: true });
   const nbPath = path.join(dir, "97_progress.ipynb");
   const nb = notebook([
-    'import { plot } from "./lib/viz/plot";\nimport { showTable } from "./lib/viz/tables";\nimport { setNotebookName } from "./lib/core/context";\nsetNotebookName("97_progress");\nconsole.log("[hpe3d] backend: test-backend (runner check)");\nconsole.log(`[hpe3d] notebook 97_progress: profile ${process.env.HPE_PROFILE}, seed 1`);\nconsole.log("root is", process.cwd());',
+    'import { plot } from "./lib/viz/plot";\nimport { showTable } from "./lib/viz/tables";\nimport { setNotebookName } from "./lib/core/context";\nsetNotebookName("97_progress");\nconsole.log("[hpe3d] backend: test-backend (runner check)");\nconsole.log(`[hpe3d] notebook 97_progress: profile ${process.env.HPE_PROFILE}, seed 1`);\nconsole.log("root is", process.cwd());\nconsole.log(`quoted "${process.cwd()}/lib", at the end ${process.cwd()}.`);\nconsole.log(JSON.stringify({ dir: process.cwd() + "/out" }));',
     'for (let e = 1; e <= 2; e++) {\n  console.log(`[train] check epoch ${e}/2  loss ${(1 / e).toFixed(4)}`);\n  console.log("a line the console does not need");\n  await new Promise((r) => setTimeout(r, 2500));\n}',
     'await plot({ data: [{ x: [1, 2, 3], y: [2, 4, 8], type: "scatter" }], layout: { title: { text: "Doubling check" } } }, { name: "doubling" });\nshowTable([{ n: 1, twice: 2 }, { n: 2, twice: 4 }], { name: "twice", caption: "Twice n" });',
   ]) as { cells: Record<string, unknown>[] };
@@ -105,7 +105,8 @@ test("the runner streams cells and [train] lines as they happen, times each note
   for (const m of html.matchAll(/href="\.\.\/((?:figures|tables|notebooks)\/[^"]+)"/g)) assert.ok(fs.existsSync(path.join(out, m[1])), `broken link ${m[1]}`);
   assert.ok(fs.existsSync(path.join(out, "figures", "97_progress", "doubling.svg")));
   assert.ok(!html.includes(process.cwd()), "the report prints the project's absolute path");
-  assert.match(html, /root is \.\s*</);
+  assert.match(html, /root is \.\n/);
+  assert.match(html, /quoted (&quot;|&#34;)\.\/lib\1, at the end \.\./);
   assert.ok(!fs.readFileSync(path.join(out, "notebooks", "97_progress.ipynb"), "utf8").includes(process.cwd()), "the executed notebook prints the project's absolute path");
   assert.ok(!fs.existsSync(path.join(out, ".chromium")), "out/.chromium was left behind");
   const index = fs.readFileSync(path.join(out, "index.html"), "utf8");

@@ -120,6 +120,7 @@ test("npm run notebook: a cell typed in Chromium runs on the tslab kernel and sh
       assert.equal(text.trim(), `mpjpe 5 cwd ${process.cwd()}`, "the kernel runs lib/ code from the project root");
       assert.match((await page.locator(".cell .input_prompt").first().textContent()) ?? "", /\[1\]/);
       assert.deepEqual(errors, [], "page errors");
+      if (process.env.HPE_TEST_SCREENSHOTS) await page.screenshot({ path: path.join(process.env.HPE_TEST_SCREENSHOTS, "jupyter-notebook.png") });
     } finally {
       await ctx.close();
     }
