@@ -133,14 +133,18 @@ export async function launchChromium(name: string, opts: { javaScriptEnabled?: b
       "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
     ],
   });
-  // Remove the profile when the browser closes, and at the latest when this process exits
-  // (a kernel that is shut down never closes its exporter).
+  // Remove the profile once the browser has closed (Chromium still writes to it while the
+  // "close" event fires, so again after close() resolves), and at the latest when this
+  // process exits (a kernel that is shut down never closes its exporter).
   liveProfiles.add(profile);
   if (!process.listeners("exit").includes(removeLiveProfiles)) process.once("exit", removeLiveProfiles);
-  context.on("close", () => {
-    liveProfiles.delete(profile);
+  context.on("close", () => removeProfile(profile));
+  const close = context.close.bind(context);
+  context.close = async (...args: Parameters<BrowserContext["close"]>) => {
+    await close(...args);
     removeProfile(profile);
-  });
+    liveProfiles.delete(profile);
+  };
   return context;
 }
 
