@@ -143,10 +143,15 @@ def run_one(path, out_dir, timeout, want_html, commit):
     say(f"[nb] {name}: {len(client.hpe_code)} code cells, profile {os.environ.get('HPE_PROFILE', 'full')}")
     t0 = time.time()
     error = None
-    try:
-        client.execute()
-    except (CellExecutionError, CellTimeoutError, DeadKernelError) as e:
-        error = e
+    # The kernel process's own stderr (not cell output: tslab sends that to the notebook) goes to a
+    # log, so that its shutdown chatter stays off the console; a dead kernel prints its tail.
+    kernel_log = os.path.join(out_dir, "logs", f"kernel-{name}.log")
+    os.makedirs(os.path.dirname(kernel_log), exist_ok=True)
+    with open(kernel_log, "w", encoding="utf-8") as klog:
+        try:
+            client.execute(stderr=klog)
+        except (CellExecutionError, CellTimeoutError, DeadKernelError) as e:
+            error = e
     elapsed = time.time() - t0
     nb_out = os.path.join(out_dir, "notebooks", f"{name}.ipynb")
     nbreport.scrub_notebook(nb, nbreport.path_rewrites(out_dir))
@@ -172,6 +177,10 @@ def run_one(path, out_dir, timeout, want_html, commit):
             say(f"[nb] failing cell #{idx}:\n{cell.source}\n[nb] its error:\n{cell_error_text(cell)}", err=True)
         if not isinstance(error, CellExecutionError) or cell is None:
             say(f"[nb] {type(error).__name__}: {error}", err=True)
+            with open(kernel_log, encoding="utf-8", errors="replace") as f:
+                tail = f.read().splitlines()[-30:]
+            if tail:
+                say(f"[nb] the kernel's stderr ({os.path.relpath(kernel_log, ROOT)}), last lines:\n" + "\n".join(tail), err=True)
         return False, elapsed
     say(f"[nb] ok {path} in {elapsed:.1f} s → {os.path.relpath(nb_out, ROOT)}")
     return True, elapsed

@@ -112,3 +112,19 @@ test("the runner streams cells and [train] lines as they happen, times each note
   const index = fs.readFileSync(path.join(out, "index.html"), "utf8");
   assert.match(index, /<img src="figures\/97_progress\/doubling.png"/);
 });
+
+test("a kernel that dies is reported with the end of its own stderr (kept in out/logs)", { timeout: 120_000 }, () => {
+  const dir = path.resolve("out", "test-runner-dead");
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const nbPath = path.join(dir, "96_dies.ipynb");
+  fs.writeFileSync(nbPath, JSON.stringify(notebook(['require("fs").writeSync(2, "kernel dying 4417\\n");\nprocess.exit(3);'])));
+  const out = path.join(dir, "out");
+  const r = spawnSync("bash", ["scripts/run-notebooks.sh", "--no-html", "--out", out, nbPath], { encoding: "utf8" });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /DeadKernelError/);
+  assert.match(r.stderr, /the kernel's stderr \(out\/test-runner-dead\/out\/logs\/kernel-96_dies\.log\), last lines:\nkernel dying 4417/);
+  assert.match(fs.readFileSync(path.join(out, "logs", "kernel-96_dies.log"), "utf8"), /^kernel dying 4417$/m);
+  const timings = JSON.parse(fs.readFileSync(path.join(out, "notebooks", "timings.json"), "utf8"));
+  assert.match(timings.notebooks["96_dies"].status, /^failed/);
+});
