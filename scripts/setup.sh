@@ -11,25 +11,15 @@ say() { printf '[setup] %s\n' "$*"; }
 # 1. Node.js version (package.json "engines").
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<19)) { console.error(`[setup] Node ${process.version} is too old: hpe3d needs Node >= 20.19 (require(esm), used by tslab).`); process.exit(1); }'
 
-# 2. System packages: Jupyter (Debian's, run with /usr/bin/python3), Chromium for figure export,
-#    numpy for the reference benchmark, OpenBLAS headers for the optional native matmul kernel, a fixed font,
-#    blahtexml to turn the notebooks' equations into MathML (reports then need no MathJax).
-APT_PKGS=(jupyter-nbconvert python3-nbclient jupyter-core jupyter-client python3-ipykernel python3-numpy chromium fonts-open-sans libopenblas-dev blahtexml)
-missing=()
-for p in "${APT_PKGS[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  if ! command -v apt-get >/dev/null; then
-    say "missing system packages: ${missing[*]}; this script installs them with apt-get (Debian/Ubuntu). Install them by hand on other systems."
-    exit 1
-  fi
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  say "installing system packages: ${missing[*]}"
-  $SUDO apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+# 2. System packages: Jupyter (Debian's, run with /usr/bin/python3; jupyter-notebook for `npm run notebook`),
+#    Chromium for figure export, numpy for the reference benchmark, OpenBLAS headers for the optional native
+#    matmul kernel, a fixed font, blahtexml to turn the notebooks' equations into MathML (reports then need no
+#    MathJax). apt's output goes to out/logs/setup-apt.log; only a failure prints it (scripts/apt-install.sh).
+APT_PKGS=(jupyter-nbconvert python3-nbclient jupyter-core jupyter-client python3-ipykernel jupyter-notebook python3-numpy chromium fonts-open-sans libopenblas-dev blahtexml)
+if bash scripts/apt-install.sh "${APT_PKGS[@]}"; then
+  say "system packages ready"
 else
-  say "system packages present"
+  exit 1
 fi
 
 # 3. npm packages, from the committed lockfile.  Re-installed only when the lockfile changed.

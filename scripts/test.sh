@@ -20,4 +20,4 @@ rm -rf "$HPE_OUT_DIR/notebooks" "$HPE_OUT_DIR/reports" "$HPE_OUT_DIR/figures" "$
 echo "[test] notebooks, smoke profile → $HPE_OUT_DIR"
 bash scripts/run-notebooks.sh
 echo "[test] end-to-end checks of the reports and figures"
-HPE_REPORTS_DIR="$HPE_OUT_DIR" node --import tsx --test tests/reports.test.ts
+HPE_REPORTS_DIR="$HPE_OUT_DIR" HPE_CHECK_FIGURES="$HPE_OUT_DIR/figures" node --import tsx --test tests/reports.test.ts tests/figure-check.test.ts

@@ -13,6 +13,7 @@ import { closeSharedExporter, launchChromium, sharedExporter } from "../lib/viz/
 import { withDefaults } from "../lib/viz/plot";
 import { exportGallery, galleryPoses } from "./support/figure-gallery";
 import { mocapDataDir, scratchDir } from "./helpers";
+import { setting } from "../lib/core/settings";
 
 after(closeSharedExporter);
 
@@ -67,7 +68,7 @@ test("every gallery figure keeps its labels inside the page; 3D figures export v
   assert.ok((await ex.toPdf(raster, rasterSvg)).includes("/Subtype /Image"));
 });
 
-const folder = process.env.HPE_CHECK_FIGURES;
+const folder = setting("HPE_CHECK_FIGURES");
 test(`exported figures under HPE_CHECK_FIGURES (${folder ?? "unset"}) keep their labels inside the page`, { skip: folder ? false : "set HPE_CHECK_FIGURES=out/smoke/figures to check a run's figures", timeout: 600_000 }, async () => {
   const files = svgFilesUnder(path.resolve(folder!));
   assert.ok(files.length > 0, `no SVG under ${folder}`);

@@ -109,10 +109,22 @@ export const SETTINGS = {
     fallback: undefined,
     parse: (raw) => (/^https?:\/\/[^\s]+$/.test(raw) && raw.includes("{file}") ? raw : undefined),
   } as Spec<string | undefined>,
+  HPE_BANDAI_URL: {
+    doc: "where `npm run fetch-data -- --bandai` downloads Bandai Namco files from (`{file}` is filled in)",
+    expected: "an http:// or https:// URL template containing {file}",
+    defaultText: "the pinned GitHub mirror",
+    fallback: undefined,
+    parse: (raw) => (/^https?:\/\/[^\s]+$/.test(raw) && raw.includes("{file}") ? raw : undefined),
+  } as Spec<string | undefined>,
   HPE_REF_BENCH: text("numpy reference benchmark run next to `npm run bench`", "a file path", "none"),
   HPE_TEST_NOTEBOOKS: onOff("`0`: `npm test` skips the notebook runs"),
   HPE_REPORTS_DIR: text(
     "reports checked by tests/reports.test.ts (`npm test` sets it)",
+    "a folder path",
+    "none (test skipped)",
+  ),
+  HPE_CHECK_FIGURES: text(
+    "exported figures checked for clipped labels by tests/figure-check.test.ts (`npm test` sets it)",
     "a folder path",
     "none (test skipped)",
   ),

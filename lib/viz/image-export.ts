@@ -8,6 +8,7 @@ import * as path from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import type { Figure } from "./figure";
 import { outDir, rootRequire } from "../core/paths";
+import { setting } from "../core/settings";
 
 export type ImageFormat = "svg" | "png" | "pdf";
 
@@ -15,11 +16,8 @@ const CHROMIUM_CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "
 
 /** Path of the Chromium to use (`HPE_CHROMIUM` or the first system one found). */
 export function findChromium(): string {
-  const forced = process.env.HPE_CHROMIUM;
-  if (forced) {
-    if (!fs.existsSync(forced)) throw new Error(`HPE_CHROMIUM=${forced} does not exist; it must point at a Chromium or Chrome executable`);
-    return forced;
-  }
+  const forced = setting("HPE_CHROMIUM"); // checked to exist by the settings module
+  if (forced) return forced;
   const found = CHROMIUM_CANDIDATES.find((p) => fs.existsSync(p));
   if (!found) {
     throw new Error(
@@ -83,8 +81,11 @@ export class FigureExporter {
     const width = fig.layout?.width ?? 700;
     const height = fig.layout?.height ?? 450;
     const s = svg ?? (await this.toImage(fig, "svg"));
+    // The PDF's Title metadata is the document title (else Chromium writes "about:blank").
+    const rawTitle = (fig.layout?.title as { text?: string } | undefined)?.text ?? (typeof fig.layout?.title === "string" ? fig.layout.title : "");
+    const title = (rawTitle.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim() || "hpe3d figure").replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
     await this.pdfPage.setContent(
-      `<!doctype html><html><head><style>@page{margin:0}html,body{margin:0;padding:0}</style></head><body>${s}</body></html>`,
+      `<!doctype html><html><head><title>${title}</title><style>@page{margin:0}html,body{margin:0;padding:0}</style></head><body>${s}</body></html>`,
     );
     return await this.pdfPage.pdf({ width: `${width}px`, height: `${height}px`, printBackground: true, pageRanges: "1" });
   }
@@ -92,6 +93,23 @@ export class FigureExporter {
   async close(): Promise<void> {
     await this.context.close();
   }
+}
+
+const liveProfiles = new Set<string>();
+
+/** Delete a browser profile folder, then out/.chromium/ itself when no other profile is left in it. */
+function removeProfile(profile: string): void {
+  try {
+    fs.rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    fs.rmdirSync(path.dirname(profile));
+  } catch {
+    // another browser's profile is still there, or the folder is gone already
+  }
+}
+
+function removeLiveProfiles(): void {
+  for (const p of liveProfiles) removeProfile(p);
+  liveProfiles.clear();
 }
 
 /**
@@ -113,10 +131,18 @@ export async function launchChromium(name: string, opts: { javaScriptEnabled?: b
       "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
     ],
   });
-  context.on("close", () => {
-    // The browser may still be flushing its profile; a leftover folder under out/ is harmless.
-    setTimeout(() => fs.rm(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }, () => undefined), 200);
-  });
+  // Remove the profile once the browser has closed (Chromium still writes to it while the
+  // "close" event fires, so again after close() resolves), and at the latest when this
+  // process exits (a kernel that is shut down never closes its exporter).
+  liveProfiles.add(profile);
+  if (!process.listeners("exit").includes(removeLiveProfiles)) process.once("exit", removeLiveProfiles);
+  context.on("close", () => removeProfile(profile));
+  const close = context.close.bind(context);
+  context.close = async (...args: Parameters<BrowserContext["close"]>) => {
+    await close(...args);
+    removeProfile(profile);
+    liveProfiles.delete(profile);
+  };
   return context;
 }
 

@@ -17,6 +17,7 @@ import { plotlyBundlePath, sharedExporter, type ImageFormat } from "./image-expo
 import { is3dFigure, projectFigure, type View } from "./projection";
 import { writeFileAtomic } from "../core/io";
 import { notebookOutDir } from "../core/context";
+import { setting } from "../core/settings";
 
 export type { Figure } from "./figure";
 
@@ -43,7 +44,7 @@ export interface ExportedFigure {
   projected?: boolean;
 }
 
-const ctx = { figuresDir: undefined as string | undefined, export: process.env.HPE_EXPORT !== "0" };
+const ctx = { figuresDir: undefined as string | undefined, export: undefined as boolean | undefined };
 const exported: ExportedFigure[] = [];
 let plotlyShown = false;
 
@@ -186,7 +187,7 @@ export async function plot(fig: Figure, opts: PlotOptions): Promise<void> {
 /** Export (when enabled) and build the output bundle of a finished figure. */
 async function renderFigure(fig: Figure, opts: PlotOptions): Promise<{ bundle: MimeBundle; result?: ExportedFigure }> {
   const full = withDefaults(fig);
-  const result = ctx.export ? await exportFigure(full, opts.name, opts.formats, undefined, opts.view) : undefined;
+  const result = (ctx.export ?? setting("HPE_EXPORT")) ? await exportFigure(full, opts.name, opts.formats, undefined, opts.view) : undefined;
   const png = result?.files.png ? fs.readFileSync(result.files.png) : undefined;
   const where = result ? ` → ${Object.values(result.files).map((f) => path.relative(process.cwd(), f!)).join(", ")}` : "";
   const bundle: MimeBundle = { "text/html": figureHtml(full, png), "text/plain": `Figure ${opts.name}${where}` };
