@@ -17,6 +17,7 @@ import * as net from "node:net";
 import * as path from "node:path";
 import { launchChromium } from "../lib/viz/image-export";
 import { scratchDir } from "./helpers";
+import { setting } from "../lib/core/settings";
 
 async function freePort(): Promise<number> {
   return await new Promise((resolve, reject) => {
@@ -120,7 +121,8 @@ test("npm run notebook: a cell typed in Chromium runs on the tslab kernel and sh
       assert.equal(text.trim(), `mpjpe 5 cwd ${process.cwd()}`, "the kernel runs lib/ code from the project root");
       assert.match((await page.locator(".cell .input_prompt").first().textContent()) ?? "", /\[1\]/);
       assert.deepEqual(errors, [], "page errors");
-      if (process.env.HPE_TEST_SCREENSHOTS) await page.screenshot({ path: path.join(process.env.HPE_TEST_SCREENSHOTS, "jupyter-notebook.png") });
+      const shots = setting("HPE_TEST_SCREENSHOTS");
+      if (shots) await page.screenshot({ path: path.join(shots, "jupyter-notebook.png") });
     } finally {
       await ctx.close();
     }

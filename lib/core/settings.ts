@@ -123,6 +123,11 @@ export const SETTINGS = {
     "a folder path",
     "none (test skipped)",
   ),
+  HPE_TEST_SCREENSHOTS: text(
+    "where tests/notebook-server.test.ts saves a screenshot of the live notebook",
+    "a folder path",
+    "none (no screenshot)",
+  ),
   HPE_CHECK_FIGURES: text(
     "exported figures checked for clipped labels by tests/figure-check.test.ts (`npm test` sets it)",
     "a folder path",
