@@ -182,9 +182,12 @@ export function loadCheckpoint(dir: string, model: Trainable): CheckpointMeta | 
   const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   const bad = all.findIndex((x) => !Number.isFinite(x));
   if (bad >= 0) {
-    let o = 0;
-    const t = tensors.find((t) => (o += t.v.size) > bad)!;
-    throw new Error(`${binPath}: tensor ${t.name} holds a non-finite value (${all[bad]}); refusing to load a diverged checkpoint`);
+    let end = 0;
+    const t = tensors.find((x) => {
+      end += x.v.size;
+      return end > bad;
+    });
+    throw new Error(`${binPath}: tensor ${t?.name} holds a non-finite value (${all[bad]}); refusing to load a diverged checkpoint`);
   }
   let o = 0;
   for (const t of tensors) {

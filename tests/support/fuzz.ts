@@ -461,7 +461,8 @@ export function runCampaign(opts: CampaignOptions): Summary {
     const res = runCase(opts.seed, i, opts.dir, opts.bvhFiles, opts.keepFailures);
     s.cases++;
     s[res.outcome]++;
-    const t = (s.byTarget[res.target] ??= { cases: 0, ok: 0, typed: 0, untyped: 0, nonfinite: 0 });
+    s.byTarget[res.target] ??= { cases: 0, ok: 0, typed: 0, untyped: 0, nonfinite: 0 };
+    const t = s.byTarget[res.target];
     t.cases++;
     t[res.outcome]++;
     s.maxMs = Math.max(s.maxMs, res.ms);
