@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { initBackend } from "../lib/backend/backend";
 import { DEFAULT_VAE_CONFIG, type TrainConfig } from "../lib/train/config";
 import { experimentData } from "../lib/data/experiment";
-import { trainRun } from "../lib/train/lifter-run";
+import { loadRun, trainRun } from "../lib/train/lifter-run";
 import type { EpochLog } from "../lib/train/run-folder";
 import { mocapDataDir, scratchDir } from "./helpers";
 
@@ -102,4 +102,17 @@ test("a different config under an existing run name, and a corrupt checkpoint, a
   bytes[10] ^= 0xff;
   fs.writeFileSync(bin, bytes);
   await assert.rejects(train({ ...TINY, name: "seed-b" }), /checksum mismatch .*the checkpoint is corrupt/);
+});
+
+test("loading or reopening a lifter run three times leaves no tensor behind", { skip, timeout: 300_000 }, async () => {
+  await train({ ...TINY, name: "seed-a" }); // trained by the first test, or now
+  const tf = await import("@tensorflow/tfjs");
+  const before = tf.memory().numTensors;
+  for (let k = 0; k < 3; k++) {
+    const run = loadRun(path.join(runs, "seed-a"));
+    assert.equal(run.complete, true);
+    run.lifter.dispose();
+    await train({ ...TINY, name: "seed-a" }); // reopens the finished run, disposes it
+  }
+  assert.equal(tf.memory().numTensors, before, `tensors ${before} → ${tf.memory().numTensors}`);
 });

@@ -2,11 +2,14 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-/** Atomically write `data` to `file` (creating parent folders). */
+/**
+ * Atomically write `data` to `file` (creating parent folders). An OS error (disk full,
+ * permissions) names the file: `cannot write out/runs/x/checkpoint-9.bin: ENOSPC (no space left on device)`.
+ */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
   try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
     const fd = fs.openSync(tmp, "w");
     try {
       fs.writeFileSync(fd, data);
@@ -17,7 +20,9 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
     fs.renameSync(tmp, file);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
-    throw e;
+    const err = e as NodeJS.ErrnoException;
+    if (!err.code) throw e;
+    throw new Error(`cannot write ${file}: ${err.code} (${err.message.replace(/^[A-Z]+: /, "").replace(/, \w+ '.*'$/, "")})`);
   }
 }
 
