@@ -45,12 +45,19 @@ test("the converted data_3d_h36m layout loads: 17 of 32 joints, mm, merged actio
 });
 
 test("the H36M fixture splits as Protocol 1 and projects through each subject's own cameras", () => {
-  const train = loadH36mSplit(file3d, "train"), test = loadH36mSplit(file3d, "test");
+  const train = loadH36mSplit(file3d, "train"), val = loadH36mSplit(file3d, "val"), test = loadH36mSplit(file3d, "test");
   assert.deepEqual([...train.subjects].sort(), ["S1", "S5", "S6", "S7", "S8"]);
+  assert.deepEqual([...val.subjects].sort(), ["S1", "S5", "S6", "S7", "S8"]);
   assert.deepEqual([...test.subjects].sort(), ["S11", "S9"]);
-  const frames = (subs: string[], drop = 0) => subs.reduce((n, s) => n + ACTIONS.reduce((m, a) => m + fixture[`${s}/${a}`].shape[0], 0), 0) - drop;
-  assert.equal(train.n, 4 * frames(["S1", "S5", "S6", "S7", "S8"]));
-  assert.equal(test.n, 4 * frames(["S9", "S11"], fixture["S11/Directions"].shape[0]));
+  const frames = (subs: string[], actions = ACTIONS, drop = 0) =>
+    subs.reduce((n, s) => n + actions.reduce((m, a) => m + fixture[`${s}/${a}`].shape[0], 0), 0) - drop;
+  // Validation: of each training subject's sequences sorted by name (Directions, TakingPhoto,
+  // Walking 1), the one at position 1 is held out.
+  const trainSubjects = ["S1", "S5", "S6", "S7", "S8"];
+  assert.equal(train.n, 4 * frames(trainSubjects, ["Directions", "Walking 1"]));
+  assert.equal(val.n, 4 * frames(trainSubjects, ["TakingPhoto"]));
+  assert.deepEqual([...new Set(val.sequences)].sort(), trainSubjects.map((s) => `${s}/TakingPhoto`));
+  assert.equal(test.n, 4 * frames(["S9", "S11"], ACTIONS, fixture["S11/Directions"].shape[0]));
   // Sample 0 of the test set: independently project its world pose with camera 0 of its subject.
   const subj = test.subjects[test.subject[0]], seq = test.sequences[test.sequence[0]];
   const world = loadH36m3d(file3d).find((s) => `${s.subject}/${s.sourceAction}` === seq)!.poses.subarray(0, 51);
