@@ -261,7 +261,7 @@ function checkPose(pose: ArrayLike<number>, off: number, where: string): void {
 }
 
 /**
- * Render one camera-space pose into img at element offset off ([size, size, 3], values in [0, 1]);
+ * Render one camera-space pose into img at element offset off ([size, size, 3], values in opts.range);
  * labels (optional) at pixel offset loff. Returns the crop. The pose must already be checked.
  */
 function renderInto(pose: ArrayLike<number>, poff: number, cam: CameraIntrinsics, o: RenderOptions, seed: number,
@@ -317,12 +317,15 @@ function renderInto(pose: ArrayLike<number>, poff: number, cam: CameraIntrinsics
       drawCapsule(img, off, depth, labels, loff, size, pi, look.colours[p.group], x0, y0, r0, za, rma, x1, y1, r1, zb, rmb);
     }
   }
-  if (o.noise > 0) {
-    const r = mulberry32(look.noiseSeed);
-    for (let p = 0; p < size * size; p++) {
-      const n = (r() + r() + r() - 1.5) * 2 * o.noise; // ≈ N(0, noise²)
-      const q = off + p * 3;
-      img[q] += n; img[q + 1] += n; img[q + 2] += n;
+  // Grey pixel noise (uniform, standard deviation o.noise, from a xorshift32 stream), clamping and the value range.
+  const amp = o.noise * Math.sqrt(12) / 4294967296, signed = o.range === "signed";
+  let h = look.noiseSeed | 1;
+  for (let p = 0; p < size * size; p++) {
+    h ^= h << 13; h ^= h >>> 17; h ^= h << 5;
+    const n = amp * ((h >>> 0) - 2147483648);
+    for (let q = off + p * 3, c = 0; c < 3; c++, q++) {
+      const v = img[q] + n, u = v < 0 ? 0 : v > 1 ? 1 : v;
+      img[q] = signed ? u * 2 - 1 : u;
     }
   }
   return crop;
@@ -373,13 +376,6 @@ function drawCapsule(img: Float32Array, off: number, depth: Float32Array, labels
   }
 }
 
-function finish(img: Float32Array, range: RenderOptions["range"]): void {
-  for (let i = 0; i < img.length; i++) {
-    const v = img[i] < 0 ? 0 : img[i] > 1 ? 1 : img[i];
-    img[i] = range === "signed" ? v * 2 - 1 : v;
-  }
-}
-
 /** One rendered image (or batch): images [B, H, W, 3], crops, and part labels [B, H, W] when asked for. */
 export interface RenderResult {
   images: Float32Array;
@@ -404,7 +400,6 @@ export function renderPose(poseCamMm: ArrayLike<number>, camera: number | Camera
   const images = new Float32Array(o.size * o.size * 3);
   const labels = o.labels ? new Int8Array(o.size * o.size) : null;
   const crop = renderInto(poseCamMm, 0, cam, o, sampleSeed(seed, index), images, 0, labels, 0);
-  finish(images, o.range);
   return { images, crops: [crop], size: o.size, ...(labels ? { labels } : {}) };
 }
 
@@ -447,6 +442,5 @@ export function renderBatch(set: Pick<PoseSet, "n" | "poses3d" | "camera">, indi
     const i = indices[b];
     crops[b] = renderInto(set.poses3d, i * NUM_JOINTS * 3, H36M_INTRINSICS[set.camera[i]], o, sampleSeed(seed, i), images, b * px * 3, labels, b * px);
   }
-  finish(images, o.range);
   return { images, crops, size: o.size, ...(labels ? { labels } : {}) };
 }
