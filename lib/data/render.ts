@@ -134,19 +134,22 @@ export function applyCrop(uvPx: ArrayLike<number>, crop: CropTransform): Float64
 }
 
 function checkOptions(o: RenderOptions): void {
-  const bad = (field: string, want: string, got: unknown) => new Error(`render opts.${field}: expected ${want}, got ${String(got)}`);
-  if (!Number.isInteger(o.size) || o.size < 16 || o.size > 512) throw bad("size", "an integer number of pixels in 16–512", o.size);
-  if (!(o.marginFrac >= 0 && o.marginFrac <= 2)) throw bad("marginFrac", "a number in 0–2", o.marginFrac);
-  if (!(o.jitterPx >= 0 && o.jitterPx <= o.size / 4)) throw bad("jitterPx", `a number of pixels in 0–${o.size / 4} (a quarter of the size)`, o.jitterPx);
-  if (!(o.jitterScale >= 0 && o.jitterScale <= 0.5)) throw bad("jitterScale", "a number in 0–0.5", o.jitterScale);
-  if (!["solid", "gradient", "noise", "mixed"].includes(o.background)) throw bad("background", `"solid", "gradient", "noise" or "mixed"`, o.background);
-  if (o.range !== "signed" && o.range !== "unit") throw bad("range", `"signed" or "unit"`, o.range);
-  if (!(o.noise >= 0 && o.noise <= 0.2)) throw bad("noise", "a number in 0–0.2", o.noise);
+  const bad = (field: keyof RenderOptions, want: string) =>
+    new Error(`render opts.${field}: expected ${want}, got ${String(o[field])}`);
+  if (!Number.isInteger(o.size) || o.size < 16 || o.size > 512) throw bad("size", "an integer number of pixels in 16–512");
+  if (!(o.marginFrac >= 0 && o.marginFrac <= 2)) throw bad("marginFrac", "a number in 0–2");
+  if (!(o.jitterPx >= 0 && o.jitterPx <= o.size / 4)) throw bad("jitterPx", `pixels in 0–${o.size / 4} (a quarter of the size)`);
+  if (!(o.jitterScale >= 0 && o.jitterScale <= 0.5)) throw bad("jitterScale", "a number in 0–0.5");
+  if (!["solid", "gradient", "noise", "mixed"].includes(o.background)) throw bad("background", `"solid", "gradient", "noise" or "mixed"`);
+  if (o.range !== "signed" && o.range !== "unit") throw bad("range", `"signed" or "unit"`);
+  if (!(o.noise >= 0 && o.noise <= 0.2)) throw bad("noise", "a number in 0–0.2");
 }
 
 function resolveOptions(opts: Partial<RenderOptions>): RenderOptions {
   for (const k of Object.keys(opts)) {
-    if (!(k in DEFAULT_RENDER_OPTIONS)) throw new Error(`render opts: unknown option "${k}"; options are ${Object.keys(DEFAULT_RENDER_OPTIONS).join(", ")}`);
+    if (!(k in DEFAULT_RENDER_OPTIONS)) {
+      throw new Error(`render opts: unknown option "${k}"; options are ${Object.keys(DEFAULT_RENDER_OPTIONS).join(", ")}`);
+    }
   }
   const o = { ...DEFAULT_RENDER_OPTIONS, ...opts };
   checkOptions(o);
@@ -163,7 +166,8 @@ function sampleSeed(seed: number, index: number): number {
 
 function hsv(hDeg: number, s: number, v: number): [number, number, number] {
   const h = (((hDeg % 360) + 360) % 360) / 60, c = v * s, x = c * (1 - Math.abs((h % 2) - 1)), m = v - c;
-  const [r, g, b] = h < 1 ? [c, x, 0] : h < 2 ? [x, c, 0] : h < 3 ? [0, c, x] : h < 4 ? [0, x, c] : h < 5 ? [x, 0, c] : [c, 0, x];
+  const sector = Math.min(5, Math.floor(h));
+  const [r, g, b] = [[c, x, 0], [x, c, 0], [0, c, x], [0, x, c], [x, 0, c], [c, 0, x]][sector];
   return [r + m, g + m, b + m];
 }
 
@@ -206,7 +210,24 @@ function drawLook(r: Random, o: RenderOptions): SampleLook {
   const shift: [number, number] = [uniform(r, -1, 1) * o.jitterPx, uniform(r, -1, 1) * o.jitterPx];
   const scaleJitter = 1 + uniform(r, -1, 1) * o.jitterScale;
   const noiseSeed = Math.floor(r() * 2 ** 32);
-  return { background, bg0, bg1, gradDir: [Math.cos(angle), Math.sin(angle)], lattice, colours, widthFactor, shift, scaleJitter, noiseSeed };
+  const gradDir: [number, number] = [Math.cos(angle), Math.sin(angle)];
+  return { background, bg0, bg1, gradDir, lattice, colours, widthFactor, shift, scaleJitter, noiseSeed };
+}
+
+/** Value-noise lattice cell and smoothstep weight of each pixel centre along one axis, per image size. */
+const latticeAxes = new Map<number, { cell: Int32Array; weight: Float32Array }>();
+function latticeAxis(size: number): { cell: Int32Array; weight: Float32Array } {
+  let a = latticeAxes.get(size);
+  if (!a) {
+    a = { cell: new Int32Array(size), weight: new Float32Array(size) };
+    for (let i = 0; i < size; i++) {
+      const f = ((i + 0.5) / size) * NOISE_CELLS, k = Math.min(NOISE_CELLS - 1, Math.floor(f)), t = f - k;
+      a.cell[i] = k;
+      a.weight[i] = t * t * (3 - 2 * t);
+    }
+    latticeAxes.set(size, a);
+  }
+  return a;
 }
 
 function paintBackground(img: Float32Array, off: number, size: number, look: SampleLook): void {
@@ -217,15 +238,15 @@ function paintBackground(img: Float32Array, off: number, size: number, look: Sam
   }
   const L = look.lattice, n1 = NOISE_CELLS + 1;
   const [gx, gy] = look.gradDir;
+  const { cell, weight } = latticeAxis(size);
   for (let y = 0; y < size; y++) {
-    const fy = ((y + 0.5) / size) * NOISE_CELLS, iy = Math.min(NOISE_CELLS - 1, Math.floor(fy)), ty = fy - iy, sy = ty * ty * (3 - 2 * ty);
+    const iy = cell[y], sy = weight[y];
     for (let x = 0; x < size; x++) {
       let t: number;
       if (look.background === "gradient") {
-        t = 0.5 + 0.5 * (gx * ((x + 0.5) / size * 2 - 1) + gy * ((y + 0.5) / size * 2 - 1)) * Math.SQRT1_2;
+        t = 0.5 + 0.5 * (gx * (((x + 0.5) / size) * 2 - 1) + gy * (((y + 0.5) / size) * 2 - 1)) * Math.SQRT1_2;
       } else {
-        const fx = ((x + 0.5) / size) * NOISE_CELLS, ix = Math.min(NOISE_CELLS - 1, Math.floor(fx)), tx = fx - ix, sx = tx * tx * (3 - 2 * tx);
-        const k = iy * n1 + ix;
+        const ix = cell[x], sx = weight[x], k = iy * n1 + ix;
         t = lerp(lerp(L[k], L[k + 1], sx), lerp(L[k + n1], L[k + n1 + 1], sx), sy);
       }
       const q = off + (y * size + x) * 3;
@@ -235,15 +256,15 @@ function paintBackground(img: Float32Array, off: number, size: number, look: Sam
 }
 
 /** Light direction (towards the light) in camera axes: x right, y down, z forward; from the upper left, camera side. */
-const LIGHT = (() => { const l = [-0.45, -0.65, -0.62], n = Math.hypot(l[0], l[1], l[2]); return l.map((v) => v / n); })();
+const LIGHT = ((l: number[]) => l.map((v) => v / Math.hypot(l[0], l[1], l[2])))([-0.45, -0.65, -0.62]);
 const AMBIENT = 0.35;
 
-/** Scratch buffers per size, reused across calls (the renderer is synchronous). */
-const scratch = new Map<number, { depth: Float32Array; labels: Int8Array }>();
-function scratchFor(size: number): { depth: Float32Array; labels: Int8Array } {
-  let s = scratch.get(size);
-  if (!s) { s = { depth: new Float32Array(size * size), labels: new Int8Array(size * size) }; scratch.set(size, s); }
-  return s;
+/** One z-buffer per image size, reused across calls (the renderer is synchronous). */
+const depthBuffers = new Map<number, Float32Array>();
+function depthBuffer(size: number): Float32Array {
+  let d = depthBuffers.get(size);
+  if (!d) depthBuffers.set(size, (d = new Float32Array(size * size)));
+  return d;
 }
 
 const PART_JOINTS = RENDER_PARTS.map((p) => [jointIndex(p.from), jointIndex(p.to)] as const);
@@ -253,20 +274,40 @@ function checkPose(pose: ArrayLike<number>, off: number, where: string): void {
   for (let j = 0; j < NUM_JOINTS; j++) {
     for (let d = 0; d < 3; d++) {
       const v = pose[off + j * 3 + d];
-      if (!Number.isFinite(v)) throw new Error(`${where} joint ${H36M_JOINTS[j]} (${j}): coordinate ${"xyz"[d]} is ${v}, expected a finite number of mm`);
+      if (!Number.isFinite(v)) {
+        throw new Error(`${where} joint ${H36M_JOINTS[j]} (${j}): coordinate ${"xyz"[d]} is ${v}, expected a finite number of mm`);
+      }
     }
     const z = pose[off + j * 3 + 2];
-    if (!(z > 0)) throw new Error(`${where} joint ${H36M_JOINTS[j]} (${j}): Z = ${z} mm, expected the joint in front of the camera (Z > 0)`);
+    if (!(z > 0)) {
+      throw new Error(`${where} joint ${H36M_JOINTS[j]} (${j}): Z = ${z} mm, expected the joint in front of the camera (Z > 0)`);
+    }
   }
 }
 
+/** Where one image is drawn: its slice of the batch buffers (element offset off, pixel offset loff) and the z-buffer. */
+interface Canvas {
+  img: Float32Array;
+  off: number;
+  labels: Int8Array | null;
+  loff: number;
+  size: number;
+  depth: Float32Array;
+}
+
+/** A tapered capsule: end points and radii in output pixels (x, y, r), axis depth z and radius rm in mm. */
+interface Capsule {
+  x0: number; y0: number; r0: number; z0: number; rm0: number;
+  x1: number; y1: number; r1: number; z1: number; rm1: number;
+}
+
 /**
- * Render one camera-space pose into img at element offset off ([size, size, 3], values in opts.range);
- * labels (optional) at pixel offset loff. Returns the crop. The pose must already be checked.
+ * Render the camera-space pose at pose[poff..poff+51) into a canvas ([size, size, 3], values in opts.range).
+ * Returns the crop. The pose must already be checked.
  */
 function renderInto(pose: ArrayLike<number>, poff: number, cam: CameraIntrinsics, o: RenderOptions, seed: number,
-  img: Float32Array, off: number, labels: Int8Array | null, loff: number): CropTransform {
-  const size = o.size;
+  cv: Canvas): CropTransform {
+  const { img, off, labels, loff, size, depth } = cv;
   const look = drawLook(mulberry32(seed), o);
   const cam3d = new Float64Array(NUM_JOINTS * 3);
   for (let i = 0; i < NUM_JOINTS * 3; i++) cam3d[i] = pose[poff + i];
@@ -287,7 +328,6 @@ function renderInto(pose: ArrayLike<number>, poff: number, cam: CameraIntrinsics
   };
 
   paintBackground(img, off, size, look);
-  const { depth } = scratchFor(size);
   depth.fill(Infinity);
   if (labels) labels.fill(-1, loff, loff + size * size);
 
@@ -311,10 +351,11 @@ function renderInto(pose: ArrayLike<number>, poff: number, cam: CameraIntrinsics
         const e = projectToImage(ends, cam);
         [ax, ay, bx, by, za, zb] = [e[0], e[1], e[2], e[3], ends[2], ends[5]];
       }
-      const rma = p.radiusMm[0] * look.widthFactor, rmb = p.radiusMm[1] * look.widthFactor;
-      const x0 = (ax - crop.x0Px) * scale, y0 = (ay - crop.y0Px) * scale, x1 = (bx - crop.x0Px) * scale, y1 = (by - crop.y0Px) * scale;
-      const r0 = (fx * rma / za) * scale, r1 = (fx * rmb / zb) * scale;
-      drawCapsule(img, off, depth, labels, loff, size, pi, look.colours[p.group], x0, y0, r0, za, rma, x1, y1, r1, zb, rmb);
+      const rm0 = p.radiusMm[0] * look.widthFactor, rm1 = p.radiusMm[1] * look.widthFactor;
+      drawCapsule(cv, pi, look.colours[p.group], {
+        x0: (ax - crop.x0Px) * scale, y0: (ay - crop.y0Px) * scale, r0: ((fx * rm0) / za) * scale, z0: za, rm0,
+        x1: (bx - crop.x0Px) * scale, y1: (by - crop.y0Px) * scale, r1: ((fx * rm1) / zb) * scale, z1: zb, rm1,
+      });
     }
   }
   // Grey pixel noise (uniform, standard deviation o.noise, from a xorshift32 stream), clamping and the value range.
@@ -331,8 +372,8 @@ function renderInto(pose: ArrayLike<number>, poff: number, cam: CameraIntrinsics
   return crop;
 }
 
-const L_HIP = jointIndex("LHip"), R_HIP = jointIndex("RHip"), L_SHOULDER = jointIndex("LShoulder"), R_SHOULDER = jointIndex("RShoulder");
-const HIP = jointIndex("Hip"), THORAX = jointIndex("Thorax");
+const L_HIP = jointIndex("LHip"), R_HIP = jointIndex("RHip"), HIP = jointIndex("Hip"), THORAX = jointIndex("Thorax");
+const L_SHOULDER = jointIndex("LShoulder"), R_SHOULDER = jointIndex("RShoulder");
 
 /** The way the body faces (unit, camera axes): left × up, left from the hips and shoulders; null if degenerate. */
 function facingDirection(p: Float64Array): [number, number, number] | null {
@@ -344,11 +385,14 @@ function facingDirection(p: Float64Array): [number, number, number] | null {
 }
 
 /** Rasterize one tapered capsule with z-buffer and cylinder shading (all lengths in output pixels, depths in mm). */
-function drawCapsule(img: Float32Array, off: number, depth: Float32Array, labels: Int8Array | null, loff: number, size: number,
-  label: number, colour: readonly number[], x0: number, y0: number, r0: number, z0: number, rm0: number,
-  x1: number, y1: number, r1: number, z1: number, rm1: number): void {
-  const xa = Math.max(0, Math.floor(Math.min(x0 - r0, x1 - r1))), xb = Math.min(size - 1, Math.ceil(Math.max(x0 + r0, x1 + r1)));
-  const ya = Math.max(0, Math.floor(Math.min(y0 - r0, y1 - r1))), yb = Math.min(size - 1, Math.ceil(Math.max(y0 + r0, y1 + r1)));
+function drawCapsule(cv: Canvas, label: number, colour: readonly number[], cap: Capsule): void {
+  const { img, off, depth, labels, loff, size } = cv;
+  const { x0, y0, r0, z0, rm0, x1, y1, r1, z1, rm1 } = cap;
+  // Bounding box of the two end discs, clipped to the image.
+  const xa = Math.max(0, Math.floor(Math.min(x0 - r0, x1 - r1)));
+  const xb = Math.min(size - 1, Math.ceil(Math.max(x0 + r0, x1 + r1)));
+  const ya = Math.max(0, Math.floor(Math.min(y0 - r0, y1 - r1)));
+  const yb = Math.min(size - 1, Math.ceil(Math.max(y0 + r0, y1 + r1)));
   if (xa > xb || ya > yb) return;
   const dx = x1 - x0, dy = y1 - y0, len2 = dx * dx + dy * dy, inv = len2 > 1e-12 ? 1 / len2 : 0;
   const [cr, cg, cb] = colour;
@@ -389,17 +433,19 @@ export interface RenderResult {
  * camera index 0–3, or intrinsics). Deterministic for (seed, index): `renderBatch` renders sample i
  * with the same look as `renderPose(pose_i, camera_i, opts, seed, i)`.
  */
-export function renderPose(poseCamMm: ArrayLike<number>, camera: number | CameraIntrinsics, opts: Partial<RenderOptions> = {},
-  seed = 0, index = 0): RenderResult {
+export function renderPose(poseCamMm: ArrayLike<number>, camera: number | CameraIntrinsics,
+  opts: Partial<RenderOptions> = {}, seed = 0, index = 0): RenderResult {
   const o = resolveOptions(opts);
   if (poseCamMm.length !== NUM_JOINTS * 3) {
-    throw new Error(`renderPose poseCamMm: expected ${NUM_JOINTS} joints × 3 = ${NUM_JOINTS * 3} values (camera mm), got ${poseCamMm.length}`);
+    const want = `${NUM_JOINTS} joints × 3 = ${NUM_JOINTS * 3} values (camera mm)`;
+    throw new Error(`renderPose poseCamMm: expected ${want}, got ${poseCamMm.length}`);
   }
   checkPose(poseCamMm, 0, "renderPose poseCamMm");
   const cam = intrinsicsOf(camera, "renderPose camera");
   const images = new Float32Array(o.size * o.size * 3);
   const labels = o.labels ? new Int8Array(o.size * o.size) : null;
-  const crop = renderInto(poseCamMm, 0, cam, o, sampleSeed(seed, index), images, 0, labels, 0);
+  const cv: Canvas = { img: images, off: 0, labels, loff: 0, size: o.size, depth: depthBuffer(o.size) };
+  const crop = renderInto(poseCamMm, 0, cam, o, sampleSeed(seed, index), cv);
   return { images, crops: [crop], size: o.size, ...(labels ? { labels } : {}) };
 }
 
@@ -423,24 +469,35 @@ const MAX_FLOATS = 2 ** 28;
 export function renderBatch(set: Pick<PoseSet, "n" | "poses3d" | "camera">, indices: ArrayLike<number>,
   opts: Partial<RenderOptions> = {}, seed = 0): RenderResult {
   const o = resolveOptions(opts);
-  if (set.poses3d.length !== set.n * NUM_JOINTS * 3) {
-    throw new Error(`renderBatch set.poses3d: expected [n=${set.n}, ${NUM_JOINTS}, 3] = ${set.n * NUM_JOINTS * 3} values, got ${set.poses3d.length}`);
+  const per = NUM_JOINTS * 3;
+  if (set.poses3d.length !== set.n * per) {
+    const want = `[n=${set.n}, ${NUM_JOINTS}, 3] = ${set.n * per} values`;
+    throw new Error(`renderBatch set.poses3d: expected ${want}, got ${set.poses3d.length}`);
   }
-  if (set.camera.length !== set.n) throw new Error(`renderBatch set.camera: expected ${set.n} camera indices, got ${set.camera.length}`);
+  if (set.camera.length !== set.n) {
+    throw new Error(`renderBatch set.camera: expected ${set.n} camera indices, got ${set.camera.length}`);
+  }
   const B = indices.length, px = o.size * o.size;
-  if (B * px * 3 > MAX_FLOATS) throw new Error(`renderBatch indices: ${B} images of ${o.size}² px exceed ${MAX_FLOATS} floats; render in smaller batches`);
+  if (B * px * 3 > MAX_FLOATS) {
+    throw new Error(`renderBatch indices: ${B} images of ${o.size}² px exceed ${MAX_FLOATS} floats; render in smaller batches`);
+  }
   for (let b = 0; b < B; b++) {
     const i = indices[b];
-    if (!Number.isInteger(i) || i < 0 || i >= set.n) throw new Error(`renderBatch indices[${b}]: expected an integer sample index in 0–${set.n - 1}, got ${i}`);
-    checkPose(set.poses3d, i * NUM_JOINTS * 3, `renderBatch set.poses3d sample ${i}`);
+    if (!Number.isInteger(i) || i < 0 || i >= set.n) {
+      throw new Error(`renderBatch indices[${b}]: expected an integer sample index in 0–${set.n - 1}, got ${i}`);
+    }
+    checkPose(set.poses3d, i * per, `renderBatch set.poses3d sample ${i}`);
     intrinsicsOf(set.camera[i], `renderBatch set.camera[${i}]`);
   }
   const images = new Float32Array(B * px * 3);
   const labels = o.labels ? new Int8Array(B * px) : null;
   const crops: CropTransform[] = new Array(B);
+  const cv: Canvas = { img: images, off: 0, labels, loff: 0, size: o.size, depth: depthBuffer(o.size) };
   for (let b = 0; b < B; b++) {
     const i = indices[b];
-    crops[b] = renderInto(set.poses3d, i * NUM_JOINTS * 3, H36M_INTRINSICS[set.camera[i]], o, sampleSeed(seed, i), images, b * px * 3, labels, b * px);
+    cv.off = b * px * 3;
+    cv.loff = b * px;
+    crops[b] = renderInto(set.poses3d, i * per, H36M_INTRINSICS[set.camera[i]], o, sampleSeed(seed, i), cv);
   }
   return { images, crops, size: o.size, ...(labels ? { labels } : {}) };
 }
