@@ -1,6 +1,7 @@
 /**
  * The image modality (lib/data/render.ts): determinism, joints on drawn limbs, sides, occlusion, errors.
- * Every assert.ok carries a message: without one, node builds it by re-reading the source, which hangs under tsx.
+ * Every assert.ok carries a message: a failing one without it (node then rebuilds the message from the
+ * source) hung this file's run for minutes under tsx.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
