@@ -7,41 +7,19 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as http from "node:http";
 import * as path from "node:path";
-import type { AddressInfo } from "node:net";
 import { bandaiManifest, describeData, entryUrl, fetchBandai, fetchOne } from "../lib/data/fetch";
 import { mocapDataDir, scratchDir } from "./helpers";
+import { mirrorServer } from "./support/mirror-server";
 
 const data = mocapDataDir();
 const skip = data.skip || (!fs.existsSync(path.join(data.dir, "bandai-namco-motion")) && "no bandai-namco-motion folder to serve");
-const ranges: string[] = [];
-const served: string[] = [];
-let tamper = false;
 // /cmu/<file> and /bandai/<source path> → the shared files.
-const server = http.createServer((req, res) => {
-  const url = decodeURIComponent(req.url ?? "");
-  const sub = url.startsWith("/cmu/") ? "cmu-mocap" : url.startsWith("/bandai/") ? "bandai-namco-motion" : "";
-  const file = path.join(data.dir || ".", sub, path.basename(url));
-  if (!sub || !fs.existsSync(file)) { res.writeHead(404); res.end(); return; }
-  served.push(url);
-  let body = fs.readFileSync(file);
-  if (tamper) { body = Buffer.from(body); body[50] ^= 1; }
-  const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? "");
-  if (m) {
-    ranges.push(`${path.basename(file)}:${m[1]}`);
-    res.writeHead(206, { "Content-Range": `bytes ${m[1]}-${body.length - 1}/${body.length}` });
-    res.end(body.subarray(Number(m[1])));
-  } else {
-    res.writeHead(200);
-    res.end(body);
-  }
-});
-after(() => server.close());
+const mirror = mirrorServer(data.dir, { cmu: "cmu-mocap", bandai: "bandai-namco-motion" }, 50);
+after(() => mirror.close());
 
 async function base(): Promise<string> {
-  if (!server.listening) await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return mirror.base();
 }
 
 /** Run scripts/fetch-data.ts asynchronously (the HTTP server lives in this process). */
@@ -99,7 +77,7 @@ test("fetchBandai downloads, verifies, writes labels and licence, and resumes a 
   const r2 = await fetchBandai(dir, { urlTemplate: `${await base()}/bandai/{source_path}`, only });
   assert.equal(r2[only[0]], "present");
   assert.equal(r2[only[1]], "resumed");
-  assert.ok(ranges.includes(`${only[1]}:700`), `range requests: ${ranges.join(", ")}`);
+  assert.ok(mirror.ranges.includes(`${only[1]}:700`), `range requests: ${mirror.ranges.join(", ")}`);
   assert.deepEqual(fs.readFileSync(f1), full);
   // What a notebook prints about its data (the report header reads this line).
   assert.equal(describeData(dir).line, `[hpe3d] data: Bandai Namco (${only.length} BVH files, CC BY-NC 4.0) in ${path.relative(process.cwd(), dir)}/`);
@@ -108,12 +86,12 @@ test("fetchBandai downloads, verifies, writes labels and licence, and resumes a 
 test("a corrupted Bandai download is refused with the expected checksum", { skip, timeout: 60_000 }, async () => {
   const dir = scratchDir("fetch-bandai-bad");
   const e = bandaiManifest().files[0];
-  tamper = true;
+  mirror.tamper = true;
   try {
     await assert.rejects(fetchOne(entryUrl(`${await base()}/bandai/{source_path}`, e), path.join(dir, e.file), e, { retries: 0 }),
       new RegExp(`checksum mismatch for ${e.file.replace(/\./g, "\\.")}: expected sha256 ${e.sha256}`));
   } finally {
-    tamper = false;
+    mirror.tamper = false;
   }
   assert.deepEqual(fs.readdirSync(dir), []);
 });
@@ -125,14 +103,14 @@ test("npm run fetch-data: Bandai only with --bandai, and its licence is printed"
   assert.equal(plain.code, 0, plain.out);
   assert.match(plain.out, /opt-in: npm run fetch-data -- --bandai/);
   assert.ok(!fs.existsSync(path.join(dir, "bandai-namco-motion")), "Bandai was fetched without --bandai");
-  const before = served.filter((u) => u.startsWith("/bandai/")).length;
+  const before = mirror.served.filter((u) => u.startsWith("/bandai/")).length;
   const opted = await fetchData(["--bandai"], env);
   assert.equal(opted.code, 0, opted.out);
   assert.match(opted.out, /Licence: CC BY-NC 4\.0/);
   assert.match(opted.out, /NON-COMMERCIAL use only/);
   assert.match(opted.out, /CMU done: 0 downloaded, \d+ already present/);
   const m = bandaiManifest();
-  assert.equal(served.filter((u) => u.startsWith("/bandai/")).length - before, m.files.length);
+  assert.equal(mirror.served.filter((u) => u.startsWith("/bandai/")).length - before, m.files.length);
   assert.match(opted.out, new RegExp(`Bandai Namco done: ${m.files.length} downloaded, 0 already present`));
   const bvh = fs.readdirSync(path.join(dir, "bandai-namco-motion")).filter((f) => f.endsWith(".bvh"));
   assert.equal(bvh.length, m.files.length);

@@ -2,36 +2,18 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as http from "node:http";
 import * as path from "node:path";
-import type { AddressInfo } from "node:net";
 import { cmuManifest, fetchCmu, fetchOne } from "../lib/data/fetch";
 import { mocapDataDir, scratchDir } from "./helpers";
+import { mirrorServer } from "./support/mirror-server";
 
 const data = mocapDataDir();
 const skip = data.skip || (!fs.existsSync(path.join(data.dir, "cmu-mocap")) && "no cmu-mocap folder to serve");
-const ranges: string[] = [];
-let tamper = false;
-const server = http.createServer((req, res) => {
-  const file = path.join(data.dir, "cmu-mocap", path.basename(decodeURIComponent(req.url ?? "")));
-  if (!fs.existsSync(file)) { res.writeHead(404); res.end(); return; }
-  let body = fs.readFileSync(file);
-  if (tamper) { body = Buffer.from(body); body[100] ^= 1; }
-  const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? "");
-  if (m) {
-    ranges.push(`${path.basename(file)}:${m[1]}`);
-    res.writeHead(206, { "Content-Range": `bytes ${m[1]}-${body.length - 1}/${body.length}` });
-    res.end(body.subarray(Number(m[1])));
-  } else {
-    res.writeHead(200);
-    res.end(body);
-  }
-});
-after(() => server.close());
+const mirror = mirrorServer(data.dir, { "": "cmu-mocap" });
+after(() => mirror.close());
 
 async function base(): Promise<string> {
-  if (!server.listening) await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/{file}`;
+  return `${await mirror.base()}/{file}`;
 }
 
 test("fetch downloads, verifies, skips what is present and resumes a partial file", { skip, timeout: 60_000 }, async () => {
@@ -51,7 +33,7 @@ test("fetch downloads, verifies, skips what is present and resumes a partial fil
   fs.writeFileSync(`${target}.part`, full.subarray(0, 1000));
   const r3 = await fetchCmu(dir, { urlTemplate: await base(), only });
   assert.equal(r3["07_03.bvh"], "resumed");
-  assert.ok(ranges.includes("07_03.bvh:1000"), `range requests: ${ranges.join(", ")}`);
+  assert.ok(mirror.ranges.includes("07_03.bvh:1000"), `range requests: ${mirror.ranges.join(", ")}`);
   assert.deepEqual(fs.readFileSync(target), full);
   assert.ok(!fs.existsSync(`${target}.part`));
 });
@@ -59,11 +41,11 @@ test("fetch downloads, verifies, skips what is present and resumes a partial fil
 test("a corrupted download is refused with the expected checksum, and nothing is kept", { skip, timeout: 60_000 }, async () => {
   const dir = scratchDir("fetch-bad");
   const e = cmuManifest().files.find((f) => f.file === "02_02.bvh")!;
-  tamper = true;
+  mirror.tamper = true;
   try {
     await assert.rejects(fetchOne((await base()).replace("{file}", e.file), path.join(dir, e.file), e, { retries: 0 }), new RegExp(`checksum mismatch for 02_02\\.bvh: expected sha256 ${e.sha256}`));
   } finally {
-    tamper = false;
+    mirror.tamper = false;
   }
   assert.deepEqual(fs.readdirSync(dir), []);
 });

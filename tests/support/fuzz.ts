@@ -11,10 +11,9 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as zlib from "node:zlib";
 import { isInputError } from "../../lib/core/errors";
 import { mulberry32, normal, type Random } from "../../lib/core/rng";
-import { formatNpy, readNpy, type NpyData } from "../../lib/data/formats/npy";
+import { formatNpy, readNpy, zipArchive, type NpyData } from "../../lib/data/formats/npy";
 import { loadH36m2d, loadH36m3d } from "../../lib/data/h36m";
 import { loadBvhSequence } from "../../lib/data/mocap";
 
@@ -256,32 +255,6 @@ function npyMutation(r: Random): { name: string; data: Buffer } {
 
 // ---------------------------------------------------------------- npz (zip)
 
-/** A zip archive of `entries` (stored or deflated), with correct CRCs: inner contents may be anything. */
-export function zipArchive(entries: { name: string; data: Buffer }[], compress: boolean): Buffer {
-  const locals: Buffer[] = [], centrals: Buffer[] = [];
-  let offset = 0;
-  for (const e of entries) {
-    const name = Buffer.from(e.name, "utf8");
-    const body = compress ? zlib.deflateRawSync(e.data) : e.data;
-    const crc = zlib.crc32(e.data) >>> 0;
-    const lh = Buffer.alloc(30);
-    lh.writeUInt32LE(0x04034b50, 0); lh.writeUInt16LE(20, 4); lh.writeUInt16LE(compress ? 8 : 0, 8);
-    lh.writeUInt32LE(crc, 14); lh.writeUInt32LE(body.length, 18); lh.writeUInt32LE(e.data.length, 22); lh.writeUInt16LE(name.length, 26);
-    const cd = Buffer.alloc(46);
-    cd.writeUInt32LE(0x02014b50, 0); cd.writeUInt16LE(20, 4); cd.writeUInt16LE(20, 6); cd.writeUInt16LE(compress ? 8 : 0, 10);
-    cd.writeUInt32LE(crc, 16); cd.writeUInt32LE(body.length, 20); cd.writeUInt32LE(e.data.length, 24); cd.writeUInt16LE(name.length, 28);
-    cd.writeUInt32LE(offset, 42);
-    locals.push(lh, name, body);
-    centrals.push(cd, name);
-    offset += 30 + name.length + body.length;
-  }
-  const cdBuf = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8); end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(cdBuf.length, 12); end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, cdBuf, end]);
-}
 
 const ACTIONS = ["Walking 1", "Eating", "Directions", "TakingPhoto 2", "SittingDown"];
 

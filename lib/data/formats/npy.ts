@@ -302,24 +302,22 @@ export function readNpz(file: string, opts: NpyReadOptions = {}): Map<string, Nd
   return out;
 }
 
-/** Write arrays as a .npz archive (deflated unless `compress: false`), atomically. */
-export function writeNpz(file: string, arrays: Record<string, { data: NpyData; shape: number[] }>, opts: { compress?: boolean } = {}): void {
-  const compress = opts.compress ?? true;
+/** A zip archive of `entries` (stored or deflated) with their CRCs; the entries' contents may be anything. */
+export function zipArchive(entries: { name: string; data: Buffer }[], compress: boolean): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
-  for (const [key, arr] of Object.entries(arrays)) {
-    const name = Buffer.from(`${key}.npy`, "utf8");
-    const data = Buffer.from(formatNpy(arr));
-    const body = compress ? zlib.deflateRawSync(data) : data;
-    const crc = zlib.crc32(data) >>> 0;
-    if (offset + 30 + name.length + body.length > 0xfffffffe) throw new Error(`writeNpz ${file}: archives over 4 GiB are not supported`);
+  for (const e of entries) {
+    const name = Buffer.from(e.name, "utf8");
+    const body = compress ? zlib.deflateRawSync(e.data) : e.data;
+    const crc = zlib.crc32(e.data) >>> 0;
+    if (offset + 30 + name.length + body.length > 0xfffffffe) throw new Error("zipArchive: archives over 4 GiB are not supported");
     const lh = Buffer.alloc(30);
     lh.writeUInt32LE(0x04034b50, 0); lh.writeUInt16LE(20, 4); lh.writeUInt16LE(compress ? 8 : 0, 8);
-    lh.writeUInt32LE(crc, 14); lh.writeUInt32LE(body.length, 18); lh.writeUInt32LE(data.length, 22); lh.writeUInt16LE(name.length, 26);
+    lh.writeUInt32LE(crc, 14); lh.writeUInt32LE(body.length, 18); lh.writeUInt32LE(e.data.length, 22); lh.writeUInt16LE(name.length, 26);
     const cd = Buffer.alloc(46);
     cd.writeUInt32LE(0x02014b50, 0); cd.writeUInt16LE(20, 4); cd.writeUInt16LE(20, 6); cd.writeUInt16LE(compress ? 8 : 0, 10);
-    cd.writeUInt32LE(crc, 16); cd.writeUInt32LE(body.length, 20); cd.writeUInt32LE(data.length, 24); cd.writeUInt16LE(name.length, 28);
+    cd.writeUInt32LE(crc, 16); cd.writeUInt32LE(body.length, 20); cd.writeUInt32LE(e.data.length, 24); cd.writeUInt16LE(name.length, 28);
     cd.writeUInt32LE(offset, 42);
     locals.push(lh, name, body);
     centrals.push(cd, name);
@@ -328,7 +326,19 @@ export function writeNpz(file: string, arrays: Record<string, { data: NpyData; s
   const cdBuf = Buffer.concat(centrals);
   const end = Buffer.alloc(22);
   end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(Object.keys(arrays).length, 8); end.writeUInt16LE(Object.keys(arrays).length, 10);
+  end.writeUInt16LE(entries.length, 8); end.writeUInt16LE(entries.length, 10);
   end.writeUInt32LE(cdBuf.length, 12); end.writeUInt32LE(offset, 16);
-  writeFileAtomic(file, Buffer.concat([...locals, cdBuf, end]));
+  return Buffer.concat([...locals, cdBuf, end]);
+}
+
+/** Write arrays as a .npz archive (deflated unless `compress: false`), atomically. */
+export function writeNpz(file: string, arrays: Record<string, { data: NpyData; shape: number[] }>, opts: { compress?: boolean } = {}): void {
+  const entries = Object.entries(arrays).map(([key, arr]) => ({ name: `${key}.npy`, data: Buffer.from(formatNpy(arr)) }));
+  let zip: Buffer;
+  try {
+    zip = zipArchive(entries, opts.compress ?? true);
+  } catch (e) {
+    throw new Error(`writeNpz ${file}: ${(e as Error).message.replace(/^zipArchive: /, "")}`);
+  }
+  writeFileAtomic(file, zip);
 }
