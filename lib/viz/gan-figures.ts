@@ -109,8 +109,8 @@ export function scoreHistogramFigure(panels: { title: string; real: ArrayLike<nu
   if (!panels.length) throw new Error("scoreHistogramFigure: no panels");
   const cols = panels.length, data: Trace[] = [], annotations: Partial<Annotation>[] = [];
   const layout: Partial<Layout> & Record<string, unknown> = {
-    title: { text: title }, width: Math.max(520, 330 * cols), height: 400, margin: { l: 60, r: 20, t: 110, b: 60 }, barmode: "overlay", annotations,
-    legend: { orientation: "h", x: 0, y: 1.14, yanchor: "bottom" },
+    title: { text: title }, width: Math.max(520, 330 * cols), height: 440, margin: { l: 60, r: 20, t: 90, b: 110 }, barmode: "overlay", annotations,
+    legend: { orientation: "h", x: 0.5, xanchor: "center", y: -0.3, yanchor: "top" },
   };
   panels.forEach((p, i) => {
     const n = i === 0 ? "" : String(i + 1);
