@@ -14,6 +14,7 @@ import { denormalize3d } from "../lib/data/preprocess";
 import {
   criticAuc, normalizePoses3d, perturbForearm, scorePoses, trainPerturbationCritic,
 } from "../lib/eval/pose-plausibility";
+import { PoseGan } from "../lib/models/pose-gan";
 import { poseFid } from "../lib/pose/plausibility";
 import { jointIndex } from "../lib/pose/skeleton";
 import { defaultGanConfig, ganData, parseGanConfig, trainGan, type GanConfig, type TrainedGan } from "../lib/train/gan-run";
@@ -126,3 +127,26 @@ test("a WGAN-GP critic trained on real vs perturbed poses ranks held-out real po
     assert.ok(r.auc > 0.6, `AUC ${r.auc}`);
     assert.equal(tf.memory().numTensors, start, "tensors leaked");
   });
+
+test("a pose GAN with the KCS critic: both steps run, each moves only its own player, and nothing leaks", () => {
+  const D = 48, stats = { mean3d: Array.from({ length: D }, (_, i) => (i % 3) * 10), std3d: Array<number>(D).fill(100) };
+  const start = tf.memory().numTensors;
+  const gan = new PoseGan({ ...cfg, critic: "kcs", criticHidden: 16, criticBlocks: 1, generatorHidden: 16 }, stats, 5);
+  assert.deepEqual(Object.keys(gan.parts), ["generator", "critic"]);
+  assert.deepEqual(gan.steps.map((s) => [s.name, s.repeat ?? 1]), [["critic", cfg.nCritic], ["generator", 1]]);
+  const snap = (vs: tf.Variable[]) => vs.map((v) => v.dataSync().slice());
+  const real = tf.randomNormal([8, D], 0, 1, "float32", 1) as tf.Tensor2D;
+  const ctx = { epoch: 0, globalStep: 0, progress: 0, seed: 3, values: { lr: 1e-3 } };
+  for (const [k, mover, still] of [[0, gan.critic, gan.generator], [1, gan.generator, gan.critic]] as const) {
+    const m0 = snap(mover.trainable()), s0 = snap(still.trainable());
+    const terms = gan.steps[k].run({ real }, ctx);
+    for (const [name, t] of Object.entries(terms)) assert.ok(Number.isFinite(t.dataSync()[0]), `${name} finite`);
+    if (k === 0) assert.deepEqual(Object.keys(terms).sort(), ["loss", "penalty", "wasserstein"]);
+    tf.dispose(Object.values(terms));
+    assert.ok(snap(mover.trainable()).some((w, i) => maxAbsDiff(w, m0[i]) > 0), `step ${k} moves its player`);
+    snap(still.trainable()).forEach((w, i) => assert.equal(maxAbsDiff(w, s0[i]), 0, `step ${k} leaves the other player`));
+  }
+  real.dispose();
+  gan.dispose();
+  assert.equal(tf.memory().numTensors, start, "tensors leaked");
+});
