@@ -49,7 +49,9 @@ export function plausibilityRow(
   o: { maxPairs?: number; seed?: number } = {},
 ): PlausibilityRow {
   if (poses.length % POSE !== 0 || poses.length < 2 * POSE) {
-    throw new Error(`plausibilityRow: expected at least 2 poses [n, 17, 3] (${POSE} values each), got ${poses.length} values`);
+    throw new Error(
+      `plausibilityRow: expected at least 2 poses [n, 17, 3] (${POSE} values each), got ${poses.length} values`,
+    );
   }
   return {
     fid: poseFid(reference, poses),
@@ -70,23 +72,43 @@ export function perturbForearm(
   random: Random,
   o: { minDeg?: number; maxDeg?: number } = {},
 ): { poses: Float32Array; angles: number[] } {
-  if (poses.length % POSE !== 0) throw new Error(`perturbForearm: expected poses [n, 17, 3], got ${poses.length} values`);
-  const lo = o.minDeg ?? 60, hi = o.maxDeg ?? 180;
-  const out = Float32Array.from(poses), n = poses.length / POSE, angles: number[] = [];
+  if (poses.length % POSE !== 0)
+    throw new Error(`perturbForearm: expected poses [n, 17, 3], got ${poses.length} values`);
+  const lo = o.minDeg ?? 60,
+    hi = o.maxDeg ?? 180;
+  const out = Float32Array.from(poses),
+    n = poses.length / POSE,
+    angles: number[] = [];
   for (let i = 0; i < n; i++) {
     const left = random() < 0.5;
-    const e = jointIndex(left ? "LElbow" : "RElbow"), w = jointIndex(left ? "LWrist" : "RWrist");
-    const b = i * POSE, v = [0, 1, 2].map((d) => poses[b + w * 3 + d] - poses[b + e * 3 + d]);
-    const fl = Math.hypot(...v), f = v.map((c) => c / fl), g = [normal(random), normal(random), normal(random)];
-    const gf = g[0] * f[0] + g[1] * f[1] + g[2] * f[2], ax = g.map((c, k) => c - gf * f[k]), norm = Math.hypot(...ax);
-    const [x, y, z] = ax.map((c) => c / norm), deg = lo + (hi - lo) * random(), angle = (deg * Math.PI) / 180;
+    const e = jointIndex(left ? "LElbow" : "RElbow"),
+      w = jointIndex(left ? "LWrist" : "RWrist");
+    const b = i * POSE,
+      v = [0, 1, 2].map((d) => poses[b + w * 3 + d] - poses[b + e * 3 + d]);
+    const fl = Math.hypot(...v),
+      f = v.map((c) => c / fl),
+      g = [normal(random), normal(random), normal(random)];
+    const gf = g[0] * f[0] + g[1] * f[1] + g[2] * f[2],
+      ax = g.map((c, k) => c - gf * f[k]),
+      norm = Math.hypot(...ax);
+    const [x, y, z] = ax.map((c) => c / norm),
+      deg = lo + (hi - lo) * random(),
+      angle = (deg * Math.PI) / 180;
     angles.push(deg);
-    const c = Math.cos(angle), s = Math.sin(angle), C = 1 - c;
+    const c = Math.cos(angle),
+      s = Math.sin(angle),
+      C = 1 - c;
     // Rodrigues' rotation matrix about the unit axis (x, y, z).
     const R = [
-      c + x * x * C, x * y * C - z * s, x * z * C + y * s,
-      y * x * C + z * s, c + y * y * C, y * z * C - x * s,
-      z * x * C - y * s, z * y * C + x * s, c + z * z * C,
+      c + x * x * C,
+      x * y * C - z * s,
+      x * z * C + y * s,
+      y * x * C + z * s,
+      c + y * y * C,
+      y * z * C - x * s,
+      z * x * C - y * s,
+      z * y * C + x * s,
+      c + z * z * C,
     ];
     for (let r = 0; r < 3; r++) {
       out[b + w * 3 + r] = poses[b + e * 3 + r] + R[r * 3] * v[0] + R[r * 3 + 1] * v[1] + R[r * 3 + 2] * v[2];
@@ -97,8 +119,11 @@ export function perturbForearm(
 
 /** Root-centred poses [n, 17, 3] mm → the networks' z-scored 3D layout [n, 3·|joints3d|] (inverse of denormalize3d). */
 export function normalizePoses3d(poses: ArrayLike<number>, stats: NormStats): Float32Array {
-  if (poses.length % POSE !== 0) throw new Error(`normalizePoses3d: expected poses [n, 17, 3], got ${poses.length} values`);
-  const n = poses.length / POSE, D = stats.joints3d.length * 3, out = new Float32Array(n * D);
+  if (poses.length % POSE !== 0)
+    throw new Error(`normalizePoses3d: expected poses [n, 17, 3], got ${poses.length} values`);
+  const n = poses.length / POSE,
+    D = stats.joints3d.length * 3,
+    out = new Float32Array(n * D);
   const unit = stats.mode === "videopose3d" ? 1e-3 : 1;
   for (let i = 0; i < n; i++) {
     stats.joints3d.forEach((j, k) => {
@@ -113,7 +138,8 @@ export function normalizePoses3d(poses: ArrayLike<number>, stats: NormStats): Fl
 
 /** A critic's scores [n] of normalized poses [n, D] (flat), in batches, on the CPU. */
 export function scorePoses(critic: PoseCritic, poses: Float32Array): Float32Array {
-  const D = critic.inputDim, n = poses.length / D;
+  const D = critic.inputDim,
+    n = poses.length / D;
   if (!Number.isInteger(n)) throw new Error(`scorePoses: expected a multiple of ${D} values, got ${poses.length}`);
   const out = new Float32Array(n);
   for (let s = 0; s < n; s += 1024) {
@@ -153,7 +179,8 @@ export function trainPerturbationCritic(
   o: { steps: number; batch: number; lr: number; seed: number },
 ): PoseCritic {
   const nTrain = trainMm.length / POSE;
-  if (!Number.isInteger(nTrain) || nTrain < 1) throw new Error(`trainPerturbationCritic: expected training poses [n, 17, 3], got ${trainMm.length} values`);
+  if (!Number.isInteger(nTrain) || nTrain < 1)
+    throw new Error(`trainPerturbationCritic: expected training poses [n, 17, 3], got ${trainMm.length} values`);
   const critic = buildCritic(spec, o.seed);
   const adam = new Adam(critic.trainable(), 0.5, 0.9);
   const random = mulberry32(o.seed + 3);
@@ -168,12 +195,17 @@ export function trainPerturbationCritic(
         }
         return out;
       };
-      const realMm = pick(), fakeMm = perturbForearm(pick(), random).poses;
+      const realMm = pick(),
+        fakeMm = perturbForearm(pick(), random).poses;
       tf.tidy(() => {
         const real = tf.tensor2d(normalizePoses3d(realMm, stats), [o.batch, D]);
         const fake = tf.tensor2d(normalizePoses3d(fakeMm, stats), [o.batch, D]);
         // The step's terms are kept past tidies (its caller owns them): free them here.
-        tf.dispose(Object.values(criticStep(critic, adam, real, fake, { loss: "wgan-gp", lambda: 10, lr: o.lr, seed: o.seed * 100_000 + s })));
+        tf.dispose(
+          Object.values(
+            criticStep(critic, adam, real, fake, { loss: "wgan-gp", lambda: 10, lr: o.lr, seed: o.seed * 100_000 + s }),
+          ),
+        );
       });
     }
   } catch (e) {

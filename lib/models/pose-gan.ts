@@ -54,20 +54,23 @@ export interface PoseGanOptions {
   lambda: number;
 }
 
-/** The settings of the three papers, with the thesis code's critic size. */
+/** What the three runs share: the thesis code's critic size, a generator of the same width, a 32-D z. */
+const SHARED_GAN_OPTIONS = {
+  critic: "mlp",
+  criticHidden: 1024,
+  criticBlocks: 2,
+  generatorHidden: 1024,
+  generatorLayers: 5,
+  latentDim: 32,
+  clip: 0.01,
+  lambda: 10,
+} as const;
+
+/** The settings of the three papers (n_critic, learning rate; the optimizers follow from the loss). */
 export const POSE_GAN_DEFAULTS: Record<AdversarialLoss, PoseGanOptions> = {
-  gan: {
-    loss: "gan", critic: "mlp", criticHidden: 1024, criticBlocks: 2, generatorHidden: 1024, generatorLayers: 5,
-    latentDim: 32, nCritic: 1, lr: 2e-4, clip: 0.01, lambda: 10,
-  },
-  wgan: {
-    loss: "wgan", critic: "mlp", criticHidden: 1024, criticBlocks: 2, generatorHidden: 1024, generatorLayers: 5,
-    latentDim: 32, nCritic: 5, lr: 5e-5, clip: 0.01, lambda: 10,
-  },
-  "wgan-gp": {
-    loss: "wgan-gp", critic: "mlp", criticHidden: 1024, criticBlocks: 2, generatorHidden: 1024, generatorLayers: 5,
-    latentDim: 32, nCritic: 5, lr: 1e-4, clip: 0.01, lambda: 10,
-  },
+  gan: { ...SHARED_GAN_OPTIONS, loss: "gan", nCritic: 1, lr: 2e-4 },
+  wgan: { ...SHARED_GAN_OPTIONS, loss: "wgan", nCritic: 5, lr: 5e-5 },
+  "wgan-gp": { ...SHARED_GAN_OPTIONS, loss: "wgan-gp", nCritic: 5, lr: 1e-4 },
 };
 
 /** Statistics that map normalized poses back to mm (the KCS critic forms bones in metres). */
@@ -79,7 +82,9 @@ export interface PoseGanStats {
 /** Check the options; every error names the field and what it takes. */
 export function checkPoseGanOptions(o: PoseGanOptions, where = "PoseGan"): void {
   const fail = (field: string, want: string) => {
-    throw new Error(`${where}: ${field} must be ${want}, got ${JSON.stringify((o as unknown as Record<string, unknown>)[field])}`);
+    throw new Error(
+      `${where}: ${field} must be ${want}, got ${JSON.stringify((o as unknown as Record<string, unknown>)[field])}`,
+    );
   };
   if (!ADVERSARIAL_LOSSES.includes(o.loss)) fail("loss", `one of ${ADVERSARIAL_LOSSES.join(", ")}`);
   if (!CRITIC_ARCHS.includes(o.critic)) fail("critic", `one of ${CRITIC_ARCHS.join(", ")}`);
@@ -114,24 +119,45 @@ export class PoseGan implements Trainable<GanBatch> {
   /** Size of a pose: 3 × the 16 joints without the root. */
   readonly poseDim: number;
 
-  constructor(readonly opts: PoseGanOptions, stats: PoseGanStats, seed: number) {
+  constructor(
+    readonly opts: PoseGanOptions,
+    stats: PoseGanStats,
+    seed: number,
+  ) {
     checkPoseGanOptions(opts);
     const D = stats.mean3d.length;
     if (D !== stats.std3d.length || D % 3 !== 0 || D === 0) {
-      throw new Error(`PoseGan: stats mean3d/std3d must have the same length, a multiple of 3; got ${D}/${stats.std3d.length}`);
+      throw new Error(
+        `PoseGan: stats mean3d/std3d must have the same length, a multiple of 3; got ${D}/${stats.std3d.length}`,
+      );
     }
     this.poseDim = D;
     this.generator = new Mlp(
-      { inputDim: opts.latentDim, hidden: opts.generatorHidden, layers: opts.generatorLayers, residual: true, batchNorm: false, dropout: 0, heads: [D] },
+      {
+        inputDim: opts.latentDim,
+        hidden: opts.generatorHidden,
+        layers: opts.generatorLayers,
+        residual: true,
+        batchNorm: false,
+        dropout: 0,
+        heads: [D],
+      },
       "generator",
       seed,
     );
-    const spec: CriticSpec = opts.critic === "kcs"
-      ? {
-        arch: "kcs", inputDim: D, dims: 3, hidden: opts.criticHidden, blocks: opts.criticBlocks, leak: 0.2,
-        denorm: { mean: stats.mean3d, std: stats.std3d }, scale: 1e-3,
-      }
-      : { arch: "mlp", inputDim: D, hidden: opts.criticHidden, blocks: opts.criticBlocks, leak: 0.2 };
+    const spec: CriticSpec =
+      opts.critic === "kcs"
+        ? {
+            arch: "kcs",
+            inputDim: D,
+            dims: 3,
+            hidden: opts.criticHidden,
+            blocks: opts.criticBlocks,
+            leak: 0.2,
+            denorm: { mean: stats.mean3d, std: stats.std3d },
+            scale: 1e-3,
+          }
+        : { arch: "mlp", inputDim: D, hidden: opts.criticHidden, blocks: opts.criticBlocks, leak: 0.2 };
     this.critic = buildCritic(spec, seed + 1, `${opts.critic}_critic`);
     const optimizer = (params: tf.Variable[]): Optimizer =>
       opts.loss === "wgan" ? new RmsProp(params, 0.9) : new Adam(params, 0.5, opts.loss === "wgan-gp" ? 0.9 : 0.999);
@@ -141,10 +167,21 @@ export class PoseGan implements Trainable<GanBatch> {
     const adv = { loss: opts.loss, lr: opts.lr };
     this.steps = [
       makeCriticStep<GanBatch>({
-        ...adv, critic: this.critic, optimizer: this.optimizers.critic, real: (b) => b.real, fake,
-        nCritic: opts.nCritic, clip: opts.clip, lambda: opts.lambda,
+        ...adv,
+        critic: this.critic,
+        optimizer: this.optimizers.critic,
+        real: (b) => b.real,
+        fake,
+        nCritic: opts.nCritic,
+        clip: opts.clip,
+        lambda: opts.lambda,
       }),
-      makeGeneratorStep<GanBatch>({ ...adv, critic: this.critic, optimizer: this.optimizers.generator, generate: fake }),
+      makeGeneratorStep<GanBatch>({
+        ...adv,
+        critic: this.critic,
+        optimizer: this.optimizers.generator,
+        generate: fake,
+      }),
     ];
   }
 
@@ -169,7 +206,11 @@ export class PoseGan implements Trainable<GanBatch> {
     const out = new Float32Array(n * this.poseDim);
     for (let s = 0; s < n; s += 1024) {
       const m = Math.min(1024, n - s);
-      const y = tf.tidy(() => this.generate(tf.tensor2d(z.subarray(s * this.opts.latentDim, (s + m) * this.opts.latentDim), [m, this.opts.latentDim])));
+      const y = tf.tidy(() =>
+        this.generate(
+          tf.tensor2d(z.subarray(s * this.opts.latentDim, (s + m) * this.opts.latentDim), [m, this.opts.latentDim]),
+        ),
+      );
       out.set(y.dataSync(), s * this.poseDim);
       y.dispose();
     }

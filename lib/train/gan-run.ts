@@ -25,7 +25,14 @@ import { experimentData } from "../data/experiment";
 import { denormalize3d, rootCentred, type NormStats } from "../data/preprocess";
 import { normalizePoses3d, plausibilityRow, scorePoses, type PlausibilityRow } from "../eval/pose-plausibility";
 import { ADVERSARIAL_LOSSES, type AdversarialLoss } from "../models/critic";
-import { checkPoseGanOptions, CRITIC_ARCHS, POSE_GAN_DEFAULTS, PoseGan, type GanBatch, type PoseGanOptions } from "../models/pose-gan";
+import {
+  checkPoseGanOptions,
+  CRITIC_ARCHS,
+  POSE_GAN_DEFAULTS,
+  PoseGan,
+  type GanBatch,
+  type PoseGanOptions,
+} from "../models/pose-gan";
 import type { BatchSource } from "../nn/trainable";
 import { learnAngleLimits, type AngleLimits } from "../pose/plausibility";
 import { NUM_JOINTS } from "../pose/skeleton";
@@ -60,13 +67,18 @@ const posInt = (doc: string, max: number): Field => ({ type: "integer", doc, min
 /** Type and range of every GanConfig field (upper bounds keep a typo from allocating gigabytes). */
 export const GAN_CONFIG_SCHEMA = objectSchema<GanConfig>({
   name: {
-    type: "string", doc: "run name: the run folder is runs/<name>/", pattern: RUN_NAME_PATTERN,
+    type: "string",
+    doc: "run name: the run folder is runs/<name>/",
+    pattern: RUN_NAME_PATTERN,
     expected: "letters, digits, '.', '_' and '-', starting with a letter or digit (at most 100)",
   },
   seed: { type: "integer", doc: "seed of weights, shuffles and z", min: 0, max: 2 ** 32 - 1 },
   sources: {
-    type: "array", doc: "open mocap sets", items: { type: "enum", doc: "a mocap set", values: ["cmu", "bandai"] },
-    minItems: 1, unique: true,
+    type: "array",
+    doc: "open mocap sets",
+    items: { type: "enum", doc: "a mocap set", values: ["cmu", "bandai"] },
+    minItems: 1,
+    unique: true,
   },
   trainEveryNth: posInt("keep every n-th training frame", 1000),
   valEveryNth: posInt("keep every n-th validation frame", 1000),
@@ -83,7 +95,12 @@ export const GAN_CONFIG_SCHEMA = objectSchema<GanConfig>({
   lambda: { type: "number", doc: "WGAN-GP gradient-penalty weight λ", min: 0, exclusiveMin: true, max: 1e4 },
   epochs: posInt("epochs", 100_000),
   batchSize: posInt("poses per batch", 65_536),
-  checkpointEverySteps: { type: "integer", doc: "extra checkpoints every this many steps (0 = none)", min: 0, max: 1e9 },
+  checkpointEverySteps: {
+    type: "integer",
+    doc: "extra checkpoints every this many steps (0 = none)",
+    min: 0,
+    max: 1e9,
+  },
   evalSamples: { type: "integer", doc: "generated poses per validation", min: 2, max: 100_000 },
   gridSamples: posInt("poses of the fixed z", 1000),
 });
@@ -98,17 +115,33 @@ export function parseGanConfig(raw: unknown, where: string): GanConfig {
 /** The thesis-like run of each objective (critic and generator 1024 wide, all training frames). */
 export function defaultGanConfig(loss: AdversarialLoss): GanConfig {
   return {
-    name: `pose-${loss}`, seed: 42, sources: ["cmu", "bandai"], trainEveryNth: 1, valEveryNth: 1,
+    name: `pose-${loss}`,
+    seed: 42,
+    sources: ["cmu", "bandai"],
+    trainEveryNth: 1,
+    valEveryNth: 1,
     ...POSE_GAN_DEFAULTS[loss],
-    epochs: 20, batchSize: 64, checkpointEverySteps: 2000, evalSamples: 2000, gridSamples: 8,
+    epochs: 20,
+    batchSize: 64,
+    checkpointEverySteps: 2000,
+    evalSamples: 2000,
+    gridSamples: 8,
   };
 }
 
 /** What the smoke profile changes: a small network on every 10th frame, a few short epochs. */
 export const GAN_PROFILE_OVERRIDES: Record<ProfileName, Partial<GanConfig>> = {
   smoke: {
-    trainEveryNth: 10, valEveryNth: 10, criticHidden: 128, criticBlocks: 1, generatorHidden: 128, generatorLayers: 3,
-    epochs: 3, batchSize: 64, evalSamples: 500, checkpointEverySteps: 0,
+    trainEveryNth: 10,
+    valEveryNth: 10,
+    criticHidden: 128,
+    criticBlocks: 1,
+    generatorHidden: 128,
+    generatorLayers: 3,
+    epochs: 3,
+    batchSize: 64,
+    evalSamples: 500,
+    checkpointEverySteps: 0,
   },
   full: {},
 };
@@ -124,7 +157,11 @@ export function ganWithProfile(cfg: GanConfig, profile: ProfileName = profileNam
   parseGanConfig(cfg, "config");
   const o = byProfile(GAN_PROFILE_OVERRIDES, profile);
   const scaled = {
-    ...cfg, ...o, epochs: Math.min(cfg.epochs, o.epochs ?? cfg.epochs), lr: cfg.lr * byProfile(GAN_LR_FACTOR, profile), name: `${cfg.name}-${profile}`,
+    ...cfg,
+    ...o,
+    epochs: Math.min(cfg.epochs, o.epochs ?? cfg.epochs),
+    lr: cfg.lr * byProfile(GAN_LR_FACTOR, profile),
+    name: `${cfg.name}-${profile}`,
   };
   return parseGanConfig(scaled, `config scaled for the ${profile} profile`);
 }
@@ -142,14 +179,21 @@ export interface GanData {
 
 /** The data a config asks for (experimentData: cached per process); `dataDir` overrides the data folder. */
 export function ganData(cfg: GanConfig, dataDir?: string): GanData {
-  const d = experimentData({ sources: cfg.sources, inputMode: "thesis", trainEveryNth: cfg.trainEveryNth, testEveryNth: cfg.valEveryNth, dataDir });
+  const d = experimentData({
+    sources: cfg.sources,
+    inputMode: "thesis",
+    trainEveryNth: cfg.trainEveryNth,
+    testEveryNth: cfg.valEveryNth,
+    dataDir,
+  });
   return { train: d.trainN.y, trainMm: rootCentred(d.train), valMm: rootCentred(d.val), stats: d.stats };
 }
 
 /** Batches of real normalized poses. */
 export function poseBatches(train: Float32Array, dim: number): BatchSource<GanBatch> {
   const n = train.length / dim;
-  if (!Number.isInteger(n) || n < 1) throw new Error(`poseBatches: expected poses [n, ${dim}], got ${train.length} values`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`poseBatches: expected poses [n, ${dim}], got ${train.length} values`);
   return {
     size: n,
     batch(idx) {
@@ -192,13 +236,15 @@ export interface TrainedGan {
 
 /** Seeded N(0, I) values. */
 function normals(n: number, seed: number): Float32Array {
-  const r = mulberry32(seed), out = new Float32Array(n);
+  const r = mulberry32(seed),
+    out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = normal(r);
   return out;
 }
 
 function pickPoses(mm: Float32Array, idx: ArrayLike<number>): Float32Array {
-  const P = NUM_JOINTS * 3, out = new Float32Array(idx.length * P);
+  const P = NUM_JOINTS * 3,
+    out = new Float32Array(idx.length * P);
   for (let k = 0; k < idx.length; k++) out.set(mm.subarray(idx[k] * P, (idx[k] + 1) * P), k * P);
   return out;
 }
@@ -218,15 +264,22 @@ export async function trainGan(cfg: GanConfig, data: GanData, opts: GanTrainOpti
   parseGanConfig(cfg, "config");
   const dir = path.join(opts.runsDir ?? runsDir(), cfg.name);
   openRunFolder(dir, cfg, parseGanConfig);
-  const D = data.stats.joints3d.length * 3, P = NUM_JOINTS * 3;
+  const D = data.stats.joints3d.length * 3,
+    P = NUM_JOINTS * 3;
   const nVal = data.valMm.length / P;
-  if (nVal < 4) throw new Error(`${cfg.name}: the validation split holds ${nVal} poses; need at least 4 (lower valEveryNth)`);
+  if (nVal < 4)
+    throw new Error(`${cfg.name}: the validation split holds ${nVal} poses; need at least 4 (lower valEveryNth)`);
   const statsFile = path.join(dir, "stats.json");
-  const statsKey = { mean3d: Array.from(data.stats.mean3d, (v) => Math.round(v * 1e3) / 1e3), std3d: Array.from(data.stats.std3d, (v) => Math.round(v * 1e3) / 1e3) };
+  const statsKey = {
+    mean3d: Array.from(data.stats.mean3d, (v) => Math.round(v * 1e3) / 1e3),
+    std3d: Array.from(data.stats.std3d, (v) => Math.round(v * 1e3) / 1e3),
+  };
   if (fs.existsSync(statsFile)) {
     const saved = readJsonFile(statsFile, "normalization statistics") as typeof statsKey;
     if (JSON.stringify(saved) !== JSON.stringify(statsKey)) {
-      throw new Error(`${dir}: the training data's normalization statistics differ from the ones this run started with; use another run name`);
+      throw new Error(
+        `${dir}: the training data's normalization statistics differ from the ones this run started with; use another run name`,
+      );
     }
   } else writeJsonAtomic(statsFile, statsKey);
 
@@ -246,14 +299,16 @@ export async function trainGan(cfg: GanConfig, data: GanData, opts: GanTrainOpti
   if (fs.existsSync(gridFile)) {
     const saved = readJsonFile(gridFile, "fixed-z samples") as { epochs?: Record<string, number[]> };
     for (const [e, v] of Object.entries(saved.epochs ?? {})) {
-      if (!Array.isArray(v) || v.length !== cfg.gridSamples * P) throw new Error(`${gridFile}: epoch ${e} must hold ${cfg.gridSamples * P} values`);
+      if (!Array.isArray(v) || v.length !== cfg.gridSamples * P)
+        throw new Error(`${gridFile}: epoch ${e} must hold ${cfg.gridSamples * P} values`);
       samplesByEpoch.set(Number(e), Float32Array.from(v));
     }
   }
   const validate = (): GanValidation => {
     const y = gan.generateArray(evalZ, nEval);
     const row = plausibilityRow(denormalize3d(y, data.stats), fidReference, limits, { seed: cfg.seed });
-    const criticReal = mean(scorePoses(gan.critic, heldOutN)), criticFake = mean(scorePoses(gan.critic, y));
+    const criticReal = mean(scorePoses(gan.critic, heldOutN)),
+      criticFake = mean(scorePoses(gan.critic, y));
     return { ...row, criticReal, criticFake, criticGap: criticReal - criticFake };
   };
   try {
@@ -263,19 +318,35 @@ export async function trainGan(cfg: GanConfig, data: GanData, opts: GanTrainOpti
       schedule: () => ({ lr: cfg.lr }),
       validate: () => ({ ...validate() }),
       compute: opts.compute ?? computePath(),
-      describe: `${cfg.loss} with a ${cfg.critic} critic, ${gan.parameterCount().toLocaleString("en")} parameters, ${data.train.length / D} poses`,
+      describe:
+        `${cfg.loss} with a ${cfg.critic} critic, ${gan.parameterCount().toLocaleString("en")} parameters, ` +
+        `${data.train.length / D} poses`,
       verbose: opts.verbose,
       onEpoch: (log, history) => {
         // Kept to 0.001 mm, in memory as on disk, so a resumed run holds the same numbers.
-        samplesByEpoch.set(log.epoch, generateMm(gan, fixedZ, data.stats).map((v) => Math.round(v * 1000) / 1000));
+        samplesByEpoch.set(
+          log.epoch,
+          generateMm(gan, fixedZ, data.stats).map((v) => Math.round(v * 1000) / 1000),
+        );
         const epochs = Object.fromEntries([...samplesByEpoch].map(([e, s]) => [String(e), Array.from(s)]));
         writeJsonAtomic(gridFile, { latentDim: cfg.latentDim, gridSamples: cfg.gridSamples, epochs });
         opts.onEpoch?.(log, history);
       },
     });
     return {
-      config: cfg, dir, gan, stats: data.stats, history: r.history, loaded: r.loaded, epochsTrained: r.epochsTrained,
-      fixedZ, samplesByEpoch, reference, heldOut, fidReference, limits,
+      config: cfg,
+      dir,
+      gan,
+      stats: data.stats,
+      history: r.history,
+      loaded: r.loaded,
+      epochsTrained: r.epochsTrained,
+      fixedZ,
+      samplesByEpoch,
+      reference,
+      heldOut,
+      fidReference,
+      limits,
     };
   } catch (e) {
     gan.dispose();
