@@ -14,13 +14,14 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend/backend";
-import { mulberry32, normal, type Random } from "../lib/core/rng";
+import { mulberry32 } from "../lib/core/rng";
 import { experimentData } from "../lib/data/experiment";
-import { rootCentred, type NormStats } from "../lib/data/preprocess";
+import { rootCentred } from "../lib/data/preprocess";
+import { normalizePoses3d, perturbForearm } from "../lib/eval/pose-plausibility";
 import { buildCritic, criticStep, DEFAULT_MLP_CRITIC, type CriticSpec } from "../lib/models/critic";
 import { Adam } from "../lib/nn/optim";
 import { auc, learnAngleLimits, outsideAngleShare } from "../lib/pose/plausibility";
-import { jointIndex, NUM_JOINTS } from "../lib/pose/skeleton";
+import { NUM_JOINTS } from "../lib/pose/skeleton";
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -28,39 +29,6 @@ const arg = (name: string, dflt: string) => {
 };
 const steps = Number(arg("steps", "600")), hidden = Number(arg("hidden", "256")), archs = arg("arch", "mlp,kcs").split(",");
 const batch = 64, seed = 7, lr = Number(arg("lr", "5e-4"));
-
-/**
- * Rotate the wrist of one random side about its elbow by 60°–180°, around a random axis
- * perpendicular to the forearm, so that the forearm's direction turns by exactly that angle.
- * Returns the poses and each pose's angle (degrees).
- */
-function perturbForearm(poses: Float32Array, random: Random): { poses: Float32Array; angles: number[] } {
-  const out = poses.slice(), n = poses.length / (NUM_JOINTS * 3), angles: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const left = random() < 0.5;
-    const e = jointIndex(left ? "LElbow" : "RElbow"), w = jointIndex(left ? "LWrist" : "RWrist");
-    const b = i * NUM_JOINTS * 3, v = [0, 1, 2].map((d) => poses[b + w * 3 + d] - poses[b + e * 3 + d]);
-    const fl = Math.hypot(...v), f = v.map((c) => c / fl), g = [normal(random), normal(random), normal(random)];
-    const gf = g[0] * f[0] + g[1] * f[1] + g[2] * f[2], ax = g.map((c, k) => c - gf * f[k]), norm = Math.hypot(...ax);
-    const [x, y, z] = ax.map((c) => c / norm), deg = 60 + 120 * random(), angle = (deg * Math.PI) / 180;
-    angles.push(deg);
-    const c = Math.cos(angle), s = Math.sin(angle), C = 1 - c;
-    const R = [c + x * x * C, x * y * C - z * s, x * z * C + y * s, y * x * C + z * s, c + y * y * C, y * z * C - x * s, z * x * C - y * s, z * y * C + x * s, c + z * z * C];
-    for (let r = 0; r < 3; r++) out[b + w * 3 + r] = poses[b + e * 3 + r] + R[r * 3] * v[0] + R[r * 3 + 1] * v[1] + R[r * 3 + 2] * v[2];
-  }
-  return { poses: out, angles };
-}
-
-/** Root-centred poses [n, 17, 3] mm → the network's z-scored 3D layout [n, 48]. */
-function normalize3d(poses: Float32Array, stats: NormStats): Float32Array {
-  const n = poses.length / (NUM_JOINTS * 3), D = stats.joints3d.length * 3, out = new Float32Array(n * D);
-  for (let i = 0; i < n; i++) {
-    stats.joints3d.forEach((j, k) => {
-      for (let d = 0; d < 3; d++) out[i * D + k * 3 + d] = (poses[(i * NUM_JOINTS + j) * 3 + d] - stats.mean3d[k * 3 + d]) / stats.std3d[k * 3 + d];
-    });
-  }
-  return out;
-}
 
 function rows(x: Float32Array, dim: number, idx: ArrayLike<number>): tf.Tensor2D {
   const out = new Float32Array(idx.length * dim);
@@ -83,9 +51,9 @@ const { poses: testFake, angles: testAngles } = perturbForearm(testReal, mulberr
 const rIn = mulberry32(seed + 4), inIdx = Array.from({ length: 2000 }, () => Math.floor(rIn() * nTrain));
 const inReal = new Float32Array(inIdx.length * 51);
 inIdx.forEach((i, k) => inReal.set(trainMm.subarray(i * 51, (i + 1) * 51), k * 51));
-const inRealN = normalize3d(inReal, stats), inFakeN = normalize3d(perturbForearm(inReal, mulberry32(seed + 5)).poses, stats);
-const testRealN = normalize3d(testReal, stats), testFakeN = normalize3d(testFake, stats);
-const trainRealN = normalize3d(trainMm, stats);
+const inRealN = normalizePoses3d(inReal, stats), inFakeN = normalizePoses3d(perturbForearm(inReal, mulberry32(seed + 5)).poses, stats);
+const testRealN = normalizePoses3d(testReal, stats), testFakeN = normalizePoses3d(testFake, stats);
+const trainRealN = normalizePoses3d(trainMm, stats);
 console.log(`${backend.choice}; data: ${nTrain} training, ${testIdx.length} held-out test poses (of ${nTestAll}); ${((performance.now() - t0) / 1000).toFixed(1)} s to load`);
 
 // Reference without a network: the angle limits learned from the training split.
@@ -109,7 +77,7 @@ for (const arch of archs) {
     const fakeIdx = Array.from({ length: batch }, () => Math.floor(random() * nTrain));
     const fakeMm = new Float32Array(batch * 51);
     fakeIdx.forEach((i, k) => fakeMm.set(trainMm.subarray(i * 51, (i + 1) * 51), k * 51));
-    const real = rows(trainRealN, D, realIdx), fake = tf.tensor2d(normalize3d(perturbForearm(fakeMm, random).poses, stats), [batch, D]);
+    const real = rows(trainRealN, D, realIdx), fake = tf.tensor2d(normalizePoses3d(perturbForearm(fakeMm, random).poses, stats), [batch, D]);
     const terms = criticStep(critic, adam, real, fake, { loss: "wgan-gp", lambda: 10, lr, seed: seed * 100_000 + s });
     if ((s + 1) % 50 === 0 || s + 1 === steps) {
       last = Object.fromEntries(Object.entries(terms).map(([k, v]) => [k, v.dataSync()[0]]));

@@ -39,6 +39,20 @@ export const CURVE_LABELS: Record<string, { label: string; unit: string }> = {
   p1: { label: "P1 (MPJPE)", unit: "mm" },
   p2: { label: "P2 (P-MPJPE)", unit: "mm" },
   mpjpe: { label: "MPJPE", unit: "mm" },
+  // Pose GANs (lib/train/gan-run.ts): two-step terms and plausibility of samples.
+  "critic.loss": { label: "critic loss", unit: "" },
+  "critic.wasserstein": { label: "critic: Wasserstein estimate E[D(real)] − E[D(G(z))]", unit: "" },
+  "critic.penalty": { label: "critic: gradient penalty λ·E[(‖∇D‖ − 1)²]", unit: "" },
+  "critic.realLogit": { label: "discriminator: mean logit on real", unit: "" },
+  "critic.fakeLogit": { label: "discriminator: mean logit on G(z)", unit: "" },
+  "generator.loss": { label: "generator loss", unit: "" },
+  fid: { label: "pose FID vs held-out poses", unit: "mm²" },
+  symmetry: { label: "bone symmetry error", unit: "mm" },
+  outsideAngles: { label: "share of bones outside angle limits", unit: "" },
+  diversity: { label: "diversity (mean pairwise distance)", unit: "mm" },
+  criticReal: { label: "critic score, held-out real", unit: "" },
+  criticFake: { label: "critic score, samples", unit: "" },
+  criticGap: { label: "critic: real − samples (W estimate)", unit: "" },
 };
 
 const COLOURS = { terms: "#1f77b4", values: "#7f7f7f", val: "#d62728" } as const;
