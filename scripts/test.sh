@@ -9,6 +9,8 @@ cd "$ROOT"
 bash scripts/setup.sh
 echo "[test] type-check (tsc strict: lib/, tests/, scripts/, bench/)"
 node node_modules/typescript/bin/tsc -p tsconfig.json
+echo "[test] type-check lib/ as the notebooks' tslab kernel compiles it (TypeScript 5.0, non-strict)"
+node scripts/check-tslab.cjs
 echo "[test] compute backend:"
 node --import tsx scripts/hpe.ts backend | sed -n 1p
 echo "[test] unit tests"
