@@ -94,9 +94,10 @@ export interface WildData {
   stats: NormStats;
 }
 
-/** The shared mocap for a wild config: train/val/test sets, COCO keypoints of train, targets. */
-export function wildData(cfg: WildLiftConfig): WildData {
-  const d = experimentData({ ...cfg, inputMode: "thesis" });
+/** The shared mocap (of `dataDir`, default `dataDir()`) for a wild config: train/val/test sets, COCO keypoints of train, targets. */
+export function wildData(cfg: WildLiftConfig, dataDir?: string): WildData {
+  const { sources, trainEveryNth, testEveryNth } = cfg;
+  const d = experimentData({ sources, inputMode: "thesis", trainEveryNth, testEveryNth, dataDir });
   const stats = computeStats(d.train, "thesis");
   return { train: { kp: cocoKeypointsFromPoseSet(d.train), y: cocoTargets(d.train, stats) }, val: d.val, test: d.test, stats };
 }
