@@ -105,7 +105,7 @@ export function liftedPhotoFigure(r: LiftedPhoto, dataUri: string, title: string
     legend: { orientation: "h", x: 0, y: -0.02, yanchor: "top" },
     ...photoAxes(r.width, r.height, [0, 0.32], [0.08, 0.95], 0),
     images: [photoImage(dataUri, r.width, r.height, a)] as Layout["images"],
-    scene: { ...poseScene({ x: [0.34, 0.66], y: [0.08, 0.95] }, all), camera: { eye: { x: 0.9, y: -1.9, z: 0.4 }, up: { x: 0, y: 0, z: 1 } } },
+    scene: { ...poseScene({ x: [0.34, 0.66], y: [0.08, 0.95] }, all), camera: { eye: { x: 1.1, y: -2.3, z: 0.5 }, up: { x: 0, y: 0, z: 1 } } },
     annotations: [
       { text: "photo + COCO keypoints", x: 0.16, y: 1.0, xref: "paper", yref: "paper", showarrow: false },
       { text: "ours (3D, mm, upright)", x: 0.5, y: 1.0, xref: "paper", yref: "paper", showarrow: false },
@@ -116,7 +116,7 @@ export function liftedPhotoFigure(r: LiftedPhoto, dataUri: string, title: string
     const bp = cameraToDisplay(pose);
     data.push(lines3d(bp, COLORS.alt, 6, "BlazePose world landmarks", "scene2", true, real));
     data.push(lines3d(ours, "rgba(68,68,68,0.35)", 3, "ours (for reference)", "scene2", true, real));
-    layout.scene2 = { ...poseScene({ x: [0.68, 1], y: [0.08, 0.95] }, [ours, bp.filter((_, i) => real[Math.floor(i / 3)] === 1)]), camera: { eye: { x: 0.9, y: -1.9, z: 0.4 }, up: { x: 0, y: 0, z: 1 } } };
+    layout.scene2 = { ...poseScene({ x: [0.68, 1], y: [0.08, 0.95] }, [ours, bp.filter((_, i) => real[Math.floor(i / 3)] === 1)]), camera: { eye: { x: 1.1, y: -2.3, z: 0.5 }, up: { x: 0, y: 0, z: 1 } } };
     (layout.annotations as object[]).push({
       text: `BlazePose 3D · P-MPJPE to ours ${p.blazepose.pMpjpeMm.toFixed(0)} mm`, x: 0.84, y: 1.0, xref: "paper", yref: "paper", showarrow: false,
     });
