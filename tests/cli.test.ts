@@ -85,8 +85,8 @@ function hpe(args: string[], extraEnv: Record<string, string> = {}): Promise<Res
 
 // [arguments, the exact one-line message after "hpe: "] → exit status 2
 const USAGE: [string[], string][] = [
-  [["bogus"], 'unknown command "bogus"; commands are train, eval, export, runs, backend, help'],
-  [["help", "bogus"], "help bogus: expected one command (train, eval, export, runs, backend)"],
+  [["bogus"], 'unknown command "bogus"; commands are train, eval, export, runs, lift-images, backend, help'],
+  [["help", "bogus"], "help bogus: expected one command (train, eval, export, runs, lift-images, backend)"],
   [["train", "--model", "x"], 'unknown flag --model for "train" (choose the model with --config beta-vae|ae|baseline); flags are --config, --profile, --name, --set, --dry-run, --help'],
   [["train", "--out", "x"], 'unknown flag --out for "train" (a run is written to <runs folder>/<name>: choose it with --name, move the folder with HPE_RUNS_DIR); flags are --config, --profile, --name, --set, --dry-run, --help'],
   [["train", "--epochs", "3"], 'unknown flag --epochs for "train" (set config fields with --set epochs=<value>); flags are --config, --profile, --name, --set, --dry-run, --help'],
@@ -135,7 +135,7 @@ const FAIL: [string[], RegExp][] = [
 ];
 const failures = FAIL.map(([args, re]) => ({ args, re, result: hpe(args) }));
 
-const COMMANDS = ["train", "eval", "export", "runs", "backend"];
+const COMMANDS = ["train", "eval", "export", "runs", "lift-images", "backend"];
 const helps = COMMANDS.map((c) => ({ c, result: hpe([c, "--help"]), viaHelp: hpe(["help", c]) }));
 const shortHelp = hpe(["runs", "-h"]);
 const overview = hpe([]);

@@ -138,3 +138,14 @@ export async function writePng(file: string, img: Pick<RgbImage, "width" | "heig
     .png()
     .toFile(file);
 }
+
+/** The image as a PNG data URI, scaled down to a longer side of at most `maxSide` px (for inline figures). */
+export async function pngDataUri(img: RgbImage, maxSide = 640): Promise<string> {
+  const { image } = await fitWithin(img, maxSide);
+  const png = await sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.length), {
+    raw: { width: image.width, height: image.height, channels: 3 },
+  })
+    .png()
+    .toBuffer();
+  return `data:image/png;base64,${png.toString("base64")}`;
+}
