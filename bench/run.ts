@@ -1,8 +1,12 @@
 /**
  * `npm run bench`: the benchmark suite. Each entry runs in its own process (peak RSS is
- * its own), repeats its unit and reports the best and median rate; the β-VAE training
- * step is also measured under every approach tried and compared, in the same run, with
- * the numpy/OpenBLAS reference (../shared/bench/limit_vae.py, or HPE_REF_BENCH).
+ * its own), repeats its unit and reports the best and median rate.
+ * The machine's limit is measured in the same run: `sgemm-limit` (the GFLOP/s of the
+ * matrix product in use at training's shapes) runs before and after the other entries and
+ * the higher value is the limit; every training entry prints its GFLOP/s (FLOPs from its
+ * layer shapes) and its share of that limit. The β-VAE step is also measured under every
+ * approach tried and compared with the numpy/OpenBLAS reference (../shared/bench/limit_vae.py,
+ * or HPE_REF_BENCH), run right before and right after it (the ratio uses their mean).
  * Prints a table and writes out/bench/bench-<time>.json and out/bench/latest.json.
  *
  *   npm run bench [-- --backend wasm|cpu|node|node-gpu] [--quick] [--entries vae-step,bvh] [--no-compare]
@@ -17,9 +21,10 @@ const argv = process.argv.slice(2);
 const opt = (name: string) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : undefined; };
 const quick = argv.includes("--quick");
 const backend = opt("backend");
-const entries = (opt("entries") ?? "vae-step,baseline-step,critic-gp-step,crossmodal-cnn-step,metrics,umap,bvh,export,dataset-1.5m,vae-epoch-memory").split(",");
+const entries = (opt("entries") ?? "vae-step,baseline-step,critic-gp-step,crossmodal-cnn-step,crossmodal-decoder-step,conv-epoch-memory,metrics,umap,bvh,export,dataset-1.5m,vae-epoch-memory").split(",");
+const TRAINING = new Set(["vae-step", "baseline-step", "crossmodal-cnn-step", "crossmodal-decoder-step"]);
 
-interface Row { entry: string; approach: string; unit: string; best: number; median: number; gflops?: number; peakRssMb?: number; backend?: string; notes?: string; ratio?: number; error?: string }
+interface Row { entry: string; approach: string; unit: string; best: number; median: number; gflops?: number; gflopsMedian?: number; share?: number; shareMedian?: number; peakRssMb?: number; backend?: string; notes?: string; ratio?: number; error?: string }
 
 function runEntry(entry: string, env: Record<string, string>, approach: string): Row {
   const r = spawnSync("node", ["--import", "tsx", "bench/entries.ts", entry, ...(quick ? ["--quick"] : [])], { encoding: "utf8", env: { ...process.env, ...env }, timeout: 1_800_000 });
@@ -43,10 +48,39 @@ const rows: Row[] = [];
 const base: Record<string, string> = backend ? { HPE_BACKEND: backend } : {};
 console.log(`[bench] ${quick ? "quick" : "full"} run; entries ${entries.join(", ")}${backend ? `; backend ${backend}` : ""}`);
 const ref2 = reference(2), ref1 = reference(1);
-for (const e of entries) {
-  const r = runEntry(e, base, backend ?? "default (best available)");
+const trainingRun = entries.some((e) => TRAINING.has(e));
+const limits: Row[] = [];
+const measureLimit = (when: string) => {
+  const r = runEntry("sgemm-limit", base, `${backend ?? "default (best available)"}, ${when}`);
+  limits.push(r);
   rows.push(r);
-  console.log(`[bench] ${e}: ${r.error ? `FAILED: ${r.error}` : `${Math.round(r.best)} ${r.unit} (median ${Math.round(r.median)})`}`);
+  console.log(`[bench] sgemm limit (${when}): ${r.error ? `FAILED: ${r.error}` : `${r.best.toFixed(0)} GFLOP/s (median ${r.median.toFixed(0)}); ${r.notes}`}`);
+};
+if (trainingRun) measureLimit("before");
+for (const e of entries) {
+  const adjacent = e === "vae-step" ? [reference(2)] : [];
+  const r = runEntry(e, base, backend ?? "default (best available)");
+  if (e === "vae-step") {
+    adjacent.push(reference(2));
+    const ok = adjacent.filter((x): x is { samplesPerSec: number; gflops: number } => typeof x !== "string");
+    if (ok.length) {
+      const mean = ok.reduce((s, x) => s + x.samplesPerSec, 0) / ok.length;
+      r.ratio = r.best / mean;
+      r.notes = `${r.notes ?? ""}; numpy (2 threads) right before/after: ${ok.map((x) => Math.round(x.samplesPerSec)).join("/")} samples/s`;
+    }
+  }
+  rows.push(r);
+  console.log(`[bench] ${e}: ${r.error ? `FAILED: ${r.error}` : `${Math.round(r.best)} ${r.unit} (median ${Math.round(r.median)})${r.gflops ? `, ${r.gflops.toFixed(1)} GFLOP/s` : ""}${r.ratio ? `, ${r.ratio.toFixed(2)}× numpy` : ""}`}`);
+}
+if (trainingRun) measureLimit("after");
+const limit = Math.max(0, ...limits.filter((l) => !l.error).map((l) => l.best));
+if (limit > 0) {
+  for (const r of rows) {
+    if (r.gflops && r.entry !== "sgemm-limit") {
+      r.share = r.gflops / limit;
+      if (r.gflopsMedian) r.shareMedian = r.gflopsMedian / limit;
+    }
+  }
 }
 if (!argv.includes("--no-compare") && entries.includes("vae-step")) {
   const approaches: [string, Record<string, string>][] = [
@@ -61,20 +95,24 @@ if (!argv.includes("--no-compare") && entries.includes("vae-step")) {
     // Same thread count on both sides: 1-thread kernels against 1-thread numpy, else 2 against 2.
     const ref = env.HPE_BLAS_THREADS === "1" ? ref1 : ref2;
     if (typeof ref !== "string") r.ratio = r.best / ref.samplesPerSec;
+    if (limit > 0 && r.gflops) r.share = r.gflops / limit;
     rows.push(r);
     console.log(`[bench] vae-step, ${name}: ${r.error ? `FAILED: ${r.error}` : `${Math.round(r.best)} samples/s, ${r.gflops?.toFixed(1)} GFLOP/s${r.ratio ? `, ${r.ratio.toFixed(2)}× numpy` : ""}`}`);
   }
 }
 
 const pad = (s: string, n: number) => (s.length > n ? s.slice(0, n - 1) + "…" : s.padEnd(n));
-console.log("\n" + [pad("entry", 20), pad("approach", 44), pad("best", 10), pad("median", 10), pad("unit", 26), pad("GFLOP/s", 8), pad("× numpy", 8), pad("peak RSS", 9)].join(" "));
+console.log(`\nsgemm limit (the matrix product in use at training's shapes, best of before/after): ${limit ? `${limit.toFixed(0)} GFLOP/s` : "not measured"}`);
+console.log("\n" + [pad("entry", 24), pad("approach", 44), pad("best", 10), pad("median", 10), pad("unit", 26), pad("GFLOP/s", 8), pad("× sgemm", 12), pad("× numpy", 8), pad("peak RSS", 9)].join(" "));
 for (const r of rows) {
-  console.log([pad(r.entry, 20), pad(r.approach, 44), pad(r.error ? "error" : Math.round(r.best).toString(), 10), pad(r.error ? "" : Math.round(r.median).toString(), 10), pad(r.unit, 26),
-    pad(r.gflops ? r.gflops.toFixed(1) : "", 8), pad(r.ratio ? r.ratio.toFixed(2) : "", 8), pad(r.peakRssMb ? `${r.peakRssMb} MB` : "", 9)].join(" "));
+  const share = r.share ? `${r.share.toFixed(2)}${r.shareMedian ? ` (${r.shareMedian.toFixed(2)})` : ""}` : "";
+  console.log([pad(r.entry, 24), pad(r.approach, 44), pad(r.error ? "error" : Math.round(r.best).toString(), 10), pad(r.error ? "" : Math.round(r.median).toString(), 10), pad(r.unit, 26),
+    pad(r.gflops ? r.gflops.toFixed(1) : "", 8), pad(share, 12), pad(r.ratio ? r.ratio.toFixed(2) : "", 8), pad(r.peakRssMb ? `${r.peakRssMb} MB` : "", 9)].join(" "));
 }
+console.log("× sgemm: GFLOP/s (matrix-product and convolution FLOPs from the layer shapes) over the sgemm limit; best (median).");
 const refText = (r: typeof ref2, t: number) => (typeof r === "string" ? `numpy reference (${t} thread${t > 1 ? "s" : ""}): ${r}` : `numpy reference (${t} thread${t > 1 ? "s" : ""}): ${Math.round(r.samplesPerSec)} samples/s, ${r.gflops} GFLOP/s`);
 console.log(`\n${refText(ref2, 2)}\n${refText(ref1, 1)}`);
-const report = { date: new Date().toISOString(), quick, backend: backend ?? "default", reference: { twoThreads: ref2, oneThread: ref1 }, rows };
+const report = { date: new Date().toISOString(), quick, backend: backend ?? "default", sgemmLimitGflops: limit || undefined, reference: { twoThreads: ref2, oneThread: ref1 }, rows };
 const dir = outDir("bench");
 writeJsonAtomic(path.join(dir, `bench-${report.date.replace(/[:.]/g, "-")}.json`), report);
 writeJsonAtomic(path.join(dir, "latest.json"), report);

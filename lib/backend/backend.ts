@@ -10,6 +10,7 @@ import * as tf from "@tensorflow/tfjs";
 import { packageVersion, rootRequire } from "../core/paths";
 import { blasUnavailableReason, installBlasKernels } from "./kernels/blas";
 import { installWasmConvKernels } from "./kernels/conv";
+import { installHeapKernels } from "./kernels/ops";
 import { installWasmKernels } from "./kernels/wasm";
 
 export const BACKENDS = ["node-gpu", "node", "wasm", "cpu"] as const;
@@ -94,7 +95,7 @@ export async function initBackend(opts: { quiet?: boolean } = {}): Promise<Backe
       const kernels: string[] = [];
       if (choice === "wasm") {
         // HPE_WASM_FIX=0 keeps tfjs-backend-wasm's kernels as shipped (benchmarks compare them).
-        if (process.env.HPE_WASM_FIX !== "0") kernels.push(...installWasmKernels());
+        if (process.env.HPE_WASM_FIX !== "0") kernels.push(...installWasmKernels(), ...installHeapKernels());
         kernels.push(...installWasmConvKernels());
         const blas = installBlasKernels();
         if (blas) kernels.push(blas);

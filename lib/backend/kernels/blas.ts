@@ -4,17 +4,32 @@
  * addon multiplies the operands in place in the wasm heap (zero-copy), transposes
  * included, with bias and ReLU fused. Cases it does not cover (non-float32, other
  * activations, PReLU weights, unusual bias shapes, mixed batch broadcasting) go to the
- * previously registered kernel. `HPE_BLAS=0` turns it off; `HPE_BLAS_THREADS` sets threads.
+ * previously registered kernel. The same addon also runs reductions, element-wise ops and
+ * batch norm (./ops.ts) and convolutions (./conv.ts) on the heap.
+ * `HPE_BLAS=0` turns it off; `HPE_BLAS_THREADS` sets threads.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { ROOT, rootRequire } from "../../core/paths";
+import { installNativeConv } from "./conv";
+import { installNativeOps } from "./ops";
 
-interface BlasAddon {
+/** The native addon (native/*.c); offsets are byte offsets into the wasm heap. */
+export interface BlasAddon {
   sgemm(heap: ArrayBuffer, aOff: number, bOff: number, cOff: number, M: number, N: number, K: number, transA: number, transB: number, batch: number, strideA: number, strideB: number, biasOff: number, relu: number): void;
   threads(n: number): number;
   config(): string;
+  /** out[o, i] = scale · Σ_r x[o, r, i]. */
+  reduceSum(heap: ArrayBuffer, xOff: number, outOff: number, outer: number, R: number, inner: number, scale: number): void;
+  /** op 0 sqrt, 1 rsqrt, 2 square. */
+  unary(heap: ArrayBuffer, op: number, xOff: number, outOff: number, n: number): void;
+  /** bool out = x OP s; op 0 ≥, 1 >, 2 ≤, 3 <. */
+  compareScalar(heap: ArrayBuffer, op: number, xOff: number, outOff: number, n: number, s: number): void;
+  /** Channels-last batch norm with given statistics; offset/scale −1: none. */
+  batchNorm(heap: ArrayBuffer, xOff: number, meanOff: number, varOff: number, offsetOff: number, scaleOff: number, outOff: number, rows: number, C: number, eps: number): void;
+  /** mode 0: y = conv(x, W); 1: dW from (x, dy); 2: dx from (dy, W). NHWC, filter [KH, KW, CI, CO]. */
+  conv2d(heap: ArrayBuffer, mode: number, aOff: number, bOff: number, outOff: number, N: number, H: number, W: number, CI: number, KH: number, KW: number, CO: number, Ho: number, Wo: number, sh: number, sw: number, pt: number, pl: number): void;
 }
 
 type Info = tf.TensorInfo;
@@ -35,7 +50,11 @@ export function loadBlasAddon(): BlasAddon | string {
   if (process.env.HPE_BLAS === "0") return "HPE_BLAS=0";
   if (!fs.existsSync(BLAS_ADDON_PATH)) return `${path.relative(ROOT, BLAS_ADDON_PATH)} not built (npm run setup builds it when libopenblas-dev and a C compiler are present)`;
   try {
-    addon = rootRequire(BLAS_ADDON_PATH) as BlasAddon;
+    const loaded = rootRequire(BLAS_ADDON_PATH) as BlasAddon;
+    // An addon built from older sources lacks the newer functions: rebuild it.
+    const missing = ["sgemm", "reduceSum", "conv2d"].filter((f) => typeof (loaded as unknown as Record<string, unknown>)[f] !== "function");
+    if (missing.length) return `${path.relative(ROOT, BLAS_ADDON_PATH)} is out of date (no ${missing.join(", ")}; npm run setup rebuilds it)`;
+    addon = loaded;
     const t = Number(process.env.HPE_BLAS_THREADS ?? 0);
     if (t > 0) addon.threads(t);
     return addon;
@@ -88,7 +107,8 @@ export function installBlasKernels(): string | undefined {
   if (typeof blas === "string") return undefined;
   register("BatchMatMul", blas);
   register("_FusedMatMul", blas);
-  installed = `OpenBLAS sgemm (${blas.config().split(" ").slice(0, 2).join(" ")}, ${blas.threads(0)} threads)`;
+  const extra = [...installNativeOps(blas), ...installNativeConv(blas)];
+  installed = `OpenBLAS sgemm (${blas.config().split(" ").slice(0, 2).join(" ")}, ${blas.threads(0)} threads)${extra.length ? `, ${extra.join(", ")}` : ""}`;
   return installed;
 }
 

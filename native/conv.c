@@ -1,0 +1,146 @@
+/*
+ * hpe_blas convolutions for TF.js's wasm backend: 2-D convolution (NHWC input, filter
+ * [KH, KW, CI, CO], strides, explicit top/left padding, no dilation) and its two gradients,
+ * as im2col + OpenBLAS sgemm, reading and writing tensors in place in the wasm heap.
+ *
+ *   cols[n·Ho·Wo + oh·Wo + ow, (kh·KW + kw)·CI + ci] = x[n, oh·sh − pt + kh, ow·sw − pl + kw, ci] (0 outside)
+ *   forward:         y  = cols · W                 ([rows, KH·KW·CI] · [KH·KW·CI, CO])
+ *   filter gradient: dW = colsᵀ · dy               (summed over the chunks)
+ *   input gradient:  dx = col2im(dy · Wᵀ)          (scatter-add of the patches)
+ * The input gradient is also the forward pass of a transposed convolution.
+ * Work goes in chunks of whole samples (about 8192 patch rows each) through one scratch
+ * buffer outside the wasm heap, grown on demand and reused.
+ */
+#include <node_api.h>
+#include <cblas.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ops.h"
+
+static float *scratch = NULL;
+static size_t scratch_cap = 0;
+
+static float *scratch_get(size_t floats) {
+  if (floats > scratch_cap) {
+    float *p = (float *)realloc(scratch, floats * sizeof(float));
+    if (!p) return NULL;
+    scratch = p;
+    scratch_cap = floats;
+  }
+  return scratch;
+}
+
+typedef struct { int64_t N, H, W, CI, KH, KW, CO, Ho, Wo, sh, sw, pt, pl; } Dims;
+
+static void im2col(const float *x, float *cols, const Dims *d, int64_t n0, int64_t nb) {
+  const int64_t Kc = d->KH * d->KW * d->CI;
+  for (int64_t n = 0; n < nb; n++) {
+    const float *xn = x + (n0 + n) * d->H * d->W * d->CI;
+    for (int64_t oh = 0; oh < d->Ho; oh++) {
+      for (int64_t ow = 0; ow < d->Wo; ow++) {
+        float *row = cols + ((n * d->Ho + oh) * d->Wo + ow) * Kc;
+        for (int64_t kh = 0; kh < d->KH; kh++) {
+          const int64_t ih = oh * d->sh - d->pt + kh;
+          float *dst = row + kh * d->KW * d->CI;
+          if (ih < 0 || ih >= d->H) { memset(dst, 0, (size_t)(d->KW * d->CI) * sizeof(float)); continue; }
+          for (int64_t kw = 0; kw < d->KW; kw++) {
+            const int64_t iw = ow * d->sw - d->pl + kw;
+            if (iw < 0 || iw >= d->W) memset(dst + kw * d->CI, 0, (size_t)d->CI * sizeof(float));
+            else memcpy(dst + kw * d->CI, xn + (ih * d->W + iw) * d->CI, (size_t)d->CI * sizeof(float));
+          }
+        }
+      }
+    }
+  }
+}
+
+static void col2im(const float *cols, float *dx, const Dims *d, int64_t n0, int64_t nb) {
+  const int64_t Kc = d->KH * d->KW * d->CI, CI = d->CI;
+  memset(dx + n0 * d->H * d->W * CI, 0, (size_t)(nb * d->H * d->W * CI) * sizeof(float));
+  for (int64_t n = 0; n < nb; n++) {
+    float *dxn = dx + (n0 + n) * d->H * d->W * CI;
+    for (int64_t oh = 0; oh < d->Ho; oh++) {
+      for (int64_t ow = 0; ow < d->Wo; ow++) {
+        const float *row = cols + ((n * d->Ho + oh) * d->Wo + ow) * Kc;
+        for (int64_t kh = 0; kh < d->KH; kh++) {
+          const int64_t ih = oh * d->sh - d->pt + kh;
+          if (ih < 0 || ih >= d->H) continue;
+          for (int64_t kw = 0; kw < d->KW; kw++) {
+            const int64_t iw = ow * d->sw - d->pl + kw;
+            if (iw < 0 || iw >= d->W) continue;
+            const float *src = row + (kh * d->KW + kw) * CI;
+            float *dst = dxn + (ih * d->W + iw) * CI;
+            for (int64_t c = 0; c < CI; c++) dst[c] += src[c];
+          }
+        }
+      }
+    }
+  }
+}
+
+/* conv2d(heap, mode, aOff, bOff, outOff, N, H, W, CI, KH, KW, CO, Ho, Wo, sh, sw, pt, pl)
+ * mode 0: out y = conv(a = x, b = W); 1: out dW from (a = x, b = dy); 2: out dx from (a = dy, b = W). */
+static napi_value Conv2d(napi_env env, napi_callback_info info) {
+  size_t argc = 18;
+  napi_value argv[18];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 18) {
+    napi_throw_error(env, NULL, "hpe_blas.conv2d: expected 18 arguments");
+    return NULL;
+  }
+  bool is_ab = false;
+  void *data = NULL;
+  size_t len = 0;
+  if (napi_is_arraybuffer(env, argv[0], &is_ab) != napi_ok || !is_ab || napi_get_arraybuffer_info(env, argv[0], &data, &len) != napi_ok) {
+    napi_throw_type_error(env, NULL, "hpe_blas.conv2d: heap must be an ArrayBuffer");
+    return NULL;
+  }
+  int64_t v[17];
+  for (int i = 0; i < 17; i++) { v[i] = 0; napi_get_value_int64(env, argv[i + 1], &v[i]); }
+  const int mode = (int)v[0];
+  const int64_t aOff = v[1], bOff = v[2], oOff = v[3];
+  Dims d = {v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15], v[16]};
+  for (int i = 4; i < 17; i++) {
+    if (v[i] < 0 || v[i] > (1 << 28)) { napi_throw_range_error(env, NULL, "hpe_blas.conv2d: bad dimension"); return NULL; }
+  }
+  if (mode < 0 || mode > 2 || d.sh < 1 || d.sw < 1) { napi_throw_range_error(env, NULL, "hpe_blas.conv2d: bad mode or stride"); return NULL; }
+  const int64_t xN = d.N * d.H * d.W * d.CI, wN = d.KH * d.KW * d.CI * d.CO, yN = d.N * d.Ho * d.Wo * d.CO;
+  const int64_t aN = mode == 2 ? yN : xN, bN = mode == 1 ? yN : wN, oN = mode == 0 ? yN : mode == 1 ? wN : xN;
+  if (aOff < 0 || bOff < 0 || oOff < 0 || aOff + 4 * aN > (int64_t)len || bOff + 4 * bN > (int64_t)len || oOff + 4 * oN > (int64_t)len) {
+    napi_throw_range_error(env, NULL, "hpe_blas.conv2d: operand outside the wasm heap");
+    return NULL;
+  }
+  uint8_t *heap = (uint8_t *)data;
+  const float *A = (const float *)(heap + aOff), *B = (const float *)(heap + bOff);
+  float *O = (float *)(heap + oOff);
+  const int64_t Kc = d.KH * d.KW * d.CI, P = d.Ho * d.Wo;
+  if (mode == 1 && (P == 0 || d.N == 0)) { memset(O, 0, (size_t)wN * sizeof(float)); return NULL; }
+  if (mode == 2 && (P == 0 || d.CO == 0)) { memset(O, 0, (size_t)xN * sizeof(float)); return NULL; }
+  if (P == 0 || d.N == 0 || Kc == 0 || d.CO == 0) return NULL;
+  int64_t nb = 8192 / P;
+  if (nb < 1) nb = 1;
+  if (nb > d.N) nb = d.N;
+  float *cols = scratch_get((size_t)(nb * P * Kc));
+  if (!cols) { napi_throw_error(env, NULL, "hpe_blas.conv2d: out of memory for the patch buffer"); return NULL; }
+  for (int64_t n0 = 0; n0 < d.N; n0 += nb) {
+    const int64_t cnt = d.N - n0 < nb ? d.N - n0 : nb, rows = cnt * P;
+    if (mode == 0) {
+      im2col(A, cols, &d, n0, cnt);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)rows, (blasint)d.CO, (blasint)Kc, 1.0f, cols, (blasint)Kc, B, (blasint)d.CO, 0.0f, O + n0 * P * d.CO, (blasint)d.CO);
+    } else if (mode == 1) {
+      im2col(A, cols, &d, n0, cnt);
+      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (blasint)Kc, (blasint)d.CO, (blasint)rows, 1.0f, cols, (blasint)Kc, B + n0 * P * d.CO, (blasint)d.CO, n0 == 0 ? 0.0f : 1.0f, O, (blasint)d.CO);
+    } else {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)rows, (blasint)Kc, (blasint)d.CO, 1.0f, A + n0 * P * d.CO, (blasint)d.CO, B, (blasint)d.CO, 0.0f, cols, (blasint)Kc);
+      col2im(cols, O, &d, n0, cnt);
+    }
+  }
+  return NULL;
+}
+
+void hpe_conv_register(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+    {"conv2d", NULL, Conv2d, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, 1, props);
+}
