@@ -6,7 +6,9 @@
  * loops). Every offset range is checked against the heap before anything is touched.
  */
 #include <node_api.h>
+#include <cblas.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 #include "ops.h"
@@ -60,6 +62,139 @@ static napi_value range_error(napi_env env, const char *name) {
   return NULL;
 }
 
+/* A second thread for large element-wise jobs (memory-bound loops gain from a second
+ * core's bandwidth). The caller runs the first half; the worker the second. Used only when
+ * OpenBLAS is allowed more than one thread (HPE_BLAS_THREADS=1 keeps everything on one). */
+typedef void (*job_fn)(int64_t lo, int64_t hi, const void *ctx);
+static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t pool_start = PTHREAD_COND_INITIALIZER, pool_done = PTHREAD_COND_INITIALIZER;
+static job_fn pool_job = NULL;
+static const void *pool_ctx = NULL;
+static int64_t pool_lo = 0, pool_hi = 0;
+static int pool_pending = 0, pool_started = 0, pool_failed = 0;
+
+static void *pool_worker(void *arg) {
+  (void)arg;
+  for (;;) {
+    pthread_mutex_lock(&pool_mu);
+    while (!pool_pending) pthread_cond_wait(&pool_start, &pool_mu);
+    job_fn f = pool_job;
+    const void *ctx = pool_ctx;
+    int64_t lo = pool_lo, hi = pool_hi;
+    pthread_mutex_unlock(&pool_mu);
+    f(lo, hi, ctx);
+    pthread_mutex_lock(&pool_mu);
+    pool_pending = 0;
+    pthread_cond_signal(&pool_done);
+    pthread_mutex_unlock(&pool_mu);
+  }
+  return NULL;
+}
+
+/* Run f over [0, n): split in two (at a multiple of 64 elements) when n is large. */
+static void parallel(job_fn f, int64_t n, const void *ctx) {
+  if (n < (1 << 17) || pool_failed || openblas_get_num_threads() < 2) { f(0, n, ctx); return; }
+  if (!pool_started) {
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&t, &attr, pool_worker, NULL) != 0) { pool_failed = 1; f(0, n, ctx); return; }
+    pool_started = 1;
+  }
+  const int64_t mid = (n / 2) & ~(int64_t)63;
+  pthread_mutex_lock(&pool_mu);
+  pool_job = f;
+  pool_ctx = ctx;
+  pool_lo = mid;
+  pool_hi = n;
+  pool_pending = 1;
+  pthread_cond_signal(&pool_start);
+  pthread_mutex_unlock(&pool_mu);
+  f(0, mid, ctx);
+  pthread_mutex_lock(&pool_mu);
+  while (pool_pending) pthread_cond_wait(&pool_done, &pool_mu);
+  pthread_mutex_unlock(&pool_mu);
+}
+
+/* binary(heap, op, aOff, bOff, outOff, n, mode, inner): float32 out = a OP b.
+ * op: 0 add, 1 sub, 2 mul, 3 div, 4 min, 5 max, 6 squared difference.
+ * mode 0: same size; 1: b is one value; 2: a is one value; 3: b repeats every `inner`
+ * elements (b has `inner` values: a row broadcast); 4: a repeats every `inner`. */
+typedef struct { const float *a, *b; float *o; int op, mode; int64_t inner; } BinCtx;
+
+#define BIN_LOOP(EXPR)                                                                      \
+  switch (c->mode) {                                                                         \
+    case 0: for (int64_t i = lo; i < hi; i++) { const float x = a[i], y = b[i]; o[i] = EXPR; } break; \
+    case 1: { const float y = b[0]; for (int64_t i = lo; i < hi; i++) { const float x = a[i]; o[i] = EXPR; } } break; \
+    case 2: { const float x = a[0]; for (int64_t i = lo; i < hi; i++) { const float y = b[i]; o[i] = EXPR; } } break; \
+    case 3: for (int64_t i = lo; i < hi; i++) { const float x = a[i], y = b[i % c->inner]; o[i] = EXPR; } break; \
+    default: for (int64_t i = lo; i < hi; i++) { const float x = a[i % c->inner], y = b[i]; o[i] = EXPR; } break; \
+  }
+
+static void bin_job(int64_t lo, int64_t hi, const void *ctx) {
+  const BinCtx *c = (const BinCtx *)ctx;
+  const float *a = c->a, *b = c->b;
+  float *o = c->o;
+  if (c->mode >= 3) {
+    /* Row broadcast: walk whole rows so the inner loop has no modulo. */
+    const int64_t R = c->inner;
+    int64_t i = lo;
+    while (i < hi) {
+      const int64_t j0 = i % R, len = (R - j0) < (hi - i) ? (R - j0) : (hi - i);
+      const float *A = c->mode == 3 ? a + i : a + j0, *B = c->mode == 3 ? b + j0 : b + i;
+      float *O = o + i;
+      switch (c->op) {
+        case 0: for (int64_t k = 0; k < len; k++) O[k] = A[k] + B[k]; break;
+        case 1: for (int64_t k = 0; k < len; k++) O[k] = A[k] - B[k]; break;
+        case 2: for (int64_t k = 0; k < len; k++) O[k] = A[k] * B[k]; break;
+        case 3: for (int64_t k = 0; k < len; k++) O[k] = A[k] / B[k]; break;
+        case 4: for (int64_t k = 0; k < len; k++) O[k] = fminf(A[k], B[k]); break;
+        case 5: for (int64_t k = 0; k < len; k++) O[k] = fmaxf(A[k], B[k]); break;
+        default: for (int64_t k = 0; k < len; k++) { const float d = A[k] - B[k]; O[k] = d * d; } break;
+      }
+      i += len;
+    }
+    return;
+  }
+  switch (c->op) {
+    case 0: BIN_LOOP(x + y); break;
+    case 1: BIN_LOOP(x - y); break;
+    case 2: BIN_LOOP(x * y); break;
+    case 3: BIN_LOOP(x / y); break;
+    case 4: BIN_LOOP(fminf(x, y)); break;
+    case 5: BIN_LOOP(fmaxf(x, y)); break;
+    default: BIN_LOOP((x - y) * (x - y)); break;
+  }
+}
+
+static napi_value Binary(napi_env env, napi_callback_info info) {
+  GET_ARGS(8, "binary");
+  BinCtx c;
+  c.op = (int)i64(env, argv[1]);
+  const int64_t aOff = i64(env, argv[2]), bOff = i64(env, argv[3]), oOff = i64(env, argv[4]), n = i64(env, argv[5]);
+  c.mode = (int)i64(env, argv[6]);
+  c.inner = i64(env, argv[7]);
+  const int64_t na = c.mode == 2 ? 1 : c.mode == 4 ? c.inner : n, nb = c.mode == 1 ? 1 : c.mode == 3 ? c.inner : n;
+  if (c.op < 0 || c.op > 6 || c.mode < 0 || c.mode > 4 || ((c.mode >= 3) && c.inner <= 0)) { napi_throw_error(env, NULL, "hpe_blas.binary: bad op or mode"); return NULL; }
+  if (n < 0 || aOff < 0 || bOff < 0 || oOff < 0 || !inside(aOff, 4 * na, heap_len) || !inside(bOff, 4 * nb, heap_len) || !inside(oOff, 4 * n, heap_len)) return range_error(env, "binary");
+  c.a = (const float *)(heap + aOff);
+  c.b = (const float *)(heap + bOff);
+  c.o = (float *)(heap + oOff);
+  parallel(bin_job, n, &c);
+  return NULL;
+}
+
+typedef struct { const float *x; float *y; int op; } UnCtx;
+static void un_job(int64_t lo, int64_t hi, const void *ctx) {
+  const UnCtx *c = (const UnCtx *)ctx;
+  const float *x = c->x;
+  float *y = c->y;
+  if (c->op == 0) for (int64_t i = lo; i < hi; i++) y[i] = sqrtf(x[i]);
+  else if (c->op == 1) for (int64_t i = lo; i < hi; i++) y[i] = 1.0f / sqrtf(x[i]);
+  else for (int64_t i = lo; i < hi; i++) y[i] = x[i] * x[i];
+}
+
 /* reduceSum(heap, xOff, outOff, outer, R, inner, scale): out[o, i] = scale · Σ_r x[o, r, i]. */
 static napi_value ReduceSum(napi_env env, napi_callback_info info) {
   GET_ARGS(7, "reduceSum");
@@ -104,12 +239,9 @@ static napi_value Unary(napi_env env, napi_callback_info info) {
   const int op = (int)i64(env, argv[1]);
   const int64_t xOff = i64(env, argv[2]), oOff = i64(env, argv[3]), n = i64(env, argv[4]);
   if (n < 0 || xOff < 0 || oOff < 0 || !inside(xOff, 4 * n, heap_len) || !inside(oOff, 4 * n, heap_len)) return range_error(env, "unary");
-  const float *x = (const float *)(heap + xOff);
-  float *y = (float *)(heap + oOff);
-  if (op == 0) for (int64_t i = 0; i < n; i++) y[i] = sqrtf(x[i]);
-  else if (op == 1) for (int64_t i = 0; i < n; i++) y[i] = 1.0f / sqrtf(x[i]);
-  else if (op == 2) for (int64_t i = 0; i < n; i++) y[i] = x[i] * x[i];
-  else { napi_throw_error(env, NULL, "hpe_blas.unary: unknown op"); return NULL; }
+  if (op < 0 || op > 2) { napi_throw_error(env, NULL, "hpe_blas.unary: unknown op"); return NULL; }
+  UnCtx c = {(const float *)(heap + xOff), (float *)(heap + oOff), op};
+  parallel(un_job, n, &c);
   return NULL;
 }
 
@@ -159,12 +291,35 @@ static napi_value BatchNorm(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* aleaUniform(heap, outOff, n, c, s0, s1, s2, min, range): float32 out[i] = min + range · next(),
+ * with next() Baagoe's Alea as seedrandom implements it (double arithmetic, t | 0 truncation),
+ * so the values equal tf.randomUniform's for the same initial state. */
+static napi_value AleaUniform(napi_env env, napi_callback_info info) {
+  GET_ARGS(9, "aleaUniform");
+  const int64_t oOff = i64(env, argv[1]), n = i64(env, argv[2]);
+  double c = f64(env, argv[3]), s0 = f64(env, argv[4]), s1 = f64(env, argv[5]), s2 = f64(env, argv[6]);
+  const double lo = f64(env, argv[7]), range = f64(env, argv[8]);
+  if (n < 0 || oOff < 0 || !inside(oOff, 4 * n, heap_len)) return range_error(env, "aleaUniform");
+  float *out = (float *)(heap + oOff);
+  for (int64_t i = 0; i < n; i++) {
+    const double t = 2091639.0 * s0 + c * 2.3283064365386963e-10;
+    s0 = s1;
+    s1 = s2;
+    c = (double)(int32_t)t;
+    s2 = t - c;
+    out[i] = (float)(lo + range * s2);
+  }
+  return NULL;
+}
+
 void hpe_ops_register(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"reduceSum", NULL, ReduceSum, NULL, NULL, NULL, napi_default, NULL},
     {"unary", NULL, Unary, NULL, NULL, NULL, napi_default, NULL},
     {"compareScalar", NULL, CompareScalar, NULL, NULL, NULL, napi_default, NULL},
     {"batchNorm", NULL, BatchNorm, NULL, NULL, NULL, napi_default, NULL},
+    {"aleaUniform", NULL, AleaUniform, NULL, NULL, NULL, napi_default, NULL},
+    {"binary", NULL, Binary, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

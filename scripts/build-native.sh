@@ -26,7 +26,7 @@ done
 [ -n "$blas_inc" ] || { echo "[native] cblas.h not found (Debian: apt-get install libopenblas-dev)"; exit 1; }
 mkdir -p native/build
 tmp="native/build/hpe_blas.$$.tmp.node"
-"$cc" -O3 -fno-math-errno -fPIC -shared -DNODE_GYP_MODULE_NAME=hpe_blas -I"$inc" -I"$blas_inc" "${sources[@]}" -o "$tmp" -lopenblas -lm 2>&1 || { rm -f "$tmp"; echo "[native] compile failed"; exit 1; }
+"$cc" -O3 -fno-math-errno -ffp-contract=off -fPIC -shared -DNODE_GYP_MODULE_NAME=hpe_blas -I"$inc" -I"$blas_inc" "${sources[@]}" -o "$tmp" -lopenblas -lm -lpthread 2>&1 || { rm -f "$tmp"; echo "[native] compile failed"; exit 1; }
 node -e "const m=require('./$tmp'.replace(/^\.\//,process.cwd()+'/')); if (typeof m.sgemm!=='function'||typeof m.conv2d!=='function') process.exit(1)" 2>/dev/null || { rm -f "$tmp"; echo "[native] built addon does not load"; exit 1; }
 mv "$tmp" "$out"
 echo "[native] built $out"

@@ -10,6 +10,7 @@ import { spawnSync } from "node:child_process";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend/backend";
 import { loadBlasAddon } from "../lib/backend/kernels/blas";
+import { randomUniform } from "../lib/backend/kernels/random";
 import { mulberry32, normal } from "../lib/core/rng";
 
 const backend = await initBackend({ quiet: true });
@@ -131,5 +132,47 @@ test("the baseline (batch norm, dropout, residual, max-norm) follows the plain p
       assert.ok(Math.abs(l - other.losses[i]) <= tol * Math.abs(other.losses[i]), `step ${i}: native ${l} vs ${other.backend.slice(0, 60)} ${other.losses[i]}`);
     });
     close(fast.moving, other.moving, 1e-3, "batch-norm moving variance");
+  }
+});
+
+test("randomUniform equals tf.randomUniform bit for bit, and is faster", { skip: skipNative }, () => {
+  for (const [shape, lo, hi, seed] of [[[256, 1024], 0, 1, 131], [[7, 3], -2, 5, 0], [[1000], 0, 1, "abc"], [[0, 4], 0, 1, 3]] as [number[], number, number, number | string][]) {
+    const [a, b] = tf.tidy(() => [randomUniform(shape, lo, hi, seed).dataSync(), tf.randomUniform(shape, lo, hi, "float32", seed).dataSync()]);
+    assert.equal(a.length, b.length);
+    for (let i = 0; i < a.length; i++) assert.equal(a[i], b[i], `seed ${seed} value ${i}`);
+  }
+  const time = (f: () => tf.Tensor) => { let best = Infinity; for (let r = 0; r < 5; r++) { const t0 = performance.now(); f().dispose(); best = Math.min(best, performance.now() - t0); } return best; };
+  const fast = time(() => randomUniform([256, 1024], 0, 1, 5)), slow = time(() => tf.randomUniform([256, 1024], 0, 1, "float32", 5));
+  assert.ok(fast < slow, `native ${fast.toFixed(2)} ms vs tf.randomUniform ${slow.toFixed(2)} ms`);
+  console.log(`randomUniform 256×1024: native ${fast.toFixed(2)} ms, tf.randomUniform ${slow.toFixed(2)} ms`);
+});
+
+test("Add, Sub, Multiply, RealDiv, SquaredDifference: same shapes, scalars, row and column broadcasts, threaded sizes", { skip: skipNative }, () => {
+  const ops: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, (x: number, y: number) => number][] = [
+    ["add", tf.add, (x, y) => x + y], ["sub", tf.sub, (x, y) => x - y], ["mul", tf.mul, (x, y) => x * y],
+    ["div", tf.div, (x, y) => x / y], ["squaredDifference", tf.squaredDifference, (x, y) => (x - y) ** 2],
+  ];
+  const cases: [number[], number[]][] = [[[64, 80], [64, 80]], [[600, 512], [600, 512]], [[64, 80], []], [[], [64, 80]], [[64, 80], [80]], [[1, 80], [64, 80]],
+    [[1, 1, 64, 80], [80]], [[80], [2, 1, 64, 80]], [[64, 1], [64, 80]], [[300, 1024], [1, 1024]]];
+  for (const [sa, sb] of cases) {
+    const va = randn(sa.reduce((p, d) => p * d, 1), 7), vb = randn(sb.reduce((p, d) => p * d, 1), 8).map((v) => v + Math.sign(v) * 0.5);
+    const out = tf.backend_util.assertAndGetBroadcastShape(sa, sb);
+    const n = out.reduce((p, d) => p * d, 1);
+    // Brute-force broadcasting: index each operand by the output's coordinates (size-1 axes repeat).
+    const index = (shape: number[], k: number) => {
+      let rem = k, src = 0, stride = 1;
+      for (let d = out.length - 1; d >= 0; d--) {
+        const coord = rem % out[d];
+        rem = Math.floor(rem / out[d]);
+        const sd = d - (out.length - shape.length);
+        if (sd >= 0) { src += (shape[sd] === 1 ? 0 : coord) * stride; stride *= shape[sd]; }
+      }
+      return src;
+    };
+    for (const [name, f, ref] of ops) {
+      const got = tf.tidy(() => f(tf.tensor(va, sa), tf.tensor(vb, sb)).dataSync());
+      const want = Float32Array.from({ length: n }, (_, k) => ref(va[index(sa, k)], vb[index(sb, k)]));
+      close(got, want, 1e-6, `${name} [${sa}] [${sb}]`);
+    }
   }
 });

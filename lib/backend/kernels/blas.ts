@@ -6,7 +6,8 @@
  * activations, PReLU weights, unusual bias shapes, mixed batch broadcasting) go to the
  * previously registered kernel. The same addon also runs reductions, element-wise ops and
  * batch norm (./ops.ts) and convolutions (./conv.ts) on the heap.
- * `HPE_BLAS=0` turns it off; `HPE_BLAS_THREADS` sets threads.
+ * `HPE_BLAS=0` turns it off; `HPE_BLAS_THREADS` sets threads; `HPE_NATIVE_OPS=0` and
+ * `HPE_NATIVE_CONV=0` keep only the matrix products.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -22,12 +23,16 @@ export interface BlasAddon {
   config(): string;
   /** out[o, i] = scale · Σ_r x[o, r, i]. */
   reduceSum(heap: ArrayBuffer, xOff: number, outOff: number, outer: number, R: number, inner: number, scale: number): void;
+  /** out = a OP b; op 0 add, 1 sub, 2 mul, 3 div, 4 min, 5 max, 6 squared difference; mode 0 same size, 1 scalar b, 2 scalar a, 3 b repeats every inner, 4 a repeats. */
+  binary(heap: ArrayBuffer, op: number, aOff: number, bOff: number, outOff: number, n: number, mode: number, inner: number): void;
   /** op 0 sqrt, 1 rsqrt, 2 square. */
   unary(heap: ArrayBuffer, op: number, xOff: number, outOff: number, n: number): void;
   /** bool out = x OP s; op 0 ≥, 1 >, 2 ≤, 3 <. */
   compareScalar(heap: ArrayBuffer, op: number, xOff: number, outOff: number, n: number, s: number): void;
   /** Channels-last batch norm with given statistics; offset/scale −1: none. */
   batchNorm(heap: ArrayBuffer, xOff: number, meanOff: number, varOff: number, offsetOff: number, scaleOff: number, outOff: number, rows: number, C: number, eps: number): void;
+  /** float32 out[i] = min + range · Alea() from state (c, s0, s1, s2), as seedrandom computes it. */
+  aleaUniform(heap: ArrayBuffer, outOff: number, n: number, c: number, s0: number, s1: number, s2: number, min: number, range: number): void;
   /** mode 0: y = conv(x, W); 1: dW from (x, dy); 2: dx from (dy, W). NHWC, filter [KH, KW, CI, CO]. */
   conv2d(heap: ArrayBuffer, mode: number, aOff: number, bOff: number, outOff: number, N: number, H: number, W: number, CI: number, KH: number, KW: number, CO: number, Ho: number, Wo: number, sh: number, sw: number, pt: number, pl: number): void;
 }
@@ -52,7 +57,7 @@ export function loadBlasAddon(): BlasAddon | string {
   try {
     const loaded = rootRequire(BLAS_ADDON_PATH) as BlasAddon;
     // An addon built from older sources lacks the newer functions: rebuild it.
-    const missing = ["sgemm", "reduceSum", "conv2d"].filter((f) => typeof (loaded as unknown as Record<string, unknown>)[f] !== "function");
+    const missing = ["sgemm", "reduceSum", "binary", "aleaUniform", "conv2d"].filter((f) => typeof (loaded as unknown as Record<string, unknown>)[f] !== "function");
     if (missing.length) return `${path.relative(ROOT, BLAS_ADDON_PATH)} is out of date (no ${missing.join(", ")}; npm run setup rebuilds it)`;
     addon = loaded;
     const t = Number(process.env.HPE_BLAS_THREADS ?? 0);
@@ -107,7 +112,8 @@ export function installBlasKernels(): string | undefined {
   if (typeof blas === "string") return undefined;
   register("BatchMatMul", blas);
   register("_FusedMatMul", blas);
-  const extra = [...installNativeOps(blas), ...installNativeConv(blas)];
+  // HPE_NATIVE_OPS=0 / HPE_NATIVE_CONV=0 leave those kernels to wasm (benchmarks compare them).
+  const extra = [...(process.env.HPE_NATIVE_OPS === "0" ? [] : installNativeOps(blas)), ...(process.env.HPE_NATIVE_CONV === "0" ? [] : installNativeConv(blas))];
   installed = `OpenBLAS sgemm (${blas.config().split(" ").slice(0, 2).join(" ")}, ${blas.threads(0)} threads)${extra.length ? `, ${extra.join(", ")}` : ""}`;
   return installed;
 }

@@ -4,11 +4,16 @@
  * Pure TF.js on the wasm heap (installed with the transposed-matmul fix; no addon needed):
  *   - `Tile`: wasm's is a per-element loop (17 ms for 256×1024 outputs, called by every
  *     batch-norm gradient); here rows are copied with `copyWithin` (memcpy).
- *   - `Identity`: shares the input's memory (reference count), as the cpu backend does,
- *     instead of copying it (tensors are immutable; `Reshape` shares memory the same way).
+ *   - `Identity`, and `Cast` to the same dtype: share the input's memory (reference count),
+ *     as the cpu backend does, instead of copying it (tensors are immutable; `Reshape`
+ *     shares memory the same way);
+ *   - the gradients of `Sum` and `Mean` as a Tile of dy (./gradients.ts), not dy · ones.
  * Through the native addon (native/ops.c), in place in the wasm heap:
  *   - `Sum`, `Mean` over one contiguous block of axes (wasm transposes first when the
  *     axes are not the innermost: 9 ms to sum a 1024×1024 kernel's columns for max-norm);
+ *   - `Add`, `Sub`, `Multiply`, `RealDiv`, `SquaredDifference` on float32 tensors of 4096
+ *     values or more (same shapes, a scalar side, or a row broadcast), split over two
+ *     threads when large (Adam and max-norm run over every kernel each step);
  *   - `Sqrt`, `Rsqrt`, `Square` (scalar loops on wasm), `FusedBatchNorm` (inference
  *     formula with given mean/variance; channels last), and comparisons of a tensor with a
  *     scalar (`GreaterEqual`, `Greater`, `LessEqual`, `Less`: dropout masks).
@@ -17,6 +22,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { BlasAddon } from "./blas";
+import { registerBroadcastGradients } from "./gradients";
 
 type Info = tf.TensorInfo;
 type Args = Parameters<tf.KernelFunc>[0];
@@ -60,8 +66,15 @@ export function installHeapKernels(): string[] {
     (args.backend as unknown as WasmBackend).incRef(x.dataId);
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
   });
+  replace("Cast", (fallback) => (args) => {
+    const { x } = args.inputs as { x: Info };
+    if (x.dtype !== (args.attrs as { dtype: string }).dtype || x.dtype === "string") return fallback(args) as Info;
+    (args.backend as unknown as WasmBackend).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  });
+  registerBroadcastGradients();
   heapInstalled = true;
-  return ["wasm heap Tile/Identity"];
+  return ["wasm heap Tile/Identity/Cast, Sum/Mean gradients by Tile"];
 }
 
 /**
@@ -167,6 +180,33 @@ export function installNativeOps(blas: BlasAddon): string[] {
     if (rows > 0) blas.batchNorm(heap(b), off(b, x), off(b, mean), off(b, variance), offset ? off(b, offset) : -1, scale ? off(b, scale) : -1, off(b, out), rows, C, eps);
     return out;
   });
+  // a OP b for float32 tensors of at least 4096 outputs: same size, a one-value side, or a
+  // row broadcast (the smaller operand's values repeat along the larger's leading axes).
+  const binary = (op: number) => (fallback: tf.KernelFunc) => (args: Args): Info => {
+    const { a, b: bb } = args.inputs as { a: Info; b: Info };
+    if (a.dtype !== "float32" || bb.dtype !== "float32") return fallback(args) as Info;
+    const outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, bb.shape);
+    const n = size(outShape), na = size(a.shape), nb = size(bb.shape);
+    if (n < 4096) return fallback(args) as Info;
+    const squeeze = (s: number[]) => s.slice(s.findIndex((d) => d !== 1) < 0 ? s.length : s.findIndex((d) => d !== 1));
+    const suffix = (small: number[], big: number[]) => { const q = squeeze(small); return q.length <= big.length && q.every((d, i) => d === big[big.length - q.length + i]); };
+    let mode: number, inner = 0;
+    if (na === n && nb === n) mode = 0;
+    else if (na === n && nb === 1) mode = 1;
+    else if (nb === n && na === 1) mode = 2;
+    else if (na === n && suffix(bb.shape, outShape)) [mode, inner] = [3, nb];
+    else if (nb === n && suffix(a.shape, outShape)) [mode, inner] = [4, na];
+    else return fallback(args) as Info;
+    const b = wb(args);
+    const out = b.makeOutput(outShape, "float32");
+    blas.binary(heap(b), op, off(b, a), off(b, bb), off(b, out), n, mode, inner);
+    return out;
+  };
+  replace("Add", binary(0));
+  replace("Sub", binary(1));
+  replace("Multiply", binary(2));
+  replace("RealDiv", binary(3));
+  replace("SquaredDifference", binary(6));
   nativeInstalled = true;
-  return ["native reductions/sqrt/batch norm/comparisons"];
+  return ["native reductions/element-wise/batch norm/comparisons (2 threads on large tensors)"];
 }
