@@ -33,9 +33,16 @@ static float *scratch_get(size_t floats) {
 
 typedef struct { int64_t N, H, W, CI, KH, KW, CO, Ho, Wo, sh, sw, pt, pl; } Dims;
 
-static void im2col(const float *x, float *cols, const Dims *d, int64_t n0, int64_t nb) {
-  const int64_t Kc = d->KH * d->KW * d->CI;
-  for (int64_t n = 0; n < nb; n++) {
+typedef struct { const float *src; float *dst; const Dims *d; int64_t n0; } ColCtx;
+
+/* Patches of samples [lo, hi) of the chunk starting at sample n0 (a job of hpe_parallel). */
+static void im2col_job(int64_t lo, int64_t hi, const void *ctx) {
+  const ColCtx *c = (const ColCtx *)ctx;
+  const float *x = c->src;
+  float *cols = c->dst;
+  const Dims *d = c->d;
+  const int64_t n0 = c->n0, Kc = d->KH * d->KW * d->CI;
+  for (int64_t n = lo; n < hi; n++) {
     const float *xn = x + (n0 + n) * d->H * d->W * d->CI;
     for (int64_t oh = 0; oh < d->Ho; oh++) {
       for (int64_t ow = 0; ow < d->Wo; ow++) {
@@ -55,10 +62,15 @@ static void im2col(const float *x, float *cols, const Dims *d, int64_t n0, int64
   }
 }
 
-static void col2im(const float *cols, float *dx, const Dims *d, int64_t n0, int64_t nb) {
-  const int64_t Kc = d->KH * d->KW * d->CI, CI = d->CI;
-  memset(dx + n0 * d->H * d->W * CI, 0, (size_t)(nb * d->H * d->W * CI) * sizeof(float));
-  for (int64_t n = 0; n < nb; n++) {
+/* Scatter-add patches of samples [lo, hi) of the chunk into dx (samples never overlap). */
+static void col2im_job(int64_t lo, int64_t hi, const void *ctx) {
+  const ColCtx *c = (const ColCtx *)ctx;
+  const float *cols = c->src;
+  float *dx = c->dst;
+  const Dims *d = c->d;
+  const int64_t n0 = c->n0, Kc = d->KH * d->KW * d->CI, CI = d->CI;
+  memset(dx + (n0 + lo) * d->H * d->W * CI, 0, (size_t)((hi - lo) * d->H * d->W * CI) * sizeof(float));
+  for (int64_t n = lo; n < hi; n++) {
     float *dxn = dx + (n0 + n) * d->H * d->W * CI;
     for (int64_t oh = 0; oh < d->Ho; oh++) {
       for (int64_t ow = 0; ow < d->Wo; ow++) {
@@ -77,6 +89,17 @@ static void col2im(const float *cols, float *dx, const Dims *d, int64_t n0, int6
       }
     }
   }
+}
+
+/* Patch work is memory-bound: two threads for chunks of 2 samples or more. */
+static void im2col(const float *x, float *cols, const Dims *d, int64_t n0, int64_t nb) {
+  ColCtx c = {x, cols, d, n0};
+  hpe_parallel(im2col_job, nb, 2, &c);
+}
+
+static void col2im(const float *cols, float *dx, const Dims *d, int64_t n0, int64_t nb) {
+  ColCtx c = {cols, dx, d, n0};
+  hpe_parallel(col2im_job, nb, 2, &c);
 }
 
 /* conv2d(heap, mode, aOff, bOff, outOff, N, H, W, CI, KH, KW, CO, Ho, Wo, sh, sw, pt, pl)

@@ -13,7 +13,7 @@
 #include <string.h>
 #include "ops.h"
 
-#define NARGS 12
+#define NARGS 16
 #define GET_ARGS(n, name)                                                                       \
   size_t argc = NARGS;                                                                          \
   napi_value argv[NARGS];                                                                       \
@@ -65,7 +65,7 @@ static napi_value range_error(napi_env env, const char *name) {
 /* A second thread for large element-wise jobs (memory-bound loops gain from a second
  * core's bandwidth). The caller runs the first half; the worker the second. Used only when
  * OpenBLAS is allowed more than one thread (HPE_BLAS_THREADS=1 keeps everything on one). */
-typedef void (*job_fn)(int64_t lo, int64_t hi, const void *ctx);
+typedef hpe_job_fn job_fn;
 static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t pool_start = PTHREAD_COND_INITIALIZER, pool_done = PTHREAD_COND_INITIALIZER;
 static job_fn pool_job = NULL;
@@ -91,9 +91,9 @@ static void *pool_worker(void *arg) {
   return NULL;
 }
 
-/* Run f over [0, n): split in two (at a multiple of 64 elements) when n is large. */
-static void parallel(job_fn f, int64_t n, const void *ctx) {
-  if (n < (1 << 17) || pool_failed || openblas_get_num_threads() < 2) { f(0, n, ctx); return; }
+/* Run f over [0, n): split in two (at a multiple of 64 when n ≥ 128) when n ≥ min_split. */
+void hpe_parallel(job_fn f, int64_t n, int64_t min_split, const void *ctx) {
+  if (n < min_split || n < 2 || pool_failed || openblas_get_num_threads() < 2) { f(0, n, ctx); return; }
   if (!pool_started) {
     pthread_t t;
     pthread_attr_t attr;
@@ -102,7 +102,7 @@ static void parallel(job_fn f, int64_t n, const void *ctx) {
     if (pthread_create(&t, &attr, pool_worker, NULL) != 0) { pool_failed = 1; f(0, n, ctx); return; }
     pool_started = 1;
   }
-  const int64_t mid = (n / 2) & ~(int64_t)63;
+  const int64_t mid = n >= 128 ? (n / 2) & ~(int64_t)63 : n / 2;
   pthread_mutex_lock(&pool_mu);
   pool_job = f;
   pool_ctx = ctx;
@@ -181,7 +181,7 @@ static napi_value Binary(napi_env env, napi_callback_info info) {
   c.a = (const float *)(heap + aOff);
   c.b = (const float *)(heap + bOff);
   c.o = (float *)(heap + oOff);
-  parallel(bin_job, n, &c);
+  hpe_parallel(bin_job, n, 1 << 17, &c);
   return NULL;
 }
 
@@ -241,7 +241,7 @@ static napi_value Unary(napi_env env, napi_callback_info info) {
   if (n < 0 || xOff < 0 || oOff < 0 || !inside(xOff, 4 * n, heap_len) || !inside(oOff, 4 * n, heap_len)) return range_error(env, "unary");
   if (op < 0 || op > 2) { napi_throw_error(env, NULL, "hpe_blas.unary: unknown op"); return NULL; }
   UnCtx c = {(const float *)(heap + xOff), (float *)(heap + oOff), op};
-  parallel(un_job, n, &c);
+  hpe_parallel(un_job, n, 1 << 17, &c);
   return NULL;
 }
 
@@ -312,6 +312,38 @@ static napi_value AleaUniform(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* adam(heap, pOff, mOff, vOff, gOff, pOut, mOut, vOut, n, b1, 1−b1, b2, 1−b2, eps, alpha):
+ * m' = m·b1 + g·(1−b1); v' = v·b2 + g²·(1−b2); p' = p − m'/(√v' + eps)·alpha, each operation
+ * rounded to float32 in the order TF.js's Adam applies them (the same values, bit for bit). */
+typedef struct { const float *p, *m, *v, *g; float *po, *mo, *vo; float b1, c1, b2, c2, eps, alpha; } AdamCtx;
+static void adam_job(int64_t lo, int64_t hi, const void *ctx) {
+  const AdamCtx *c = (const AdamCtx *)ctx;
+  for (int64_t i = lo; i < hi; i++) {
+    const float g = c->g[i];
+    const float m = c->m[i] * c->b1 + g * c->c1;
+    const float gg = g * g;
+    const float v = c->v[i] * c->b2 + gg * c->c2;
+    const float d = sqrtf(v) + c->eps;
+    const float q = m / d;
+    c->mo[i] = m;
+    c->vo[i] = v;
+    c->po[i] = c->p[i] - q * c->alpha;
+  }
+}
+
+static napi_value Adam(napi_env env, napi_callback_info info) {
+  GET_ARGS(15, "adam");
+  int64_t off[7];
+  for (int k = 0; k < 7; k++) off[k] = i64(env, argv[1 + k]);
+  const int64_t n = i64(env, argv[8]);
+  for (int k = 0; k < 7; k++) if (n < 0 || off[k] < 0 || !inside(off[k], 4 * n, heap_len)) return range_error(env, "adam");
+  AdamCtx c = {(const float *)(heap + off[0]), (const float *)(heap + off[1]), (const float *)(heap + off[2]), (const float *)(heap + off[3]),
+               (float *)(heap + off[4]), (float *)(heap + off[5]), (float *)(heap + off[6]),
+               (float)f64(env, argv[9]), (float)f64(env, argv[10]), (float)f64(env, argv[11]), (float)f64(env, argv[12]), (float)f64(env, argv[13]), (float)f64(env, argv[14])};
+  hpe_parallel(adam_job, n, 1 << 16, &c);
+  return NULL;
+}
+
 void hpe_ops_register(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"reduceSum", NULL, ReduceSum, NULL, NULL, NULL, napi_default, NULL},
@@ -320,6 +352,7 @@ void hpe_ops_register(napi_env env, napi_value exports) {
     {"batchNorm", NULL, BatchNorm, NULL, NULL, NULL, napi_default, NULL},
     {"aleaUniform", NULL, AleaUniform, NULL, NULL, NULL, napi_default, NULL},
     {"binary", NULL, Binary, NULL, NULL, NULL, napi_default, NULL},
+    {"adam", NULL, Adam, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

@@ -11,6 +11,8 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend/backend";
 import { loadBlasAddon } from "../lib/backend/kernels/blas";
 import { randomUniform } from "../lib/backend/kernels/random";
+import { adamUpdate } from "../lib/backend/kernels/adam";
+import { Adam } from "../lib/nn/optim";
 import { mulberry32, normal } from "../lib/core/rng";
 
 const backend = await initBackend({ quiet: true });
@@ -175,4 +177,37 @@ test("Add, Sub, Multiply, RealDiv, SquaredDifference: same shapes, scalars, row 
       close(got, want, 1e-6, `${name} [${sa}] [${sb}]`);
     }
   }
+});
+
+test("the fused Adam update equals the op-by-op Adam of lib/nn bit for bit, and is faster", { skip: skipNative }, () => {
+  const shapes = [[1024, 1024], [300], [17, 5]];
+  const init = shapes.map((s, k) => randn(s.reduce((a, b) => a * b, 1), 20 + k));
+  const ref = init.map((v, k) => tf.variable(tf.tensor(v, shapes[k])));
+  const fused = init.map((v, k) => tf.variable(tf.tensor(v, shapes[k])));
+  const adam = new Adam(ref);
+  const m = fused.map((p) => tf.variable(tf.zerosLike(p), false)), v = fused.map((p) => tf.variable(tf.zerosLike(p), false));
+  const n0 = tf.memory().numTensors;
+  let tFused = Infinity, tRef = Infinity;
+  for (let step = 1; step <= 4; step++) {
+    const grads = shapes.map((s, k) => tf.tensor(randn(init[k].length, 100 * step + k), s));
+    let t0 = performance.now();
+    adam.apply(grads, 1e-3);
+    tRef = Math.min(tRef, performance.now() - t0);
+    const alpha = (1e-3 * Math.sqrt(1 - Math.pow(0.999, step))) / (1 - Math.pow(0.9, step));
+    t0 = performance.now();
+    adamUpdate(fused, m, v, grads, { b1: 0.9, b2: 0.999, eps: 1e-7, alpha });
+    tFused = Math.min(tFused, performance.now() - t0);
+    tf.dispose(grads);
+    for (let k = 0; k < shapes.length; k++) {
+      for (const [a, b, what] of [[ref[k], fused[k], "p"], [adam.m[k], m[k], "m"], [adam.v[k], v[k], "v"]] as const) {
+        const x = a.dataSync(), y = b.dataSync();
+        for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) assert.fail(`step ${step} ${what}${k}[${i}]: op by op ${x[i]} vs fused ${y[i]}`);
+      }
+    }
+  }
+  assert.equal(tf.memory().numTensors, n0, "no tensors leak");
+  console.log(`Adam over 1.05M values: fused ${tFused.toFixed(2)} ms, op by op ${tRef.toFixed(2)} ms`);
+  assert.ok(tFused < tRef, `fused ${tFused} ms vs op by op ${tRef} ms`);
+  tf.dispose([...ref, ...fused, ...m, ...v]);
+  adam.dispose();
 });

@@ -25,6 +25,8 @@ export interface BlasAddon {
   reduceSum(heap: ArrayBuffer, xOff: number, outOff: number, outer: number, R: number, inner: number, scale: number): void;
   /** out = a OP b; op 0 add, 1 sub, 2 mul, 3 div, 4 min, 5 max, 6 squared difference; mode 0 same size, 1 scalar b, 2 scalar a, 3 b repeats every inner, 4 a repeats. */
   binary(heap: ArrayBuffer, op: number, aOff: number, bOff: number, outOff: number, n: number, mode: number, inner: number): void;
+  /** One fused Adam update into new buffers (pOut, mOut, vOut), rounding like the op-by-op update. */
+  adam(heap: ArrayBuffer, pOff: number, mOff: number, vOff: number, gOff: number, pOut: number, mOut: number, vOut: number, n: number, b1: number, c1: number, b2: number, c2: number, eps: number, alpha: number): void;
   /** op 0 sqrt, 1 rsqrt, 2 square. */
   unary(heap: ArrayBuffer, op: number, xOff: number, outOff: number, n: number): void;
   /** bool out = x OP s; op 0 ≥, 1 >, 2 ≤, 3 <. */
