@@ -252,6 +252,8 @@ const ENTRIES: Record<string, () => Promise<Result>> = {
   "sgemm-limit": sgemmLimit,
   "vae-step": () => trainingSteps("vae", "beta-vae-train-step"),
   "baseline-step": () => trainingSteps("baseline", "baseline-train-step"),
+  "vae-step-fused-adam": () => trainingSteps("vae-fused-adam", "beta-vae-step, fused Adam (opt-in)"),
+  "baseline-step-fused-adam": () => trainingSteps("baseline-fused-adam", "baseline-step, fused Adam (opt-in)"),
   "critic-gp-step": criticBench,
   "crossmodal-cnn-step": () => trainingSteps("cnn-encoder", "crossmodal-cnn-step"),
   "crossmodal-decoder-step": () => trainingSteps("cnn-decoder", "crossmodal-decoder-step"),

@@ -10,6 +10,8 @@ import { Lifter } from "../lib/models/lifter";
 import { Adam } from "../lib/nn/optim";
 import { mulberry32, normal } from "../lib/core/rng";
 import { trainStep } from "../lib/train/train";
+import { Mlp } from "../lib/nn/mlp";
+import { adamUpdate } from "../lib/backend/kernels/adam";
 import { BONES, JOINTS_LEFT, JOINTS_RIGHT, NUM_JOINTS } from "../lib/pose/skeleton";
 
 export interface TrainingModel {
@@ -42,7 +44,12 @@ export function convFlops(ho: number, wo: number, kh: number, kw: number, ci: nu
   return 2 * ho * wo * kh * kw * ci * co;
 }
 
-function lifterModel(kind: "beta-vae" | "baseline", batch: number): TrainingModel {
+/**
+ * `fusedAdam`: the same step with the optimizer update through lib/backend's fused Adam
+ * kernel (bit-identical values) instead of lib/nn's op-by-op Adam: what the model layer
+ * gains by opting in.
+ */
+function lifterModel(kind: "beta-vae" | "baseline", batch: number, fusedAdam = false): TrainingModel {
   const opts = kind === "beta-vae"
     ? { kind, inputDim: 32, outputDim: 48, hidden: 512, layers: 5, latentDim: 100, residual: false, batchNorm: false, dropout: 0 } as const
     : { kind, inputDim: 32, outputDim: 48, hidden: 1024, layers: 5, latentDim: 0, residual: true, batchNorm: true, dropout: 0.5 } as const;
@@ -58,8 +65,21 @@ function lifterModel(kind: "beta-vae" | "baseline", batch: number): TrainingMode
     name: kind, batch, flopsPerStep: perSample * batch, params: m.parameterCount(),
     layers: kind === "beta-vae" ? `32→5×${h}→2×${opts.latentDim} | ${opts.latentDim}→5×${h}→48` : `32→5×${h} (BN, dropout 0.5, residual, max-norm)→48`,
     step: (s) => {
-      const r = trainStep(m, adam, x, y, { beta: 1e-3, lr: 1e-3, stepSeed: s, maxNorm: kind === "baseline" ? 1 : 0 });
-      tf.dispose([r.total, r.recon, r.kl]);
+      if (!fusedAdam) {
+        const r = trainStep(m, adam, x, y, { beta: 1e-3, lr: 1e-3, stepSeed: s, maxNorm: kind === "baseline" ? 1 : 0 });
+        tf.dispose([r.total, r.recon, r.kl]);
+        return;
+      }
+      // trainStep's sequence with the update through the fused kernel.
+      const bnStats: NonNullable<Parameters<Lifter["loss"]>[3]["bnStats"]> = [];
+      const params = m.trainable();
+      const { value, grads } = tf.variableGrads(() => m.loss(x, y, 1e-3, { training: true, stepSeed: s, bnStats }).total, params);
+      adam.step++;
+      const alpha = (1e-3 * Math.sqrt(1 - Math.pow(adam.beta2, adam.step))) / (1 - Math.pow(adam.beta1, adam.step));
+      adamUpdate(params, adam.m, adam.v, params.map((p) => grads[p.name]), { b1: adam.beta1, b2: adam.beta2, eps: adam.epsilon, alpha });
+      tf.dispose([value, ...Object.values(grads)]);
+      if (bnStats.length) Mlp.updateMovingStats(bnStats);
+      if (kind === "baseline") m.applyMaxNorm(1);
     },
     sync: () => void m.trainable()[0].dataSync(),
   };
@@ -188,6 +208,8 @@ export function renderPoseImages(poses2d: Float32Array, batch: number, size: num
 export const trainingModels = {
   vae: async () => lifterModel("beta-vae", 256),
   baseline: async () => lifterModel("baseline", 256),
+  "vae-fused-adam": async () => lifterModel("beta-vae", 256, true),
+  "baseline-fused-adam": async () => lifterModel("baseline", 256, true),
   "cnn-encoder": async () => cnnEncoderModel(),
   "cnn-decoder": async () => cnnDecoderModel(),
 };

@@ -21,8 +21,8 @@ const argv = process.argv.slice(2);
 const opt = (name: string) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : undefined; };
 const quick = argv.includes("--quick");
 const backend = opt("backend");
-const entries = (opt("entries") ?? "vae-step,baseline-step,critic-gp-step,crossmodal-cnn-step,crossmodal-decoder-step,conv-epoch-memory,metrics,umap,bvh,export,dataset-1.5m,vae-epoch-memory").split(",");
-const TRAINING = new Set(["vae-step", "baseline-step", "crossmodal-cnn-step", "crossmodal-decoder-step"]);
+const entries = (opt("entries") ?? "vae-step,baseline-step,vae-step-fused-adam,baseline-step-fused-adam,critic-gp-step,crossmodal-cnn-step,crossmodal-decoder-step,conv-epoch-memory,metrics,umap,bvh,export,dataset-1.5m,vae-epoch-memory").split(",");
+const TRAINING = new Set(["vae-step", "baseline-step", "vae-step-fused-adam", "baseline-step-fused-adam", "crossmodal-cnn-step", "crossmodal-decoder-step"]);
 
 interface Row { entry: string; approach: string; unit: string; best: number; median: number; gflops?: number; gflopsMedian?: number; share?: number; shareMedian?: number; peakRssMb?: number; backend?: string; notes?: string; ratio?: number; error?: string }
 
@@ -58,9 +58,10 @@ const measureLimit = (when: string) => {
 };
 if (trainingRun) measureLimit("before");
 for (const e of entries) {
-  const adjacent = e === "vae-step" ? [reference(2)] : [];
+  const vae = e.startsWith("vae-step");
+  const adjacent = vae ? [reference(2)] : [];
   const r = runEntry(e, base, backend ?? "default (best available)");
-  if (e === "vae-step") {
+  if (vae) {
     adjacent.push(reference(2));
     const ok = adjacent.filter((x): x is { samplesPerSec: number; gflops: number } => typeof x !== "string");
     if (ok.length) {
