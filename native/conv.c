@@ -6,7 +6,8 @@
  *   cols[n·Ho·Wo + oh·Wo + ow, (kh·KW + kw)·CI + ci] = x[n, oh·sh − pt + kh, ow·sw − pl + kw, ci] (0 outside)
  *   forward:         y  = cols · W                 ([rows, KH·KW·CI] · [KH·KW·CI, CO])
  *   filter gradient: dW = colsᵀ · dy               (summed over the chunks)
- *   input gradient:  dx = col2im(dy · Wᵀ)          (scatter-add of the patches)
+ *   input gradient:  by sub-pixel phases (below): dy patches · phase filter, each dx pixel
+ *                    written once (no col2im scatter-add)
  * The input gradient is also the forward pass of a transposed convolution.
  * Work goes in chunks of whole samples (about 8192 patch rows each) through one scratch
  * buffer outside the wasm heap, grown on demand and reused.
@@ -62,28 +63,38 @@ static void im2col_job(int64_t lo, int64_t hi, const void *ctx) {
   }
 }
 
-/* Scatter-add patches of samples [lo, hi) of the chunk into dx (samples never overlap). */
-static void col2im_job(int64_t lo, int64_t hi, const void *ctx) {
-  const ColCtx *c = (const ColCtx *)ctx;
-  const float *cols = c->src;
-  float *dx = c->dst;
+/* Patch work is memory-bound: two threads for chunks of 2 samples or more. */
+static void im2col(const float *x, float *cols, const Dims *d, int64_t n0, int64_t nb) {
+  ColCtx c = {x, cols, d, n0};
+  hpe_parallel(im2col_job, nb, 2, &c);
+}
+
+/*
+ * Input gradient by sub-pixel phases. With stride s, dx pixel (ih, iw) with ih + pt = a·s + r,
+ * iw + pl = b·s + q only meets filter taps (r + s·t, q + s·u):
+ *   dx[n, a·s + r − pt, b·s + q − pl, ci] = Σ_{t,u,co} dy[n, a − t, b − u, co] · W[r + s·t, q + s·u, ci, co]
+ * so one product gives all s² phases: rows (n, a, b) of dy patches (T·U·CO values, zero
+ * outside) times the phase filter Wp[(t, u, co), (r, q, ci)], and each dx pixel is written
+ * exactly once (no scatter-add, no zeroing). K = T·U·CO instead of CO: a better sgemm shape.
+ */
+typedef struct { const float *dy; float *patches; const float *res; float *dx; const Dims *d; int64_t n0, A, B, T, U; } PhaseCtx;
+
+static void phase_gather_job(int64_t lo, int64_t hi, const void *ctx) {
+  const PhaseCtx *c = (const PhaseCtx *)ctx;
   const Dims *d = c->d;
-  const int64_t n0 = c->n0, Kc = d->KH * d->KW * d->CI, CI = d->CI;
-  memset(dx + (n0 + lo) * d->H * d->W * CI, 0, (size_t)((hi - lo) * d->H * d->W * CI) * sizeof(float));
+  const int64_t CO = d->CO, Kp = c->T * c->U * CO;
   for (int64_t n = lo; n < hi; n++) {
-    float *dxn = dx + (n0 + n) * d->H * d->W * CI;
-    for (int64_t oh = 0; oh < d->Ho; oh++) {
-      for (int64_t ow = 0; ow < d->Wo; ow++) {
-        const float *row = cols + ((n * d->Ho + oh) * d->Wo + ow) * Kc;
-        for (int64_t kh = 0; kh < d->KH; kh++) {
-          const int64_t ih = oh * d->sh - d->pt + kh;
-          if (ih < 0 || ih >= d->H) continue;
-          for (int64_t kw = 0; kw < d->KW; kw++) {
-            const int64_t iw = ow * d->sw - d->pl + kw;
-            if (iw < 0 || iw >= d->W) continue;
-            const float *src = row + (kh * d->KW + kw) * CI;
-            float *dst = dxn + (ih * d->W + iw) * CI;
-            for (int64_t c = 0; c < CI; c++) dst[c] += src[c];
+    const float *dyn = c->dy + (c->n0 + n) * d->Ho * d->Wo * CO;
+    for (int64_t a = 0; a < c->A; a++) {
+      for (int64_t b = 0; b < c->B; b++) {
+        float *row = c->patches + ((n * c->A + a) * c->B + b) * Kp;
+        for (int64_t t = 0; t < c->T; t++) {
+          const int64_t oh = a - t;
+          for (int64_t u = 0; u < c->U; u++) {
+            const int64_t ow = b - u;
+            float *dst = row + (t * c->U + u) * CO;
+            if (oh < 0 || oh >= d->Ho || ow < 0 || ow >= d->Wo) memset(dst, 0, (size_t)CO * sizeof(float));
+            else memcpy(dst, dyn + (oh * d->Wo + ow) * CO, (size_t)CO * sizeof(float));
           }
         }
       }
@@ -91,15 +102,56 @@ static void col2im_job(int64_t lo, int64_t hi, const void *ctx) {
   }
 }
 
-/* Patch work is memory-bound: two threads for chunks of 2 samples or more. */
-static void im2col(const float *x, float *cols, const Dims *d, int64_t n0, int64_t nb) {
-  ColCtx c = {x, cols, d, n0};
-  hpe_parallel(im2col_job, nb, 2, &c);
+static void phase_scatter_job(int64_t lo, int64_t hi, const void *ctx) {
+  const PhaseCtx *c = (const PhaseCtx *)ctx;
+  const Dims *d = c->d;
+  const int64_t CI = d->CI, s = d->sh, q_s = d->sw, Np = s * q_s * CI;
+  for (int64_t n = lo; n < hi; n++) {
+    float *dxn = c->dx + (c->n0 + n) * d->H * d->W * CI;
+    for (int64_t a = 0; a < c->A; a++) {
+      for (int64_t r = 0; r < s; r++) {
+        const int64_t ih = a * s + r - d->pt;
+        if (ih < 0 || ih >= d->H) continue;
+        for (int64_t b = 0; b < c->B; b++) {
+          const float *row = c->res + ((n * c->A + a) * c->B + b) * Np;
+          for (int64_t q = 0; q < q_s; q++) {
+            const int64_t iw = b * q_s + q - d->pl;
+            if (iw < 0 || iw >= d->W) continue;
+            memcpy(dxn + (ih * d->W + iw) * CI, row + (r * q_s + q) * CI, (size_t)CI * sizeof(float));
+          }
+        }
+      }
+    }
+  }
 }
 
-static void col2im(const float *cols, float *dx, const Dims *d, int64_t n0, int64_t nb) {
-  ColCtx c = {cols, dx, d, n0};
-  hpe_parallel(col2im_job, nb, 2, &c);
+/* dx from dy and W by phases; returns 0, or −1 when out of memory. */
+static int input_grad_phases(const float *dy, const float *W, float *dx, const Dims *d) {
+  const int64_t s = d->sh, q_s = d->sw, T = (d->KH + s - 1) / s, U = (d->KW + q_s - 1) / q_s;
+  const int64_t A = (d->H - 1 + d->pt) / s + 1, B = (d->W - 1 + d->pl) / q_s + 1;
+  const int64_t Kp = T * U * d->CO, Np = s * q_s * d->CI, P = A * B;
+  int64_t nb = 8192 / (P > 0 ? P : 1);
+  if (nb < 1) nb = 1;
+  if (nb > d->N) nb = d->N;
+  float *buf = scratch_get((size_t)(Kp * Np + nb * P * (Kp + Np)));
+  if (!buf) return -1;
+  float *Wp = buf, *patches = buf + Kp * Np, *res = patches + nb * P * Kp;
+  for (int64_t t = 0; t < T; t++) for (int64_t u = 0; u < U; u++) for (int64_t co = 0; co < d->CO; co++) {
+    float *row = Wp + ((t * U + u) * d->CO + co) * Np;
+    for (int64_t r = 0; r < s; r++) for (int64_t q = 0; q < q_s; q++) {
+      const int64_t kh = r + s * t, kw = q + q_s * u;
+      for (int64_t ci = 0; ci < d->CI; ci++)
+        row[(r * q_s + q) * d->CI + ci] = (kh < d->KH && kw < d->KW) ? W[((kh * d->KW + kw) * d->CI + ci) * d->CO + co] : 0.0f;
+    }
+  }
+  for (int64_t n0 = 0; n0 < d->N; n0 += nb) {
+    const int64_t cnt = d->N - n0 < nb ? d->N - n0 : nb;
+    PhaseCtx c = {dy, patches, res, dx, d, n0, A, B, T, U};
+    hpe_parallel(phase_gather_job, cnt, 2, &c);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)(cnt * P), (blasint)Np, (blasint)Kp, 1.0f, patches, (blasint)Kp, Wp, (blasint)Np, 0.0f, res, (blasint)Np);
+    hpe_parallel(phase_scatter_job, cnt, 2, &c);
+  }
+  return 0;
 }
 
 /* conv2d(heap, mode, aOff, bOff, outOff, N, H, W, CI, KH, KW, CO, Ho, Wo, sh, sw, pt, pl)
@@ -140,6 +192,10 @@ static napi_value Conv2d(napi_env env, napi_callback_info info) {
   if (mode == 1 && (P == 0 || d.N == 0)) { memset(O, 0, (size_t)wN * sizeof(float)); return NULL; }
   if (mode == 2 && (P == 0 || d.CO == 0)) { memset(O, 0, (size_t)xN * sizeof(float)); return NULL; }
   if (P == 0 || d.N == 0 || Kc == 0 || d.CO == 0) return NULL;
+  if (mode == 2) {
+    if (input_grad_phases(A, B, O, &d) != 0) { napi_throw_error(env, NULL, "hpe_blas.conv2d: out of memory for the patch buffer"); return NULL; }
+    return NULL;
+  }
   int64_t nb = 8192 / P;
   if (nb < 1) nb = 1;
   if (nb > d.N) nb = d.N;
@@ -150,12 +206,9 @@ static napi_value Conv2d(napi_env env, napi_callback_info info) {
     if (mode == 0) {
       im2col(A, cols, &d, n0, cnt);
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)rows, (blasint)d.CO, (blasint)Kc, 1.0f, cols, (blasint)Kc, B, (blasint)d.CO, 0.0f, O + n0 * P * d.CO, (blasint)d.CO);
-    } else if (mode == 1) {
+    } else {
       im2col(A, cols, &d, n0, cnt);
       cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (blasint)Kc, (blasint)d.CO, (blasint)rows, 1.0f, cols, (blasint)Kc, B + n0 * P * d.CO, (blasint)d.CO, n0 == 0 ? 0.0f : 1.0f, O, (blasint)d.CO);
-    } else {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)rows, (blasint)Kc, (blasint)d.CO, 1.0f, A + n0 * P * d.CO, (blasint)d.CO, B, (blasint)d.CO, 0.0f, cols, (blasint)Kc);
-      col2im(cols, O, &d, n0, cnt);
     }
   }
   return NULL;
