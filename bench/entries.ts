@@ -24,6 +24,8 @@ interface Result {
   median: number;
   gflops?: number;
   gflopsMedian?: number;
+  /** Training entries: the dense sgemm limit timed between their repeats (GFLOP/s). */
+  limitGflops?: number;
   repeats: number;
   notes?: string;
 }
@@ -46,16 +48,21 @@ async function trainingSteps(which: keyof typeof trainingModels, entry: string):
   const cnn = which.startsWith("cnn");
   const per = Number(process.env.BENCH_STEPS ?? (cnn ? (quick ? 2 : 5) : quick ? 5 : 20)), repeats = Number(process.env.BENCH_REPEATS ?? (quick ? 3 : 5));
   const times: number[] = [];
+  const limit = interleavedLimit();
+  limit.sample();
   const tensors0 = tf.memory().numTensors;
   for (let r = 0; r < repeats; r++) {
     const t0 = performance.now();
     for (let s = 0; s < per; s++) m.step(100 + r * per + s);
     m.sync(); // wait for the last update
     times.push((performance.now() - t0) / per);
+    limit.sample();
   }
   const { min, median } = stats(times);
+  const limitGflops = limit.gflops();
+  limit.dispose();
   return { entry, unit: "samples/s", best: (m.batch * 1000) / min, median: (m.batch * 1000) / median,
-    gflops: m.flopsPerStep / (min / 1000) / 1e9, gflopsMedian: m.flopsPerStep / (median / 1000) / 1e9, repeats,
+    gflops: m.flopsPerStep / (min / 1000) / 1e9, gflopsMedian: m.flopsPerStep / (median / 1000) / 1e9, repeats, limitGflops,
     notes: `${m.layers}; batch ${m.batch}, ${m.params.toLocaleString("en")} parameters, ${(m.flopsPerStep / m.batch / 1e6).toFixed(1)} MFLOP/sample, ${min.toFixed(1)} ms/step; tensors ${tensors0}→${tf.memory().numTensors}` };
 }
 
@@ -66,12 +73,40 @@ async function trainingSteps(which: keyof typeof trainingModels, entry: string):
  * layer at batch 256, and the largest im2col product of the image encoder. Each set's
  * rate is its FLOPs over its best times; the limit is the best set (the strictest).
  */
+const LIMIT_SETS: { name: string; shapes: [number, number, number, boolean, boolean][] }[] = [
+  { name: "dense 256×1024×1024", shapes: [[256, 1024, 1024, false, false], [256, 1024, 1024, false, true], [1024, 256, 1024, true, false]] },
+  { name: "dense 256×512×512", shapes: [[256, 512, 512, false, false], [256, 512, 512, false, true], [512, 256, 512, true, false]] },
+  { name: "im2col 8192×512×64", shapes: [[8192, 512, 64, false, false], [512, 8192, 64, true, false], [8192, 64, 512, false, true]] },
+];
+
+/**
+ * The dense sets of the limit, timed between the repeats of a training entry (same
+ * process, same moments of machine load): call `sample()` once per repeat; `gflops()` is
+ * the best set's FLOPs over its best time per product.
+ */
+function interleavedLimit(): { sample(): void; gflops(): number; dispose(): void } {
+  const sets = LIMIT_SETS.slice(0, 2).map((set) => set.shapes.map(([M, K, N, ta, tb]) => ({
+    a: tf.tensor2d(randn(M * K, M + K), ta ? [K, M] : [M, K]), b: tf.tensor2d(randn(K * N, K + N), tb ? [N, K] : [K, N]), ta, tb, flops: 2 * M * K * N, best: Infinity,
+  })));
+  return {
+    sample() {
+      for (const set of sets) {
+        for (const p of set) {
+          const t0 = performance.now();
+          const c = tf.matMul(p.a, p.b, p.ta, p.tb);
+          c.dataSync();
+          p.best = Math.min(p.best, performance.now() - t0);
+          c.dispose();
+        }
+      }
+    },
+    gflops: () => Math.max(...sets.map((set) => set.reduce((s, p) => s + p.flops, 0) / (set.reduce((s, p) => s + p.best, 0) / 1000) / 1e9)),
+    dispose: () => tf.dispose(sets.flatMap((set) => set.flatMap((p) => [p.a, p.b]))),
+  };
+}
+
 async function sgemmLimit(): Promise<Result> {
-  const sets: { name: string; shapes: [number, number, number, boolean, boolean][] }[] = [
-    { name: "dense 256×1024×1024", shapes: [[256, 1024, 1024, false, false], [256, 1024, 1024, false, true], [1024, 256, 1024, true, false]] },
-    { name: "dense 256×512×512", shapes: [[256, 512, 512, false, false], [256, 512, 512, false, true], [512, 256, 512, true, false]] },
-    { name: "im2col 8192×512×64", shapes: [[8192, 512, 64, false, false], [512, 8192, 64, true, false], [8192, 64, 512, false, true]] },
-  ];
+  const sets = LIMIT_SETS;
   const reps = quick ? 5 : 12;
   const rates: string[] = [];
   let best = 0, bestMedian = 0;
