@@ -9,10 +9,8 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend, describeBackend } from "../lib/backend/backend";
 import { loadBvhFolder, listBvhFiles } from "../lib/data/mocap";
 import { mpjpe, pMpjpe } from "../lib/pose/metrics";
-import { fitBatch } from "../lib/models/supervised";
-import { createLifter } from "../lib/models/registry";
 import { Adam } from "../lib/nn/optim";
-import { mulberry32, normal } from "../lib/core/rng";
+import { randn, trainingModels } from "./models";
 import { umapEmbed } from "../lib/eval/umap";
 import { dataDir } from "../lib/data/dataset";
 
@@ -25,6 +23,9 @@ interface Result {
   best: number;
   median: number;
   gflops?: number;
+  gflopsMedian?: number;
+  /** Training entries: the dense sgemm limit timed between their repeats (GFLOP/s). */
+  limitGflops?: number;
   repeats: number;
   notes?: string;
 }
@@ -34,38 +35,105 @@ function stats(times: number[]): { min: number; median: number } {
   return { min: s[0], median: s[Math.floor(s.length / 2)] };
 }
 
-function randn(n: number, seed: number, scale = 1): Float32Array {
-  const r = mulberry32(seed);
-  return Float32Array.from({ length: n }, () => scale * normal(r));
-}
 
-/** Training steps of a lifter; FLOPs ≈ 6 × parameters × batch (matrix products only). */
-async function lifterSteps(kind: "beta-vae" | "baseline", batch: number): Promise<Result> {
-  const opts = kind === "beta-vae"
-    ? { inputDim: 32, outputDim: 48, hidden: 512, layers: 5, latentDim: 100, residual: false, batchNorm: false, dropout: 0, maxNorm: 0 }
-    : { inputDim: 32, outputDim: 48, hidden: 1024, layers: 5, latentDim: 0, residual: true, batchNorm: true, dropout: 0.5, maxNorm: 1 };
-  const m = createLifter(kind, opts, 1);
-  const firstWeight = () => Object.values(m.parts)[0].trainable()[0];
-  const x = tf.tensor2d(randn(batch * 32, 1), [batch, 32]), y = tf.tensor2d(randn(batch * 48, 2), [batch, 48]);
-  const step = (s: number) => {
-    tf.dispose(Object.values(fitBatch(m, { x, y }, { beta: 1e-3, lr: 1e-3, seed: s })));
-  };
-  for (let s = 0; s < 5; s++) step(s);
-  await tf.ready();
-  firstWeight().dataSync();
-  const per = Number(process.env.BENCH_STEPS ?? (quick ? 5 : 20)), repeats = Number(process.env.BENCH_REPEATS ?? (quick ? 3 : 5));
+/**
+ * Training steps of one of bench/models.ts's models: samples/s, and GFLOP/s from the FLOPs
+ * of its layer shapes (run.ts divides them by the sgemm limit measured in the same run).
+ */
+async function trainingSteps(which: keyof typeof trainingModels, entry: string): Promise<Result> {
+  const m = await trainingModels[which]();
+  const warm = which.startsWith("cnn") ? 2 : 5;
+  for (let s = 0; s < warm; s++) m.step(s);
+  m.sync();
+  const cnn = which.startsWith("cnn");
+  const per = Number(process.env.BENCH_STEPS ?? (cnn ? (quick ? 2 : 5) : quick ? 5 : 20)), repeats = Number(process.env.BENCH_REPEATS ?? (quick ? 3 : 5));
   const times: number[] = [];
+  const limit = interleavedLimit();
+  limit.sample();
   const tensors0 = tf.memory().numTensors;
   for (let r = 0; r < repeats; r++) {
     const t0 = performance.now();
-    for (let s = 0; s < per; s++) step(100 + r * per + s);
-    firstWeight().dataSync(); // wait for the last update
+    for (let s = 0; s < per; s++) m.step(100 + r * per + s);
+    m.sync(); // wait for the last update
     times.push((performance.now() - t0) / per);
+    limit.sample();
   }
   const { min, median } = stats(times);
-  const params = m.parameterCount();
-  return { entry: `${kind}-train-step`, unit: "samples/s", best: (batch * 1000) / min, median: (batch * 1000) / median, gflops: (6 * params * batch) / (min / 1000) / 1e9, repeats,
-    notes: `batch ${batch}, ${params.toLocaleString("en")} parameters, ${min.toFixed(1)} ms/step; tensors ${tensors0}→${tf.memory().numTensors}` };
+  const limitGflops = limit.gflops();
+  limit.dispose();
+  return { entry, unit: "samples/s", best: (m.batch * 1000) / min, median: (m.batch * 1000) / median,
+    gflops: m.flopsPerStep / (min / 1000) / 1e9, gflopsMedian: m.flopsPerStep / (median / 1000) / 1e9, repeats, limitGflops,
+    notes: `${m.layers}; batch ${m.batch}, ${m.params.toLocaleString("en")} parameters, ${(m.flopsPerStep / m.batch / 1e6).toFixed(1)} MFLOP/sample, ${min.toFixed(1)} ms/step; tensors ${tensors0}→${tf.memory().numTensors}` };
+}
+
+/**
+ * The machine's limit: GFLOP/s of the matrix product in use (tf.matMul through the active
+ * backend: OpenBLAS when the addon is built) at the shapes that training multiplies:
+ * forward X·W, input gradient dY·Wᵀ and weight gradient Xᵀ·dY of a 1024- and a 512-wide
+ * layer at batch 256, and the largest im2col product of the image encoder. Each set's
+ * rate is its FLOPs over its best times; the limit is the best set (the strictest).
+ */
+const LIMIT_SETS: { name: string; shapes: [number, number, number, boolean, boolean][] }[] = [
+  { name: "dense 256×1024×1024", shapes: [[256, 1024, 1024, false, false], [256, 1024, 1024, false, true], [1024, 256, 1024, true, false]] },
+  { name: "dense 256×512×512", shapes: [[256, 512, 512, false, false], [256, 512, 512, false, true], [512, 256, 512, true, false]] },
+  { name: "im2col 8192×512×64", shapes: [[8192, 512, 64, false, false], [512, 8192, 64, true, false], [8192, 64, 512, false, true]] },
+];
+
+/**
+ * The dense sets of the limit, timed between the repeats of a training entry (same
+ * process, same moments of machine load): call `sample()` once per repeat; `gflops()` is
+ * the best set's FLOPs over its best time per product.
+ */
+function interleavedLimit(): { sample(): void; gflops(): number; dispose(): void } {
+  const sets = LIMIT_SETS.slice(0, 2).map((set) => set.shapes.map(([M, K, N, ta, tb]) => ({
+    a: tf.tensor2d(randn(M * K, M + K), ta ? [K, M] : [M, K]), b: tf.tensor2d(randn(K * N, K + N), tb ? [N, K] : [K, N]), ta, tb, flops: 2 * M * K * N, best: Infinity,
+  })));
+  return {
+    sample() {
+      for (const set of sets) {
+        for (const p of set) {
+          const t0 = performance.now();
+          const c = tf.matMul(p.a, p.b, p.ta, p.tb);
+          c.dataSync();
+          p.best = Math.min(p.best, performance.now() - t0);
+          c.dispose();
+        }
+      }
+    },
+    gflops: () => Math.max(...sets.map((set) => set.reduce((s, p) => s + p.flops, 0) / (set.reduce((s, p) => s + p.best, 0) / 1000) / 1e9)),
+    dispose: () => tf.dispose(sets.flatMap((set) => set.flatMap((p) => [p.a, p.b]))),
+  };
+}
+
+async function sgemmLimit(): Promise<Result> {
+  const sets = LIMIT_SETS;
+  const reps = quick ? 5 : 12;
+  const rates: string[] = [];
+  let best = 0, bestMedian = 0;
+  for (const set of sets) {
+    let bestT = 0, medT = 0, flops = 0;
+    for (const [M, K, N, ta, tb] of set.shapes) {
+      // [M×K]·[K×N] with the operands stored transposed where the flags say.
+      const a = tf.tensor2d(randn(M * K, M + K), ta ? [K, M] : [M, K]), b = tf.tensor2d(randn(K * N, K + N), tb ? [N, K] : [K, N]);
+      const times: number[] = [];
+      for (let r = 0; r < reps + 2; r++) {
+        const t0 = performance.now();
+        const c = tf.matMul(a, b, ta, tb);
+        c.dataSync();
+        times.push(performance.now() - t0);
+        c.dispose();
+      }
+      const s = stats(times.slice(2));
+      bestT += s.min;
+      medT += s.median;
+      flops += 2 * M * K * N;
+      tf.dispose([a, b]);
+    }
+    const g = flops / (bestT / 1000) / 1e9, gm = flops / (medT / 1000) / 1e9;
+    rates.push(`${set.name} ${g.toFixed(0)} (median ${gm.toFixed(0)})`);
+    if (g > best) [best, bestMedian] = [g, gm];
+  }
+  return { entry: "sgemm-limit", unit: "GFLOP/s", best, median: bestMedian, gflops: best, gflopsMedian: bestMedian, repeats: reps, notes: `tf.matMul NN/NT/TN sets, GFLOP/s: ${rates.join("; ")}` };
 }
 
 /** WGAN-GP critic step (48 → 3 × 256 → 1, batch 64) with the gradient penalty. */
@@ -89,46 +157,33 @@ async function criticBench(): Promise<Result> {
 }
 
 /**
- * A crossmodal image-encoder training step: 64×64×3 images → 4 stride-2 convolutions
- * (32, 64, 128, 256 channels, 4×4, ReLU) → μ, log σ² (100) → 3D pose (48), batch 64,
- * reconstruction + KL, Adam. The image size is the one the crossmodal VAE will use.
+ * Memory of crossmodal training: an epoch-like loop of image-encoder and image-decoder
+ * steps (bench/models.ts) whose 64×64×3 images are rendered per batch from real 2D poses
+ * (joints and bones as soft dots), never held all at once. Peak RSS (of this process) is
+ * the entry's peakRssMb; tf.memory and RSS are sampled along the loop.
  */
-async function cnnBench(): Promise<Result> {
-  const batch = 64, size = 64;
-  const r = mulberry32(3);
-  const glorot = (shape: number[], fanIn: number, fanOut: number) => tf.variable(tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (2 * r() - 1) * Math.sqrt(6 / (fanIn + fanOut))), shape));
-  const chans = [3, 32, 64, 128, 256];
-  const convs = chans.slice(1).map((c, i) => ({ W: glorot([4, 4, chans[i], c], 16 * chans[i], 16 * c), b: tf.variable(tf.zeros([c])) }));
-  const flat = (size / 16) * (size / 16) * 256;
-  const head = { W: glorot([flat, 200], flat, 200), b: tf.variable(tf.zeros([200])) };
-  const dec = { W: glorot([100, 48], 100, 48), b: tf.variable(tf.zeros([48])) };
-  const params = [...convs.flatMap((c) => [c.W, c.b]), head.W, head.b, dec.W, dec.b];
-  const adam = new Adam(params);
-  const images = tf.tensor4d(randn(batch * size * size * 3, 7), [batch, size, size, 3]), poses = tf.tensor2d(randn(batch * 48, 8), [batch, 48]);
-  const step = (s: number) => {
-    const { value, grads } = tf.variableGrads(() => {
-      let h: tf.Tensor4D = images;
-      for (const c of convs) h = tf.relu(tf.add(tf.conv2d(h, c.W as tf.Tensor4D, 2, "same"), c.b));
-      const z = tf.add(tf.matMul(tf.reshape(h, [batch, flat]), head.W), head.b);
-      const mu = tf.slice(z, [0, 0], [batch, 100]), lv = tf.slice(z, [0, 100], [batch, 100]);
-      const zs = tf.add(mu, tf.mul(tf.exp(tf.mul(lv, 0.5)), tf.randomNormal([batch, 100], 0, 1, "float32", s)));
-      const y = tf.add(tf.matMul(zs, dec.W), dec.b);
-      const kl = tf.mean(tf.mul(-0.5, tf.sum(tf.sub(tf.add(1, lv), tf.add(tf.square(mu), tf.exp(lv))), 1)));
-      return tf.add(tf.mean(tf.squaredDifference(y, poses)), tf.mul(kl, 1e-3 / 48)) as tf.Scalar;
-    }, params);
-    adam.apply(params.map((p) => grads[p.name]), 1e-4);
-    tf.dispose([value, ...Object.values(grads)]);
-  };
-  for (let s = 0; s < 2; s++) step(s);
-  const per = quick ? 2 : 5, repeats = 3, times: number[] = [];
-  for (let q = 0; q < repeats; q++) {
-    const t0 = performance.now();
-    for (let s = 0; s < per; s++) step(10 + q * per + s);
-    params[0].dataSync();
-    times.push((performance.now() - t0) / per);
+async function convEpochMemory(): Promise<Result> {
+  const { captureMocap, loadMocap } = await import("../lib/data/dataset");
+  const { renderPoseImages } = await import("./models");
+  const set = captureMocap(loadMocap(), "train");
+  const enc = await trainingModels["cnn-encoder"](), dec = await trainingModels["cnn-decoder"]();
+  const batch = enc.batch, steps = quick ? 8 : 40;
+  const rss: number[] = [], tensors: number[] = [];
+  const t0 = performance.now();
+  for (let s = 0; s < steps; s++) {
+    const first = (s * batch * 7919) % Math.max(1, set.n - batch);
+    const images = renderPoseImages(set.poses2d.subarray(first * 34, (first + batch) * 34), batch, 64);
+    enc.step(s, images);
+    dec.step(s, images);
+    tf.dispose(images);
+    if (s % 4 === 0) { rss.push(process.memoryUsage().rss / 2 ** 20); tensors.push(tf.memory().numTensors); }
   }
-  const { min, median } = stats(times);
-  return { entry: "crossmodal-cnn-step", unit: "samples/s", best: (batch * 1000) / min, median: (batch * 1000) / median, repeats, notes: `64×64×3 images, batch ${batch}, 4 conv layers, ${min.toFixed(0)} ms/step` };
+  enc.sync();
+  dec.sync();
+  const ms = performance.now() - t0;
+  const rate = (steps * batch * 1000) / ms;
+  return { entry: "conv-epoch-memory", unit: "samples/s (encoder+decoder)", best: rate, median: rate, repeats: 1,
+    notes: `${steps} batches of ${batch} rendered 64×64×3 images from ${set.n.toLocaleString("en")} poses: tf tensors ${Math.min(...tensors)}–${Math.max(...tensors)}, RSS ${Math.min(...rss).toFixed(0)}–${Math.max(...rss).toFixed(0)} MiB` };
 }
 
 /** Memory of a thesis-size pose set: the shared mocap tiled to ~1.5M samples, normalized. */
@@ -229,10 +284,14 @@ async function exportBench(): Promise<Result> {
 }
 
 const ENTRIES: Record<string, () => Promise<Result>> = {
-  "vae-step": () => lifterSteps("beta-vae", 256),
-  "baseline-step": () => lifterSteps("baseline", 256),
+  "sgemm-limit": sgemmLimit,
+  "vae-step": () => trainingSteps("vae", "beta-vae-train-step"),
+  "baseline-step": () => trainingSteps("baseline", "baseline-train-step"),
   "critic-gp-step": criticBench,
-  "crossmodal-cnn-step": cnnBench,
+  "crossmodal-cnn-step": () => trainingSteps("cnn-encoder", "crossmodal-cnn-step"),
+  "crossmodal-decoder-step": () => trainingSteps("cnn-decoder", "crossmodal-decoder-step"),
+  "conv-epoch-memory": convEpochMemory,
+  render: async () => (await import("./render-entry")).renderBench(quick),
   metrics: metricsEval,
   "dataset-1.5m": datasetBench,
   "vae-epoch-memory": epochMemoryBench,

@@ -6,11 +6,14 @@
  * product (plus an optional bias row and ReLU) into the output tensor's memory.
  * Row-major, batched with per-operand strides (0 broadcasts a batch of one).
  * Built by scripts/build-native.sh; optional (the pure TF.js kernels are the fallback).
+ * ops.c (reductions, element-wise, batch norm) and conv.c (convolutions as im2col + sgemm)
+ * add their functions to the same module.
  */
 #include <node_api.h>
 #include <cblas.h>
 #include <stdint.h>
 #include <string.h>
+#include "ops.h"
 
 #define CHECK(call) do { if ((call) != napi_ok) { napi_throw_error(env, NULL, "hpe_blas: N-API call failed: " #call); return NULL; } } while (0)
 
@@ -91,6 +94,8 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"config", NULL, Config, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, 3, props));
+  hpe_ops_register(env, exports);
+  hpe_conv_register(env, exports);
   return exports;
 }
 

@@ -2,9 +2,11 @@
  * The three lifter presets, trained in the smoke profile at their fixed seeds, give the
  * pinned numbers (tests/fixtures/pinned-smoke-metrics.json). They were recorded before lib/
  * was reorganized, checked identical after the move and the new training loop, and recorded
- * again when the validation split took held-out sequences out of the training data:
- * identical on the machine type that recorded them; on another CPU or kernel path (other
- * BLAS kernels round differently) within 1e-3 relative.
+ * again when the validation split took held-out sequences out of the training data, and when
+ * native batch-norm and reduction kernels joined the compute path (the baseline's numbers
+ * moved by up to 1.7e-3 relative: other summation orders; the β-VAE's and AE's by < 1e-7).
+ * Identical on the machine type and kernel path that recorded them; on another CPU or
+ * kernel path within 5e-3 relative.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -32,7 +34,7 @@ test("the smoke-profile metrics of the β-VAE, AE and baseline are the pinned on
   }
   const walk = (a: unknown, b: unknown, where: string): void => {
     if (typeof a === "number" && typeof b === "number") {
-      assert.ok(Math.abs(a - b) <= 1e-3 * Math.max(1, Math.abs(b)), `${where}: ${a} vs pinned ${b} (machine ${JSON.stringify(now.machine)})`);
+      assert.ok(Math.abs(a - b) <= 5e-3 * Math.max(1, Math.abs(b)), `${where}: ${a} vs pinned ${b} (machine ${JSON.stringify(now.machine)})`);
     } else if (typeof a === "object" && a && typeof b === "object" && b) {
       assert.deepEqual(Object.keys(a).sort(), Object.keys(b).sort(), where);
       for (const k of Object.keys(b)) walk((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${where}.${k}`);

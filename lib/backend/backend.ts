@@ -10,9 +10,11 @@ import * as tf from "@tensorflow/tfjs";
 import { packageVersion, rootRequire } from "../core/paths";
 import { blasUnavailableReason, installBlasKernels } from "./kernels/blas";
 import { installWasmConvKernels } from "./kernels/conv";
+import { installHeapKernels } from "./kernels/ops";
 import { installWasmKernels } from "./kernels/wasm";
+import { BACKEND_NAMES, setting } from "../core/settings";
 
-export const BACKENDS = ["node-gpu", "node", "wasm", "cpu"] as const;
+export const BACKENDS = BACKEND_NAMES;
 export type BackendChoice = (typeof BACKENDS)[number];
 
 export interface BackendInfo {
@@ -81,11 +83,8 @@ async function tryBackend(choice: BackendChoice): Promise<string | undefined> {
 export async function initBackend(opts: { quiet?: boolean } = {}): Promise<BackendInfo> {
   if (current) return current;
   tf.enableProdMode();
-  const forced = process.env.HPE_BACKEND?.trim();
-  if (forced && !(BACKENDS as readonly string[]).includes(forced)) {
-    throw new Error(`HPE_BACKEND="${forced}" is not a backend; expected one of: ${BACKENDS.join(", ")}`);
-  }
-  const candidates: BackendChoice[] = forced ? [forced as BackendChoice] : [...BACKENDS];
+  const forced = setting("HPE_BACKEND"); // validated: one of BACKENDS
+  const candidates: BackendChoice[] = forced ? [forced] : [...BACKENDS];
   const skipped: BackendInfo["skipped"] = [];
   for (const choice of candidates) {
     const reason = await tryBackend(choice);
@@ -94,7 +93,7 @@ export async function initBackend(opts: { quiet?: boolean } = {}): Promise<Backe
       const kernels: string[] = [];
       if (choice === "wasm") {
         // HPE_WASM_FIX=0 keeps tfjs-backend-wasm's kernels as shipped (benchmarks compare them).
-        if (process.env.HPE_WASM_FIX !== "0") kernels.push(...installWasmKernels());
+        if (setting("HPE_WASM_FIX")) kernels.push(...installWasmKernels(), ...installHeapKernels());
         kernels.push(...installWasmConvKernels());
         const blas = installBlasKernels();
         if (blas) kernels.push(blas);

@@ -77,6 +77,8 @@ export const SETTINGS = {
     fallback: undefined,
     parse: (raw) => (/^[1-9][0-9]{0,3}$/.test(raw) ? Number(raw) : undefined),
   } as Spec<number | undefined>,
+  HPE_NATIVE_OPS: onOff("`0` leaves element-wise, reduction, Adam and random kernels to wasm (the addon keeps the matrix products)"),
+  HPE_NATIVE_CONV: onOff("`0` leaves convolutions to the pure TF.js kernels (the addon keeps the matrix products)"),
   HPE_WASM_FIX: onOff("`0` keeps tfjs-backend-wasm's kernels as shipped (benchmarks compare them)"),
   HPE_RUNS_DIR: text("where training runs live", "a folder path", "`out/runs`"),
   HPE_OUT_DIR: text("output folder (reports, figures, tables, runs)", "a folder path", "`out/`"),

@@ -13,6 +13,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { mulberry32 } from "../core/rng";
 import { constantVariable, glorotVariable } from "./init";
+import { randomUniform } from "../backend/kernels/random";
 
 export interface MlpSpec {
   inputDim: number;
@@ -113,7 +114,7 @@ export class Mlp {
 
   private dropout(h: tf.Tensor2D, k: number, o: ApplyOptions): tf.Tensor2D {
     if (!o.training || this.spec.dropout <= 0) return h;
-    const mask = tf.cast(tf.greaterEqual(tf.randomUniform(h.shape, 0, 1, "float32", (o.stepSeed ?? 0) * 131 + k), this.spec.dropout), "float32");
+    const mask = tf.cast(tf.greaterEqual(randomUniform(h.shape, 0, 1, (o.stepSeed ?? 0) * 131 + k), this.spec.dropout), "float32");
     return tf.div(tf.mul(h, mask), 1 - this.spec.dropout) as tf.Tensor2D;
   }
 

@@ -3,6 +3,7 @@
  * checkpoints (moments and step count), so a resumed run continues exactly.
  */
 import * as tf from "@tensorflow/tfjs";
+import { adamUpdate } from "../backend/kernels/adam";
 
 /** What the training loop needs of an optimizer: an update, and its state for checkpoints. */
 export interface Optimizer {
@@ -41,15 +42,9 @@ export class Adam implements Optimizer {
     this.iterations++;
     const b1 = this.beta1, b2 = this.beta2;
     const alpha = (lr * Math.sqrt(1 - Math.pow(b2, this.iterations))) / (1 - Math.pow(b1, this.iterations));
-    tf.tidy(() => {
-      grads.forEach((g, i) => {
-        const m = tf.add(tf.mul(this.m[i], b1), tf.mul(g, 1 - b1));
-        const v = tf.add(tf.mul(this.v[i], b2), tf.mul(tf.square(g), 1 - b2));
-        this.m[i].assign(m);
-        this.v[i].assign(v);
-        this.params[i].assign(tf.sub(this.params[i], tf.mul(tf.div(m, tf.add(tf.sqrt(v), this.epsilon)), alpha)));
-      });
-    });
+    // One fused pass per variable where the native addon runs (bit-identical to the op-by-op
+    // update, which runs elsewhere): m ← m·β1 + g·(1−β1); v ← v·β2 + g²·(1−β2); p ← p − α·m/(√v + ε).
+    adamUpdate(this.params, this.m, this.v, grads, { b1, b2, eps: this.epsilon, alpha });
   }
 
   /** All first moments, then all second moments. */

@@ -4,18 +4,21 @@
  * addon multiplies the operands in place in the wasm heap (zero-copy), transposes
  * included, with bias and ReLU fused. Cases it does not cover (non-float32, other
  * activations, PReLU weights, unusual bias shapes, mixed batch broadcasting) go to the
- * previously registered kernel. `HPE_BLAS=0` turns it off; `HPE_BLAS_THREADS` sets threads.
+ * previously registered kernel. The same addon also runs reductions, element-wise ops and
+ * batch norm (./ops.ts) and convolutions (./conv.ts) on the heap.
+ * `HPE_BLAS=0` turns it off; `HPE_BLAS_THREADS` sets threads; `HPE_NATIVE_OPS=0` and
+ * `HPE_NATIVE_CONV=0` keep only the matrix products.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { ROOT, rootRequire } from "../../core/paths";
+import { installNativeConv } from "./conv";
+import { installNativeOps } from "./ops";
+import { setting } from "../../core/settings";
+import type { BlasAddon } from "./addon";
 
-interface BlasAddon {
-  sgemm(heap: ArrayBuffer, aOff: number, bOff: number, cOff: number, M: number, N: number, K: number, transA: number, transB: number, batch: number, strideA: number, strideB: number, biasOff: number, relu: number): void;
-  threads(n: number): number;
-  config(): string;
-}
+export type { BlasAddon } from "./addon";
 
 type Info = tf.TensorInfo;
 interface WasmBackend {
@@ -32,12 +35,16 @@ let installed: string | undefined;
 /** Load the addon, or return why it is not available. */
 export function loadBlasAddon(): BlasAddon | string {
   if (addon) return addon;
-  if (process.env.HPE_BLAS === "0") return "HPE_BLAS=0";
+  if (!setting("HPE_BLAS")) return "HPE_BLAS=0";
   if (!fs.existsSync(BLAS_ADDON_PATH)) return `${path.relative(ROOT, BLAS_ADDON_PATH)} not built (npm run setup builds it when libopenblas-dev and a C compiler are present)`;
   try {
-    addon = rootRequire(BLAS_ADDON_PATH) as BlasAddon;
-    const t = Number(process.env.HPE_BLAS_THREADS ?? 0);
-    if (t > 0) addon.threads(t);
+    const loaded = rootRequire(BLAS_ADDON_PATH) as BlasAddon;
+    // An addon built from older sources lacks the newer functions: rebuild it.
+    const missing = ["sgemm", "reduceSum", "binary", "aleaUniform", "conv2d"].filter((f) => typeof (loaded as unknown as Record<string, unknown>)[f] !== "function");
+    if (missing.length) return `${path.relative(ROOT, BLAS_ADDON_PATH)} is out of date (no ${missing.join(", ")}; npm run setup rebuilds it)`;
+    addon = loaded;
+    const t = setting("HPE_BLAS_THREADS");
+    if (t !== undefined) addon.threads(t);
     return addon;
   } catch (e) {
     return `${path.relative(ROOT, BLAS_ADDON_PATH)} failed to load: ${(e as Error).message.split("\n")[0]}`;
@@ -88,7 +95,9 @@ export function installBlasKernels(): string | undefined {
   if (typeof blas === "string") return undefined;
   register("BatchMatMul", blas);
   register("_FusedMatMul", blas);
-  installed = `OpenBLAS sgemm (${blas.config().split(" ").slice(0, 2).join(" ")}, ${blas.threads(0)} threads)`;
+  // HPE_NATIVE_OPS=0 / HPE_NATIVE_CONV=0 leave those kernels to wasm (benchmarks compare them).
+  const extra = [...(setting("HPE_NATIVE_OPS") ? installNativeOps(blas) : []), ...(setting("HPE_NATIVE_CONV") ? installNativeConv(blas) : [])];
+  installed = `OpenBLAS sgemm (${blas.config().split(" ").slice(0, 2).join(" ")}, ${blas.threads(0)} threads)${extra.length ? `, ${extra.join(", ")}` : ""}`;
   return installed;
 }
 

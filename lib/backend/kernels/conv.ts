@@ -16,6 +16,7 @@
  * channels), followed by depth-to-space (reshape + transpose) and a crop.
  */
 import * as tf from "@tensorflow/tfjs";
+import type { BlasAddon } from "./addon";
 
 type Info = tf.TensorInfo;
 let installed = false;
@@ -101,4 +102,57 @@ function installInputGradient(k: (name: string) => tf.KernelFunc): void {
       return out;
     }) as tf.KernelFunc,
   });
+}
+
+let nativeInstalled = false;
+
+/**
+ * Conv2D, Conv2DBackpropFilter and Conv2DBackpropInput (also the forward pass of
+ * conv2dTranspose) through the native addon: im2col + OpenBLAS sgemm in place in the wasm
+ * heap (native/conv.c). NHWC, float32, no dilation; anything else goes to the kernels
+ * registered before (XNNPACK forward, the pure TF.js gradients above).
+ */
+export function installNativeConv(blas: BlasAddon): string[] {
+  if (nativeInstalled) return [];
+  interface Wasm { dataIdMap: { get(id: unknown): { memoryOffset: number } }; makeOutput(shape: number[], dtype: string): Info; wasm: { HEAPU8: Uint8Array } }
+  type ConvAttrs = { strides: [number, number] | number; pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding; dataFormat?: string; dilations?: [number, number] | number; dimRoundingMode?: "floor" | "round" | "ceil" };
+  const plain = (a: ConvAttrs) => (!a.dataFormat || a.dataFormat === "NHWC") && (a.dilations === undefined || a.dilations === 1 || (Array.isArray(a.dilations) && a.dilations[0] === 1 && a.dilations[1] === 1));
+  const run = (args: Parameters<tf.KernelFunc>[0], mode: 0 | 1 | 2, a: Info, b: Info, xShape: number[], filterShape: number[], outShape: number[]): Info => {
+    const attrs = args.attrs as ConvAttrs;
+    const info = tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], filterShape as [number, number, number, number], attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, "channelsLast");
+    const backend = args.backend as unknown as Wasm;
+    const out = backend.makeOutput(outShape, "float32");
+    const off = (t: Info) => backend.dataIdMap.get(t.dataId).memoryOffset;
+    const [N, H, W, CI] = xShape, [KH, KW, , CO] = filterShape;
+    blas.conv2d(backend.wasm.HEAPU8.buffer as ArrayBuffer, mode, off(a), off(b), off(out), N, H, W, CI, KH, KW, CO, info.outHeight, info.outWidth,
+      info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left);
+    return out;
+  };
+  const replace = (name: string, kernelFunc: (fallback: tf.KernelFunc) => (args: Parameters<tf.KernelFunc>[0]) => Info) => {
+    const prev = tf.getKernel(name, "wasm");
+    if (!prev) throw new Error(`wasm kernel ${name} is not registered`);
+    const f = kernelFunc(prev.kernelFunc);
+    tf.unregisterKernel(name, "wasm");
+    tf.registerKernel({ ...prev, kernelFunc: f as tf.KernelFunc });
+  };
+  replace("Conv2D", (fallback) => (args) => {
+    const { x, filter } = args.inputs as { x: Info; filter: Info };
+    if (!plain(args.attrs as ConvAttrs) || x.dtype !== "float32" || filter.dtype !== "float32") return fallback(args) as Info;
+    const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], (args.attrs as ConvAttrs).strides, 1, (args.attrs as ConvAttrs).pad, (args.attrs as ConvAttrs).dimRoundingMode, false, "channelsLast");
+    return run(args, 0, x, filter, x.shape, filter.shape, [x.shape[0], info.outHeight, info.outWidth, filter.shape[3]]);
+  });
+  replace("Conv2DBackpropFilter", (fallback) => (args) => {
+    const { x, dy } = args.inputs as { x: Info; dy: Info };
+    const fs = (args.attrs as { filterShape: number[] }).filterShape;
+    if (!plain(args.attrs as ConvAttrs) || x.dtype !== "float32" || dy.dtype !== "float32") return fallback(args) as Info;
+    return run(args, 1, x, dy, x.shape, fs, fs);
+  });
+  replace("Conv2DBackpropInput", (fallback) => (args) => {
+    const { dy, filter } = args.inputs as { dy: Info; filter: Info };
+    const xs = (args.attrs as { inputShape: number[] }).inputShape;
+    if (!plain(args.attrs as ConvAttrs) || dy.dtype !== "float32" || filter.dtype !== "float32") return fallback(args) as Info;
+    return run(args, 2, dy, filter, xs, filter.shape, xs);
+  });
+  nativeInstalled = true;
+  return ["native conv2d (im2col + sgemm)"];
 }
