@@ -11,6 +11,7 @@ import { fitBatch } from "../lib/models/supervised";
 import { Adam } from "../lib/nn/optim";
 import { mulberry32, normal } from "../lib/core/rng";
 import { BONES, JOINTS_LEFT, JOINTS_RIGHT, NUM_JOINTS } from "../lib/pose/skeleton";
+import { glorotVariable } from "../lib/nn/init";
 
 export interface TrainingModel {
   name: string;
@@ -66,8 +67,7 @@ function lifterModel(kind: "beta-vae" | "baseline", batch: number): TrainingMode
 }
 
 function glorotVar(r: () => number, shape: number[], fanIn: number, fanOut: number): tf.Variable {
-  const n = shape.reduce((a, b) => a * b, 1), lim = Math.sqrt(6 / (fanIn + fanOut));
-  return tf.variable(tf.tensor(Float32Array.from({ length: n }, () => (2 * r() - 1) * lim), shape));
+  return glorotVariable(shape, fanIn, fanOut, r);
 }
 
 /**

@@ -26,7 +26,7 @@ export function mocapFolders(dir = dataDir()): { cmu?: string; bandai?: string }
     new Error(
       `no motion capture found in ${dir} (looked for cmu-mocap/ and bandai-namco-motion/ with .bvh files). ` +
         `Get the open CMU set with \`npm run fetch-data\` (downloads into data/), or point HPE_DATA_DIR at a folder that has them ` +
-        `(for example HPE_DATA_DIR=../shared/data). See environment.md.`,
+        `(for example HPE_DATA_DIR=/path/to/mocap). See environment.md.`,
     );
   if (!fs.existsSync(dir)) throw missing();
   const has = (sub: string) => {

@@ -5,6 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Random } from "../../core/rng";
+import { constantVariable, glorotVariable } from "../../nn/init";
 
 /** A critic (or discriminator) on flat poses: scores [B] of inputs [B, inputDim]. */
 export interface PoseCritic {
@@ -37,13 +38,10 @@ export function uniqueName(name: string): string {
 
 /** A Glorot-uniform dense layer [fanIn → fanOut] with zero bias, from a seeded generator. */
 export function dense(fanIn: number, fanOut: number, random: Random, name: string): Dense {
-  const limit = Math.sqrt(6 / (fanIn + fanOut));
-  const w = Float32Array.from({ length: fanIn * fanOut }, () => (2 * random() - 1) * limit);
-  // In a tidy: tf.variable shares the initial tensor's data but leaves the tensor itself alive.
-  return tf.tidy(() => ({
-    W: tf.variable(tf.tensor2d(w, [fanIn, fanOut]), true, `${name}/kernel`),
-    b: tf.variable(tf.zeros([fanOut]), true, `${name}/bias`),
-  }));
+  return {
+    W: glorotVariable([fanIn, fanOut], fanIn, fanOut, random, `${name}/kernel`),
+    b: constantVariable([fanOut], 0, true, `${name}/bias`),
+  };
 }
 
 /** x·W + b. */
