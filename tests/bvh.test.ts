@@ -133,7 +133,7 @@ test("BVH strictness: decimal numbers only, within the float32 range", () => {
 test("Frame Time must lie within the limits (1/1000 s to 1 s by default); a wider limit admits it", () => {
   for (const bad of ["Infinity", "NaN", "0x1"]) assert.match(inputError(SMALL.replace("Frame Time: 0.1", `Frame Time: ${bad}`), "Frame Time"), /line 18: Frame Time .*(finite|decimal)/);
   for (const bad of ["0", "-0.1", "1000", "100", "1.5", "0.0005"]) {
-    assert.match(inputError(SMALL.replace("Frame Time: 0.1", `Frame Time: ${bad}`), "Frame Time"), new RegExp(`line 18: Frame Time ${bad.replace(".", "\\.")} s is outside 0\\.001–1 s \\(minFrameTimeS, maxFrameTimeS\\); raise it with the loader option`));
+    assert.match(inputError(SMALL.replace("Frame Time: 0.1", `Frame Time: ${bad}`), "Frame Time"), new RegExp(`line 18: Frame Time ${bad.replace(".", "\\.")} s is outside 0\\.001–1 s \\(minFrameTimeS, maxFrameTimeS\\); raise it with HPE_LOADER_LIMITS=\\w+=… \\(or the loader option`));
   }
   assert.equal(parseBvh(SMALL.replace("Frame Time: 0.1", "Frame Time: 2"), "slow.bvh", { limits: { maxFrameTimeS: 5 } }).frameTimeS, 2);
   assert.match(inputError(SMALL.replace("Frame Time: 0.1", "Frame Time: 0.1 s"), "Frame Time"), /expected "Frame Time: <seconds>"/);
@@ -145,6 +145,17 @@ test("frame and joint counts are checked before allocating", () => {
   // Under the limit but more than the file can hold: a truncation error, after allocating only what the file can hold.
   assert.match(inputError(SMALL.replace("Frames: 2", "Frames: 999999"), "Frames"), /strict\.bvh: truncated: declares 999999 frames but has 2/);
   assert.match(inputError(SMALL, "Frames", { limits: { maxBvhFrames: 1 } }), /Frames: "2" exceeds the limit of 1 frames/);
+  // The same limit from the documented setting, for every loader in the process.
+  process.env.HPE_LOADER_LIMITS = "maxBvhFrames=1";
+  try {
+    assert.match(inputError(SMALL, "Frames"), /Frames: "2" exceeds the limit of 1 frames \(maxBvhFrames\); raise it with HPE_LOADER_LIMITS=maxBvhFrames=/);
+    process.env.HPE_LOADER_LIMITS = "maxFrames=5";
+    assert.throws(() => parseBvh(SMALL, "x.bvh"), /HPE_LOADER_LIMITS: unknown limit "maxFrames"; limits are maxBvhBytes, maxBvhFrames/);
+    process.env.HPE_LOADER_LIMITS = "maxBvhFrames=lots";
+    assert.throws(() => parseBvh(SMALL, "x.bvh"), /HPE_LOADER_LIMITS="maxBvhFrames=lots": expected comma-separated name=positive number pairs/);
+  } finally {
+    delete process.env.HPE_LOADER_LIMITS;
+  }
   assert.match(inputError(SMALL, "joints", { limits: { maxBvhJoints: 2 } }), /line 10: more than 2 joints \(maxBvhJoints\)/);
   assert.match(inputError(SMALL, "size", { limits: { maxBvhBytes: 100 } }), /characters exceed the limit of 100 \(maxBvhBytes\)/);
   const f = path.join(dir, "small.bvh");

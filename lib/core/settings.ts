@@ -118,6 +118,22 @@ export const SETTINGS = {
     fallback: undefined,
     parse: (raw) => (/^https?:\/\/[^\s]+$/.test(raw) && /\{(source_path|file)\}/.test(raw) ? raw : undefined),
   } as Spec<string | undefined>,
+  HPE_LOADER_LIMITS: {
+    doc: "raises the data loaders' size limits for genuinely large files (lib/data/limits.ts names them), e.g. `maxBvhFrames=5000000,maxNpzBytes=4294967296`",
+    expected: "comma-separated name=positive number pairs",
+    defaultText: "the built-in limits",
+    fallback: {},
+    parse: (raw) => {
+      const out: Record<string, number> = {};
+      for (const pair of raw.split(",")) {
+        const m = /^\s*([A-Za-z]\w*)\s*=\s*([0-9.eE+]+)\s*$/.exec(pair);
+        const v = m ? Number(m[2]) : NaN;
+        if (!m || !(v > 0) || !Number.isFinite(v)) return undefined;
+        out[m[1]] = v;
+      }
+      return out;
+    },
+  } as Spec<Record<string, number>>,
   HPE_REF_BENCH: text("numpy reference benchmark run next to `npm run bench`", "a file path", "none"),
   HPE_TEST_NOTEBOOKS: onOff("`0`: `npm test` skips the notebook runs"),
   HPE_REPORTS_DIR: text(

@@ -13,9 +13,11 @@
  * loadH36m3d(file, { limits: { maxNpzBytes: 4 * 2 ** 30 } });
  * ```
  *
- * An over-limit file is an `InputError` that names the file, the field, the limit and the
- * option that raises it.
+ * or set `HPE_LOADER_LIMITS=maxBvhFrames=5000000,maxBvhBytes=1073741824` for every loader (the
+ * CLI and notebooks included). An over-limit file is an `InputError` that names the file, the
+ * field, the limit and how to raise it.
  */
+import { setting } from "../core/settings";
 
 export interface LoaderLimits {
   /** Largest BVH file read, in bytes. */
@@ -50,9 +52,16 @@ export const DEFAULT_LIMITS: Readonly<LoaderLimits> = Object.freeze({
   maxNpzEntries: 4096,
 });
 
-/** The defaults with `overrides` applied; every override must be a positive number. */
+/**
+ * The defaults, then `HPE_LOADER_LIMITS` (e.g. `maxBvhFrames=5000000`), then `overrides`;
+ * every value must be a positive number and every name a limit.
+ */
 export function resolveLimits(overrides: Partial<LoaderLimits> = {}): LoaderLimits {
   const out: LoaderLimits = { ...DEFAULT_LIMITS };
+  for (const [k, v] of Object.entries(setting("HPE_LOADER_LIMITS"))) {
+    if (!(k in DEFAULT_LIMITS)) throw new Error(`HPE_LOADER_LIMITS: unknown limit "${k}"; limits are ${Object.keys(DEFAULT_LIMITS).join(", ")}`);
+    out[k as keyof LoaderLimits] = v;
+  }
   for (const [k, v] of Object.entries(overrides)) {
     if (!(k in DEFAULT_LIMITS)) throw new Error(`limits: unknown limit "${k}"; expected one of ${Object.keys(DEFAULT_LIMITS).join(", ")}`);
     if (v === undefined) continue;
@@ -63,7 +72,7 @@ export function resolveLimits(overrides: Partial<LoaderLimits> = {}): LoaderLimi
   return out;
 }
 
-/** The sentence an over-limit error ends with: which option raises the limit. */
+/** The sentence an over-limit error ends with: which setting or option raises the limit. */
 export function raiseHint(name: keyof LoaderLimits): string {
-  return `raise it with the loader option { limits: { ${name}: … } } if the file is genuine`;
+  return `raise it with HPE_LOADER_LIMITS=${name}=… (or the loader option { limits: { ${name}: … } }) if the file is genuine`;
 }
