@@ -57,7 +57,7 @@ function termGrad(m: VaeGanLifter, part: VaeGanPart, term: VaeGanTerm, x: tf.Ten
   for (const v of vars) out[v.name] = new Float32Array(v.size);
   tf.tidy(() => {
     try {
-      const { value, grads } = tf.variableGrads(() => m.terms(x, y, { seed: 5, beta: BETA, gamma: GAMMA })[term], vars);
+      const { value, grads } = tf.variableGrads(() => m.terms(x, y, { seed: 5, beta: BETA, gamma: GAMMA })[term]!, vars);
       value.dispose();
       for (const v of vars) if (grads[v.name]) out[v.name] = (grads[v.name].dataSync() as Float32Array).slice();
     } catch (e) {

@@ -33,8 +33,8 @@ export interface PlausibilityReference {
 }
 
 /**
- * The plausibility row of `poses` [n, 17, 3] (mm). `hypotheses`: N ≥ 2 arrays [n, 17, 3] of
- * sampled hypotheses for the same n inputs; the spread uses at most `maxInputs` of them (every k-th).
+ * The plausibility row of `poses` [n, 17, 3] (mm). `hypotheses`: N ≥ 2 arrays [m, 17, 3], hypothesis k
+ * for each of m inputs (any m, e.g. a subset of the n); the spread uses at most `maxInputs` of them (every k-th).
  * `seed` fixes the subset of pairs the diversity uses when there are more than `maxPairs`.
  */
 export function plausibilityRow(
@@ -51,15 +51,16 @@ export function plausibilityRow(
   const hyps = o.hypotheses ?? [];
   if (hyps.length) {
     if (hyps.length < 2) throw new Error(`plausibilityRow(${model}): the hypothesis spread needs N ≥ 2 hypotheses, got 1`);
+    const m = hyps[0].length / POSE;
     for (const [k, h] of hyps.entries()) {
-      if (h.length !== poses.length) {
-        throw new Error(`plausibilityRow(${model}): hypothesis ${k} has ${h.length / POSE} poses, expected ${n} (one per input)`);
+      if (h.length !== hyps[0].length || h.length === 0 || h.length % POSE !== 0) {
+        throw new Error(`plausibilityRow(${model}): hypothesis ${k} has ${h.length} values, expected [${m}, 17, 3] like hypothesis 0`);
       }
     }
-    const stride = Math.max(1, Math.ceil(n / (o.maxInputs ?? 500)));
+    const stride = Math.max(1, Math.ceil(m / (o.maxInputs ?? 500)));
     const one = new Float64Array(hyps.length * POSE);
     let sum = 0, count = 0;
-    for (let i = 0; i < n; i += stride) {
+    for (let i = 0; i < m; i += stride) {
       hyps.forEach((h, k) => one.set(h.subarray(i * POSE, (i + 1) * POSE), k * POSE));
       sum += averagePairwiseDistance(one);
       count++;

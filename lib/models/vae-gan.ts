@@ -58,6 +58,7 @@ export interface VaeGanTerms {
   ganG: tf.Scalar;
 }
 export type VaeGanTerm = keyof VaeGanTerms;
+export const VAE_GAN_TERMS: readonly VaeGanTerm[] = ["kl", "reconDl", "reconMse", "ganD", "ganG"];
 
 /** What one step needs to know: the step's seed and the schedule's β and γ. */
 export interface VaeGanStepValues {
@@ -122,31 +123,40 @@ export class VaeGanLifter implements Lifter {
   }
 
   /**
-   * Every term of one batch x [B, inputDim], y [B, outputDim] at the current parameters, in
-   * training mode. Deterministic for a given seed (ε and z_p are seeded), so the three
+   * The terms `need` (default: all) of one batch x [B, inputDim], y [B, outputDim] at the current
+   * parameters, in training mode; only what they need is computed (the encoder's objective never
+   * decodes prior samples). Deterministic for a given seed (ε and z_p are seeded), so the three
    * objectives of a step see the same samples.
    */
-  terms(x: tf.Tensor2D, y: tf.Tensor2D, v: VaeGanStepValues): VaeGanTerms {
+  terms(x: tf.Tensor2D, y: tf.Tensor2D, v: VaeGanStepValues, need: readonly VaeGanTerm[] = VAE_GAN_TERMS): Partial<VaeGanTerms> {
     assertInput(x, this.inputDim, "vae-gan.terms");
     assertInput(y, this.outputDim, "vae-gan.terms (targets y)");
     if (x.shape[0] !== y.shape[0]) throw new Error(`vae-gan.terms: x [${x.shape}] and y [${y.shape}] differ in batch size`);
+    const want = (t: VaeGanTerm) => need.includes(t);
     const o: ApplyOptions = { training: true, stepSeed: v.seed, bnStats: v.bnStats };
     const [mu, logvar] = this.encoder.apply(x, o);
     const eps = tf.randomNormal(mu.shape, 0, 1, "float32", v.seed * 7 + 3);
     const z = tf.add(mu, tf.mul(tf.exp(tf.mul(logvar, 0.5)), eps)) as tf.Tensor2D;
     const yHat = this.decoder.apply(z, o)[0];
-    const zPrior = tf.randomNormal(mu.shape, 0, 1, "float32", v.seed * 7 + 5) as tf.Tensor2D;
-    // The decoder's pass on prior samples collects no batch statistics (the moving averages follow ŷ's).
-    const yPrior = this.decoder.apply(zPrior, { training: true, stepSeed: v.seed + 1 })[0];
     const D = this.discriminator;
-    const reconDl = meanSquaredError(D.features(yHat, this.featureLayer), D.features(y, this.featureLayer));
-    const lReal = D.score(y), lRec = D.score(yHat), lPrior = D.score(yPrior);
-    const fakeD = tf.add(bceWithLogits(lPrior, 0), bceWithLogits(lRec, 0));
-    const ganD = tf.add(bceWithLogits(lReal, 1), fakeD) as tf.Scalar;
-    const ganG = (
-      this.options.decoderGan === "minimax" ? tf.neg(ganD) : tf.add(bceWithLogits(lPrior, 1), bceWithLogits(lRec, 1))
-    ) as tf.Scalar;
-    return { kl: tf.mean(klDivergence(mu, logvar)) as tf.Scalar, reconDl, reconMse: meanSquaredError(yHat, y), ganD, ganG };
+    const out: Partial<VaeGanTerms> = {};
+    if (want("kl")) out.kl = tf.mean(klDivergence(mu, logvar)) as tf.Scalar;
+    if (want("reconMse")) out.reconMse = meanSquaredError(yHat, y);
+    if (want("reconDl")) out.reconDl = meanSquaredError(D.features(yHat, this.featureLayer), D.features(y, this.featureLayer));
+    const minimax = this.options.decoderGan === "minimax";
+    if (want("ganD") || want("ganG")) {
+      const zPrior = tf.randomNormal(mu.shape, 0, 1, "float32", v.seed * 7 + 5) as tf.Tensor2D;
+      // The decoder's pass on prior samples collects no batch statistics (the moving averages follow ŷ's).
+      const yPrior = this.decoder.apply(zPrior, { training: true, stepSeed: v.seed + 1 })[0];
+      const lRec = D.score(yHat), lPrior = D.score(yPrior);
+      if (want("ganD") || minimax) {
+        const ganD = tf.addN([bceWithLogits(D.score(y), 1), bceWithLogits(lPrior, 0), bceWithLogits(lRec, 0)]) as tf.Scalar;
+        if (want("ganD")) out.ganD = ganD;
+        if (want("ganG") && minimax) out.ganG = tf.neg(ganD) as tf.Scalar;
+      }
+      if (want("ganG") && !minimax) out.ganG = tf.add(bceWithLogits(lPrior, 1), bceWithLogits(lRec, 1)) as tf.Scalar;
+    }
+    return out;
   }
 
   /** The weight of each term in each part's objective (a term absent from a part's row never reaches it). */
@@ -160,34 +170,40 @@ export class VaeGanLifter implements Lifter {
   }
 
   /** A part's objective: the weighted sum of its terms. */
-  objective(part: VaeGanPart, t: VaeGanTerms, beta: number, gamma: number): tf.Scalar {
+  objective(part: VaeGanPart, t: Partial<VaeGanTerms>, beta: number, gamma: number): tf.Scalar {
     const row = this.objectiveWeights(beta, gamma)[part];
-    return tf.addN(Object.entries(row).map(([k, w]) => tf.mul(t[k as VaeGanTerm], w as number))) as tf.Scalar;
+    return tf.addN(Object.entries(row).map(([k, w]) => {
+      const term = t[k as VaeGanTerm];
+      if (!term) throw new Error(`vae-gan.objective: the ${part}'s objective needs the term ${k}`);
+      return tf.mul(term, w as number);
+    })) as tf.Scalar;
   }
 
   /**
    * Gradients of each part's objective w.r.t. that part's trainable variables only, all at the
-   * current parameters; keyed by part, then variable name. Also the terms (from the encoder's pass).
+   * current parameters; keyed by part, then variable name. Also the terms (each from the first pass that computed it).
    */
   partGradients(x: tf.Tensor2D, y: tf.Tensor2D, v: VaeGanStepValues): {
     grads: Record<VaeGanPart, tf.NamedTensorMap>;
     terms: VaeGanTerms;
     objectives: Record<VaeGanPart, tf.Scalar>;
   } {
-    let terms: VaeGanTerms | undefined;
+    const terms: Partial<VaeGanTerms> = {};
     const grads = {} as Record<VaeGanPart, tf.NamedTensorMap>;
     const objectives = {} as Record<VaeGanPart, tf.Scalar>;
     for (const part of VAE_GAN_PARTS) {
+      // Each pass computes only its objective's terms; together they report all five.
+      const need = Object.keys(this.objectiveWeights(0, 0)[part]) as VaeGanTerm[];
       const r = tf.variableGrads(() => {
         // Only the first pass collects batch-norm statistics; the others see the same batch.
-        const t = this.terms(x, y, part === "encoder" ? v : { ...v, bnStats: undefined });
-        if (!terms) terms = Object.fromEntries(Object.entries(t).map(([k, s]) => [k, tf.keep(s)])) as unknown as VaeGanTerms;
+        const t = this.terms(x, y, part === "encoder" ? v : { ...v, bnStats: undefined }, need);
+        for (const [k, s] of Object.entries(t)) if (!(k in terms)) terms[k as VaeGanTerm] = tf.keep(s);
         return this.objective(part, t, v.beta, v.gamma);
       }, this.parts[part].trainable());
       grads[part] = r.grads;
       objectives[part] = r.value;
     }
-    return { grads, terms: terms!, objectives };
+    return { grads, terms: terms as VaeGanTerms, objectives };
   }
 
   /** One training step: the three restricted gradients, then the three updates. */
