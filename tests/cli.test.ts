@@ -87,7 +87,7 @@ function hpe(args: string[], extraEnv: Record<string, string> = {}): Promise<Res
 const USAGE: [string[], string][] = [
   [["bogus"], 'unknown command "bogus"; commands are train, eval, export, runs, backend, help'],
   [["help", "bogus"], "help bogus: expected one command (train, eval, export, runs, backend)"],
-  [["train", "--model", "x"], 'unknown flag --model for "train" (choose the model with --config beta-vae|ae|baseline); flags are --config, --profile, --name, --set, --dry-run, --help'],
+  [["train", "--model", "x"], 'unknown flag --model for "train" (choose the model with --config beta-vae|ae|baseline|vae-gan); flags are --config, --profile, --name, --set, --dry-run, --help'],
   [["train", "--out", "x"], 'unknown flag --out for "train" (a run is written to <runs folder>/<name>: choose it with --name, move the folder with HPE_RUNS_DIR); flags are --config, --profile, --name, --set, --dry-run, --help'],
   [["train", "--epochs", "3"], 'unknown flag --epochs for "train" (set config fields with --set epochs=<value>); flags are --config, --profile, --name, --set, --dry-run, --help'],
   [["train", "--set", "beta=abc"], '--set beta=abc: beta must be a number ≥ 0, got "abc"'],

@@ -14,6 +14,7 @@ import { mulberry32 } from "../lib/core/rng";
 import { experimentData } from "../lib/data/experiment";
 import { evaluateLifter } from "../lib/eval/evaluate";
 import type { LifterOptions } from "../lib/models/lifter";
+import { exportLifter, loadExportedLifter } from "../lib/models/export";
 import { createLifter } from "../lib/models/registry";
 import { VAE_GAN_PARTS, VaeGanLifter, type VaeGanPart, type VaeGanTerm } from "../lib/models/vae-gan";
 import {
@@ -200,6 +201,28 @@ test("steps leave no tensors behind", async () => {
   const start = tf.memory().numTensors;
   for (let s = 2; s < 6; s++) step(s);
   assert.equal(tf.memory().numTensors, start);
+  m.dispose();
+});
+
+test("export: the VAE-GAN's inference graph (encoder μ → decoder) predicts exactly like the lifter; sampling is seeded", async () => {
+  await initBackend({ quiet: true });
+  const m = tiny();
+  const { x, y } = batch(2);
+  tf.dispose(Object.values(m.steps[0].run({ x, y }, { epoch: 0, globalStep: 0, progress: 0, seed: 3, values: { lr: 1e-2, beta: BETA } })));
+  const stats = {
+    mode: "thesis" as const, joints2d: Array.from({ length: 16 }, (_, i) => i), joints3d: Array.from({ length: 16 }, (_, i) => i + 1),
+    mean2d: new Float32Array(IN), std2d: new Float32Array(IN).fill(1), mean3d: new Float32Array(OUT), std3d: new Float32Array(OUT).fill(1),
+  };
+  const dir = scratchDir("export-vae-gan");
+  await exportLifter(m, stats as Parameters<typeof exportLifter>[1], dir);
+  const loaded = await loadExportedLifter(dir);
+  const a = m.predict(x), b = loaded.predict(x) as tf.Tensor;
+  assert.ok(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] < 1e-5, "exported model differs");
+  const [h1, h2] = m.sample(x, 2, 7), [g2] = m.sample(x, 1, 7, 1);
+  assert.deepEqual(h2.dataSync(), g2.dataSync(), "hypothesis 2 is the same however hypotheses are batched");
+  assert.ok(tf.max(tf.abs(tf.sub(h1, h2))).dataSync()[0] > 1e-4, "hypotheses differ");
+  tf.dispose([x, y, a, b, h1, h2, g2]);
+  loaded.dispose();
   m.dispose();
 });
 
