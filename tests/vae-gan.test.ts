@@ -232,7 +232,10 @@ test("configs: vae-gan fields are optional, refused on other models, and leave t
     assert.ok(!(k in vae), `the β-VAE config has no ${k}`);
     assert.ok(k in DEFAULT_VAE_GAN_CONFIG, `the vae-gan preset sets ${k}`);
   }
-  assert.throws(() => validateConfig({ ...DEFAULT_AE_CONFIG, gamma: 2 }), { message: "config: gamma apply to model vae-gan only (model is ae)" });
+  assert.throws(() => validateConfig({ ...DEFAULT_AE_CONFIG, gamma: 2 }), { message: "config: gamma is a vae-gan field, not for model ae" });
+  assert.throws(() => parseConfig({ ...DEFAULT_VAE_CONFIG, gamma: 2, discLr: 0.1 }, "my.json"), {
+    message: "my.json: gamma, discLr are vae-gan fields, not for model beta-vae",
+  });
   assert.throws(() => validateConfig({ ...DEFAULT_VAE_GAN_CONFIG, discFeatureLayer: 3 }), { message: "config: discFeatureLayer must be ≤ discBlocks (1), got 3" });
   assert.throws(() => validateConfig({ ...DEFAULT_VAE_GAN_CONFIG, gamma: -1 }), { message: "config: gamma must be a number ≥ 0 and ≤ 1000000, got -1" });
   const saved = JSON.parse(JSON.stringify(DEFAULT_VAE_GAN_CONFIG));

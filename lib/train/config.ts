@@ -207,7 +207,10 @@ export const CONFIG_SCHEMA = objectSchema<TrainConfig>({
 function checkModelFields(cfg: TrainConfig, where: string): void {
   if (cfg.model !== "vae-gan") {
     const stray = VAE_GAN_FIELDS.filter((k) => cfg[k] !== undefined);
-    if (stray.length) throw new SchemaError(`${where}: ${stray.join(", ")} apply to model vae-gan only (model is ${cfg.model})`, stray[0]);
+    if (stray.length) {
+      const what = stray.length > 1 ? "are vae-gan fields" : "is a vae-gan field";
+      throw new SchemaError(`${where}: ${stray.join(", ")} ${what}, not for model ${cfg.model}`, stray[0]);
+    }
     return;
   }
   const blocks = cfg.discBlocks ?? DEFAULT_VAE_GAN_CONFIG.discBlocks!;
