@@ -26,7 +26,12 @@ test("plausibilityRow: diversity, hypothesis spread and FID by hand; symmetry an
   two.set(a, 0);
   two.set(shifted(a, [3, 4, 0]), P);
   const real = randomPoses(300, 3);
-  const row = plausibilityRow("m", two, { real, limits }, { hypotheses: [two, shifted(two, [0, 0, 2]), shifted(two, [0, 0, 4])] });
+  const row = plausibilityRow(
+    "m",
+    two,
+    { real, limits },
+    { hypotheses: [two, shifted(two, [0, 0, 2]), shifted(two, [0, 0, 4])] },
+  );
   assert.equal(row.poses, 2);
   assert.ok(Math.abs(row.diversityMm - 5) < 1e-9, `diversity ${row.diversityMm}`);
   // Hypotheses 0, 2 and 4 mm apart along z at every joint: pairwise distances 2, 4, 2 → mean 8/3.

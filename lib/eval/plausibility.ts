@@ -10,7 +10,13 @@
  *   between the N hypotheses of the same input (mm; null when no hypotheses are given).
  * Poses are flat [n, 17, 3] in mm, root-centred (as predictMm and rootCentred give them).
  */
-import { type AngleLimits, averagePairwiseDistance, outsideAngleShare, poseFid, symmetryError } from "../pose/plausibility";
+import {
+  type AngleLimits,
+  averagePairwiseDistance,
+  outsideAngleShare,
+  poseFid,
+  symmetryError,
+} from "../pose/plausibility";
 import { NUM_JOINTS } from "../pose/skeleton";
 
 const POSE = NUM_JOINTS * 3;
@@ -44,22 +50,28 @@ export function plausibilityRow(
   o: { hypotheses?: (Float32Array | Float64Array)[]; maxInputs?: number; maxPairs?: number; seed?: number } = {},
 ): PlausibilityRow {
   if (poses.length === 0 || poses.length % POSE !== 0) {
-    throw new Error(`plausibilityRow(${model}): expected poses [n, ${NUM_JOINTS}, 3] (a multiple of ${POSE}), got ${poses.length} values`);
+    throw new Error(
+      `plausibilityRow(${model}): expected poses [n, ${NUM_JOINTS}, 3] (a multiple of ${POSE}), got ${poses.length} values`,
+    );
   }
   const n = poses.length / POSE;
   let spread: number | null = null;
   const hyps = o.hypotheses ?? [];
   if (hyps.length) {
-    if (hyps.length < 2) throw new Error(`plausibilityRow(${model}): the hypothesis spread needs N ≥ 2 hypotheses, got 1`);
+    if (hyps.length < 2)
+      throw new Error(`plausibilityRow(${model}): the hypothesis spread needs N ≥ 2 hypotheses, got 1`);
     const m = hyps[0].length / POSE;
     for (const [k, h] of hyps.entries()) {
       if (h.length !== hyps[0].length || h.length === 0 || h.length % POSE !== 0) {
-        throw new Error(`plausibilityRow(${model}): hypothesis ${k} has ${h.length} values, expected [${m}, 17, 3] like hypothesis 0`);
+        throw new Error(
+          `plausibilityRow(${model}): hypothesis ${k} has ${h.length} values, expected [${m}, 17, 3] like hypothesis 0`,
+        );
       }
     }
     const stride = Math.max(1, Math.ceil(m / (o.maxInputs ?? 500)));
     const one = new Float64Array(hyps.length * POSE);
-    let sum = 0, count = 0;
+    let sum = 0,
+      count = 0;
     for (let i = 0; i < m; i += stride) {
       hyps.forEach((h, k) => one.set(h.subarray(i * POSE, (i + 1) * POSE), k * POSE));
       sum += averagePairwiseDistance(one);

@@ -9,12 +9,12 @@
  *   y (true 3D pose) ──────────────────────────────────┘
  *
  * Terms per batch (D = outputDim, U = units of D_l; logits l = Dis(·), BCE on logits):
- *   kl      = mean_b −½ Σ_k (1 + log σ² − μ² − σ²)                       (prior, weighted β/D as in vae.ts)
- *   reconDl = 1/(BU) Σ (D_l(ŷ) − D_l(y))²                               (Gaussian log-likelihood in D_l space)
- *   reconMse= 1/(BD) Σ (ŷ − y)²                                          (pose MSE, weight poseMseWeight)
- *   ganD    = BCE(l(y), 1) + BCE(l(ỹ), 0) + BCE(l(ŷ), 0)                (= −[log D(y) + log(1−D(ỹ)) + log(1−D(ŷ))],
- *                                                                          the thesis's Eq. 2.13 as a loss)
- *   ganG    = −ganD (minimax; only the two fake terms depend on the decoder)
+ *   kl       = mean_b −½ Σ_k (1 + log σ² − μ² − σ²)      (prior; weighted β/D as in vae.ts)
+ *   reconDl  = 1/(BU) Σ (D_l(ŷ) − D_l(y))²              (Gaussian log-likelihood in D_l space)
+ *   reconMse = 1/(BD) Σ (ŷ − y)²                         (pose MSE, weight poseMseWeight)
+ *   ganD     = BCE(l(y), 1) + BCE(l(ỹ), 0) + BCE(l(ŷ), 0)
+ *            = −[log D(y) + log(1 − D(ỹ)) + log(1 − D(ŷ))]   (the thesis's Eq. 2.13 as a loss)
+ *   ganG     = −ganD (minimax; only the two fake terms depend on the decoder)
  *             or BCE(l(ỹ), 1) + BCE(l(ŷ), 1) (non-saturating, same fixed point, stronger early gradients)
  * Objectives, one per part, each differentiated ONLY w.r.t. its own part's variables
  * (the restricted error flow), with the reconstruction L_rec = reconDl + w · reconMse (w = 0 is
@@ -80,16 +80,29 @@ export class VaeGanLifter implements Lifter {
   readonly steps: Step<LiftBatch>[];
   private readonly featureLayer: string;
 
-  constructor(readonly opts: LifterOptions, seed: number) {
+  constructor(
+    readonly opts: LifterOptions,
+    seed: number,
+  ) {
     const o = { ...DEFAULT_VAE_GAN_OPTIONS, ...opts.vaeGan };
     if (!(o.gamma >= 0 && o.poseMseWeight >= 0 && o.discLr > 0)) {
-      throw new Error(`vae-gan: need gamma ≥ 0, poseMseWeight ≥ 0, discLr > 0; got ${o.gamma}, ${o.poseMseWeight}, ${o.discLr}`);
+      throw new Error(
+        `vae-gan: need gamma ≥ 0, poseMseWeight ≥ 0, discLr > 0; got ${o.gamma}, ${o.poseMseWeight}, ${o.discLr}`,
+      );
     }
     if (!(Number.isInteger(o.discFeatureLayer) && o.discFeatureLayer >= 0 && o.discFeatureLayer <= o.discBlocks)) {
-      throw new Error(`vae-gan: discFeatureLayer must be an integer in [0, discBlocks = ${o.discBlocks}], got ${o.discFeatureLayer}`);
+      throw new Error(
+        `vae-gan: discFeatureLayer must be an integer in [0, discBlocks = ${o.discBlocks}], got ${o.discFeatureLayer}`,
+      );
     }
     this.options = o;
-    const common = { hidden: opts.hidden, layers: opts.layers, residual: opts.residual, batchNorm: opts.batchNorm, dropout: opts.dropout };
+    const common = {
+      hidden: opts.hidden,
+      layers: opts.layers,
+      residual: opts.residual,
+      batchNorm: opts.batchNorm,
+      dropout: opts.dropout,
+    };
     const heads = [opts.latentDim, opts.latentDim];
     this.encoder = new Mlp({ ...common, inputDim: opts.inputDim, heads }, "encoder", seed);
     this.decoder = new Mlp({ ...common, inputDim: opts.latentDim, heads: [opts.outputDim] }, "decoder", seed + 1);
@@ -128,10 +141,16 @@ export class VaeGanLifter implements Lifter {
    * decodes prior samples). Deterministic for a given seed (ε and z_p are seeded), so the three
    * objectives of a step see the same samples.
    */
-  terms(x: tf.Tensor2D, y: tf.Tensor2D, v: VaeGanStepValues, need: readonly VaeGanTerm[] = VAE_GAN_TERMS): Partial<VaeGanTerms> {
+  terms(
+    x: tf.Tensor2D,
+    y: tf.Tensor2D,
+    v: VaeGanStepValues,
+    need: readonly VaeGanTerm[] = VAE_GAN_TERMS,
+  ): Partial<VaeGanTerms> {
     assertInput(x, this.inputDim, "vae-gan.terms");
     assertInput(y, this.outputDim, "vae-gan.terms (targets y)");
-    if (x.shape[0] !== y.shape[0]) throw new Error(`vae-gan.terms: x [${x.shape}] and y [${y.shape}] differ in batch size`);
+    if (x.shape[0] !== y.shape[0])
+      throw new Error(`vae-gan.terms: x [${x.shape}] and y [${y.shape}] differ in batch size`);
     const want = (t: VaeGanTerm) => need.includes(t);
     const o: ApplyOptions = { training: true, stepSeed: v.seed, bnStats: v.bnStats };
     const [mu, logvar] = this.encoder.apply(x, o);
@@ -142,15 +161,21 @@ export class VaeGanLifter implements Lifter {
     const out: Partial<VaeGanTerms> = {};
     if (want("kl")) out.kl = tf.mean(klDivergence(mu, logvar)) as tf.Scalar;
     if (want("reconMse")) out.reconMse = meanSquaredError(yHat, y);
-    if (want("reconDl")) out.reconDl = meanSquaredError(D.features(yHat, this.featureLayer), D.features(y, this.featureLayer));
+    if (want("reconDl"))
+      out.reconDl = meanSquaredError(D.features(yHat, this.featureLayer), D.features(y, this.featureLayer));
     const minimax = this.options.decoderGan === "minimax";
     if (want("ganD") || want("ganG")) {
       const zPrior = tf.randomNormal(mu.shape, 0, 1, "float32", v.seed * 7 + 5) as tf.Tensor2D;
       // The decoder's pass on prior samples collects no batch statistics (the moving averages follow ŷ's).
       const yPrior = this.decoder.apply(zPrior, { training: true, stepSeed: v.seed + 1 })[0];
-      const lRec = D.score(yHat), lPrior = D.score(yPrior);
+      const lRec = D.score(yHat),
+        lPrior = D.score(yPrior);
       if (want("ganD") || minimax) {
-        const ganD = tf.addN([bceWithLogits(D.score(y), 1), bceWithLogits(lPrior, 0), bceWithLogits(lRec, 0)]) as tf.Scalar;
+        const ganD = tf.addN([
+          bceWithLogits(D.score(y), 1),
+          bceWithLogits(lPrior, 0),
+          bceWithLogits(lRec, 0),
+        ]) as tf.Scalar;
         if (want("ganD")) out.ganD = ganD;
         if (want("ganG") && minimax) out.ganG = tf.neg(ganD) as tf.Scalar;
       }
@@ -172,18 +197,24 @@ export class VaeGanLifter implements Lifter {
   /** A part's objective: the weighted sum of its terms. */
   objective(part: VaeGanPart, t: Partial<VaeGanTerms>, beta: number, gamma: number): tf.Scalar {
     const row = this.objectiveWeights(beta, gamma)[part];
-    return tf.addN(Object.entries(row).map(([k, w]) => {
-      const term = t[k as VaeGanTerm];
-      if (!term) throw new Error(`vae-gan.objective: the ${part}'s objective needs the term ${k}`);
-      return tf.mul(term, w as number);
-    })) as tf.Scalar;
+    return tf.addN(
+      Object.entries(row).map(([k, w]) => {
+        const term = t[k as VaeGanTerm];
+        if (!term) throw new Error(`vae-gan.objective: the ${part}'s objective needs the term ${k}`);
+        return tf.mul(term, w as number);
+      }),
+    ) as tf.Scalar;
   }
 
   /**
    * Gradients of each part's objective w.r.t. that part's trainable variables only, all at the
    * current parameters; keyed by part, then variable name. Also the terms (each from the first pass that computed it).
    */
-  partGradients(x: tf.Tensor2D, y: tf.Tensor2D, v: VaeGanStepValues): {
+  partGradients(
+    x: tf.Tensor2D,
+    y: tf.Tensor2D,
+    v: VaeGanStepValues,
+  ): {
     grads: Record<VaeGanPart, tf.NamedTensorMap>;
     terms: VaeGanTerms;
     objectives: Record<VaeGanPart, tf.Scalar>;
@@ -210,7 +241,12 @@ export class VaeGanLifter implements Lifter {
   trainStep({ x, y }: LiftBatch, ctx: StepContext): Record<string, tf.Scalar> {
     const lr = ctx.values.lr;
     const discLr = ctx.values.discLr ?? this.options.discLr;
-    const v: VaeGanStepValues = { seed: ctx.seed, beta: ctx.values.beta ?? 0, gamma: ctx.values.gamma ?? this.options.gamma, bnStats: [] };
+    const v: VaeGanStepValues = {
+      seed: ctx.seed,
+      beta: ctx.values.beta ?? 0,
+      gamma: ctx.values.gamma ?? this.options.gamma,
+      bnStats: [],
+    };
     const { grads, terms, objectives } = this.partGradients(x, y, v);
     const lrs: Record<VaeGanPart, number> = { encoder: lr, decoder: lr, discriminator: discLr };
     const norms: Record<string, tf.Scalar> = {};

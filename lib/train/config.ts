@@ -194,12 +194,20 @@ export const CONFIG_SCHEMA = objectSchema<TrainConfig>({
     },
   },
   checkpointEverySteps: counter("also checkpoint every this many steps (0 = epoch ends only)"),
-  gamma: { type: "number", doc: "vae-gan: weight γ of the D_l reconstruction in the decoder's update", min: 0, max: 1e6, optional: true },
-  poseMseWeight: { type: "number", doc: "vae-gan: weight of the pose MSE (0 = D_l reconstruction only)", min: 0, max: 1e6, optional: true },
+  gamma: {
+    type: "number", doc: "vae-gan: weight γ of the reconstruction in the decoder's update", min: 0, max: 1e6, optional: true,
+  },
+  poseMseWeight: {
+    type: "number", doc: "vae-gan: weight of the pose MSE (0 = D_l reconstruction only)", min: 0, max: 1e6, optional: true,
+  },
   discHidden: { ...posInt("vae-gan: discriminator units per hidden layer", 8192), optional: true },
   discBlocks: { type: "integer", doc: "vae-gan: discriminator residual pairs", min: 0, max: 64, optional: true },
-  discFeatureLayer: { type: "integer", doc: "vae-gan: D_l, 0 = stem, k = residual pair k (≤ discBlocks)", min: 0, max: 64, optional: true },
-  discLr: { type: "number", doc: "vae-gan: discriminator Adam learning rate", min: 0, exclusiveMin: true, max: 1, optional: true },
+  discFeatureLayer: {
+    type: "integer", doc: "vae-gan: D_l, 0 = stem, k = residual pair k (≤ discBlocks)", min: 0, max: 64, optional: true,
+  },
+  discLr: {
+    type: "number", doc: "vae-gan: discriminator Adam learning rate", min: 0, exclusiveMin: true, max: 1, optional: true,
+  },
   decoderGan: { type: "enum", doc: "vae-gan: the decoder's GAN term", values: DECODER_GAN_LOSSES, optional: true },
 });
 
