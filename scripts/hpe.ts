@@ -203,6 +203,7 @@ function runDir(a: Args): string {
 
 /** A config value as a table cell: 0.001, cmu,bandai, linear(warmup=0.2). */
 function cell(v: unknown): string {
+  if (v === undefined) return "-";
   if (Array.isArray(v)) return v.join(",");
   if (typeof v === "object" && v !== null && "kind" in v) {
     const { kind, ...rest } = v as Record<string, unknown>;

@@ -5,13 +5,13 @@
  * outputs are normalized poses (lib/data/preprocess.ts): x [B, inputDim] → y [B, outputDim].
  *
  * The implementations, one per file: vae.ts (the thesis β-VAE), ae.ts (a plain
- * autoencoder), baseline.ts (Martinez et al.); registry.ts builds one by kind. This file
+ * autoencoder), baseline.ts (Martinez et al.), vae-gan.ts (the VAE-GAN hybrid); registry.ts builds one by kind. This file
  * loads no TF.js at run time (configs import MODEL_KINDS from it).
  */
 import type * as tf from "@tensorflow/tfjs";
 import type { Trainable } from "../nn/trainable";
 
-export const MODEL_KINDS = ["beta-vae", "ae", "baseline"] as const;
+export const MODEL_KINDS = ["beta-vae", "ae", "baseline", "vae-gan"] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
 
 /** A training batch of a lifter: normalized inputs x [B, inputDim] and targets y [B, outputDim]. */
@@ -32,6 +32,29 @@ export interface LifterOptions {
   dropout: number;
   /** Max-norm constraint on kernel columns, applied after each update (0 = off). */
   maxNorm: number;
+  /** Options of the VAE-GAN hybrid (model "vae-gan"; other lifters ignore them). */
+  vaeGan?: VaeGanOptions;
+}
+
+/** The decoder's adversarial term in the VAE-GAN: −L_GAN literally, or the non-saturating −log D form. */
+export const DECODER_GAN_LOSSES = ["minimax", "non-saturating"] as const;
+export type DecoderGanLoss = (typeof DECODER_GAN_LOSSES)[number];
+
+/** Options of the VAE-GAN hybrid (lib/models/vae-gan.ts; documented with TrainConfig). */
+export interface VaeGanOptions {
+  /** γ: weight of the D_l reconstruction against the GAN loss in the decoder's update. */
+  gamma: number;
+  /** Weight of the pose MSE added to the encoder's and decoder's objectives (0 = Larsen's pure D_l). */
+  poseMseWeight: number;
+  /** Discriminator (MLP critic) units per hidden layer. */
+  discHidden: number;
+  /** Discriminator residual pairs after its stem. */
+  discBlocks: number;
+  /** Which discriminator layer is D_l: 0 = the stem, k = residual pair k. */
+  discFeatureLayer: number;
+  /** Discriminator learning rate (Adam). */
+  discLr: number;
+  decoderGan: DecoderGanLoss;
 }
 
 export interface Lifter extends Trainable<LiftBatch> {

@@ -4,11 +4,13 @@ import { BaselineLifter } from "./baseline";
 import type { Lifter, LifterOptions, ModelKind } from "./lifter";
 import { MODEL_KINDS } from "./lifter";
 import { VaeLifter } from "./vae";
+import { VaeGanLifter } from "./vae-gan";
 
 const LIFTERS: Record<ModelKind, new (opts: LifterOptions, seed: number) => Lifter> = {
   "beta-vae": VaeLifter,
   ae: AutoencoderLifter,
   baseline: BaselineLifter,
+  "vae-gan": VaeGanLifter,
 };
 
 /** A new lifter of `kind` with seeded weights. */

@@ -2,18 +2,22 @@
  * Typed training configs. A notebook's first code cell writes
  *   const cfg: TrainConfig = { ...DEFAULT_VAE_CONFIG, beta: 0.01 };
  * and `withProfile(cfg)` checks it against CONFIG_SCHEMA and scales it for the active profile (smoke / full).
- * The named presets (beta-vae, ae, baseline) are listed in lib/train/presets.ts.
+ * The named presets (beta-vae, ae, baseline, vae-gan) are listed in lib/train/presets.ts.
+ *
+ * The VAE-GAN's own fields (gamma, poseMseWeight, disc*, decoderGan) are optional: configs of the
+ * other models leave them out (so their saved config.json files are as before), and only a
+ * `vae-gan` config may set them.
  *
  * CONFIG_SCHEMA gives every field its type and range; the same schema checks JSON config files, run
  * folders' config.json (`parseConfig`) and the CLI's `--set key=value`.
  */
 import type { BetaSchedule } from "./schedules";
-import { MODEL_KINDS, type ModelKind } from "../models/lifter";
+import { DECODER_GAN_LOSSES, MODEL_KINDS, type ModelKind, type VaeGanOptions } from "../models/lifter";
 import { INPUT_MODES, type InputMode } from "../data/preprocess";
 import { byProfile, profileName, type ProfileName } from "../core/profile";
-import { objectSchema, type Field } from "./schema";
+import { objectSchema, SchemaError, type Field } from "./schema";
 
-export interface TrainConfig {
+export interface TrainConfig extends Partial<VaeGanOptions> {
   /** Run name: the run's folder is runs/<name>/ (a killed run resumes from there). */
   name: string;
   /** `beta-vae` (thesis), `ae` (plain autoencoder, z = μ) or `baseline` (Martinez et al.). */
@@ -62,7 +66,14 @@ export interface TrainConfig {
   betaSchedule: BetaSchedule;
   /** Also checkpoint every this many steps within an epoch (0 = at epoch ends only). */
   checkpointEverySteps: number;
+  // --- vae-gan only (optional; see VaeGanOptions in lib/models/lifter.ts) ---
+  // gamma, poseMseWeight, discHidden, discBlocks, discFeatureLayer, discLr, decoderGan
 }
+
+/** The config fields that only the vae-gan model takes. */
+export const VAE_GAN_FIELDS = [
+  "gamma", "poseMseWeight", "discHidden", "discBlocks", "discFeatureLayer", "discLr", "decoderGan",
+] as const satisfies readonly (keyof VaeGanOptions)[];
 
 /** The thesis β-VAE: 5 × 512 encoder and decoder, latent 100, β = 0.001. */
 export const DEFAULT_VAE_CONFIG: TrainConfig = {
@@ -106,6 +117,25 @@ export const DEFAULT_BASELINE_CONFIG: TrainConfig = {
   dropout: 0.5,
   maxNorm: 1,
   beta: 0,
+};
+
+/**
+ * The VAE-GAN hybrid (Larsen et al.) on the β-VAE's architecture: an MLP discriminator (256 units, a stem
+ * and one residual pair, which is D_l), γ = 100, pose MSE weight 1, discriminator Adam 1e-3. (In smoke runs
+ * on the shared data, γ = 1 let the GAN term swamp the reconstruction, and without the pose MSE the
+ * lifter did not beat predicting the mean pose.)
+ */
+export const DEFAULT_VAE_GAN_CONFIG: TrainConfig = {
+  ...DEFAULT_VAE_CONFIG,
+  name: "vae-gan",
+  model: "vae-gan",
+  gamma: 100,
+  poseMseWeight: 1,
+  discHidden: 256,
+  discBlocks: 1,
+  discFeatureLayer: 1,
+  discLr: 1e-3,
+  decoderGan: "non-saturating",
 };
 
 /** A run name is a folder name: letters, digits, '.', '_' and '-', starting with a letter or digit. */
@@ -164,14 +194,48 @@ export const CONFIG_SCHEMA = objectSchema<TrainConfig>({
     },
   },
   checkpointEverySteps: counter("also checkpoint every this many steps (0 = epoch ends only)"),
+  gamma: {
+    type: "number", doc: "vae-gan: weight γ of the reconstruction in the decoder's update", min: 0, max: 1e6, optional: true,
+  },
+  poseMseWeight: {
+    type: "number", doc: "vae-gan: weight of the pose MSE (0 = D_l reconstruction only)", min: 0, max: 1e6, optional: true,
+  },
+  discHidden: { ...posInt("vae-gan: discriminator units per hidden layer", 8192), optional: true },
+  discBlocks: { type: "integer", doc: "vae-gan: discriminator residual pairs", min: 0, max: 64, optional: true },
+  discFeatureLayer: {
+    type: "integer", doc: "vae-gan: D_l, 0 = stem, k = residual pair k (≤ discBlocks)", min: 0, max: 64, optional: true,
+  },
+  discLr: {
+    type: "number", doc: "vae-gan: discriminator Adam learning rate", min: 0, exclusiveMin: true, max: 1, optional: true,
+  },
+  decoderGan: { type: "enum", doc: "vae-gan: the decoder's GAN term", values: DECODER_GAN_LOSSES, optional: true },
 });
+
+/** Model-specific checks: vae-gan fields only on vae-gan configs, and D_l within the discriminator. */
+function checkModelFields(cfg: TrainConfig, where: string): void {
+  if (cfg.model !== "vae-gan") {
+    const stray = VAE_GAN_FIELDS.filter((k) => cfg[k] !== undefined);
+    if (stray.length) {
+      const what = stray.length > 1 ? "are vae-gan fields" : "is a vae-gan field";
+      throw new SchemaError(`${where}: ${stray.join(", ")} ${what}, not for model ${cfg.model}`, stray[0]);
+    }
+    return;
+  }
+  const blocks = cfg.discBlocks ?? DEFAULT_VAE_GAN_CONFIG.discBlocks!;
+  const layer = cfg.discFeatureLayer ?? DEFAULT_VAE_GAN_CONFIG.discFeatureLayer!;
+  if (layer > blocks) {
+    throw new SchemaError(`${where}: discFeatureLayer must be ≤ discBlocks (${blocks}), got ${layer}`, "discFeatureLayer");
+  }
+}
 
 /**
  * Check a complete config (a notebook's object, or one built in code); returns it unchanged.
  * @throws SchemaError `<where>: lr must be a number > 0 and ≤ 1, got 1000000`
  */
 export function validateConfig(cfg: TrainConfig, where = "config"): TrainConfig {
-  CONFIG_SCHEMA.parse(cfg, where);
+  // Optional fields set to undefined count as absent.
+  const present = Object.fromEntries(Object.entries(cfg).filter(([, v]) => v !== undefined));
+  checkModelFields(CONFIG_SCHEMA.parse(present, where), where);
   return cfg;
 }
 
@@ -181,7 +245,9 @@ export function validateConfig(cfg: TrainConfig, where = "config"): TrainConfig 
  * @throws SchemaError naming `where` (the path) and the field: `runs/x/config.json: missing field "lr" (…)`
  */
 export function parseConfig(raw: unknown, where: string, defaults?: TrainConfig): TrainConfig {
-  return CONFIG_SCHEMA.parse(raw, where, defaults);
+  const cfg = CONFIG_SCHEMA.parse(raw, where, defaults);
+  checkModelFields(cfg, where);
+  return cfg;
 }
 
 /** What each profile changes: smoke runs in minutes on 2 cores, full is thesis scale. */

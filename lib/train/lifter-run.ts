@@ -13,11 +13,11 @@ import { runsDir } from "../core/paths";
 import type { PoseSet } from "../data/dataset";
 import { rootCentred, statsFromJson, statsToJson, type Normalized, type NormStats } from "../data/preprocess";
 import { predictMm } from "../eval/infer";
-import type { Lifter } from "../models/lifter";
+import type { Lifter, LifterOptions, VaeGanOptions } from "../models/lifter";
 import { createLifter } from "../models/registry";
 import type { BatchSource } from "../nn/trainable";
 import { mpjpe } from "../pose/metrics";
-import { parseConfig, type TrainConfig, validateConfig } from "./config";
+import { DEFAULT_VAE_GAN_CONFIG, parseConfig, type TrainConfig, VAE_GAN_FIELDS, validateConfig } from "./config";
 import { trainLoop } from "./loop";
 import { type EpochLog, loadCheckpoint, openRunFolder, readJsonFile } from "./run-folder";
 import { betaAt, learningRateAt } from "./schedules";
@@ -58,7 +58,13 @@ export interface TrainedRun {
 export function buildLifter(cfg: TrainConfig, stats: NormStats): Lifter {
   const { hidden, layers, latentDim, residual, batchNorm, dropout, maxNorm } = cfg;
   const dims = { inputDim: stats.joints2d.length * 2, outputDim: stats.joints3d.length * 3 };
-  return createLifter(cfg.model, { ...dims, hidden, layers, latentDim, residual, batchNorm, dropout, maxNorm }, cfg.seed);
+  const opts: LifterOptions = { ...dims, hidden, layers, latentDim, residual, batchNorm, dropout, maxNorm };
+  if (cfg.model === "vae-gan") {
+    // Fields a config leaves out take the vae-gan preset's values.
+    const d = DEFAULT_VAE_GAN_CONFIG as Required<TrainConfig>;
+    opts.vaeGan = Object.fromEntries(VAE_GAN_FIELDS.map((k) => [k, cfg[k] ?? d[k]])) as unknown as VaeGanOptions;
+  }
+  return createLifter(cfg.model, opts, cfg.seed);
 }
 
 /** Batches of normalized (x, y) rows. */

@@ -8,6 +8,7 @@ import {
   DEFAULT_AE_CONFIG,
   DEFAULT_BASELINE_CONFIG,
   DEFAULT_VAE_CONFIG,
+  DEFAULT_VAE_GAN_CONFIG,
   parseConfig,
   validateConfig,
   type TrainConfig,
@@ -38,6 +39,11 @@ export const PRESETS: readonly Preset[] = [
     name: "baseline",
     description: "Martinez et al.: 1024 units, 2 residual blocks, batch norm, dropout 0.5, max-norm 1",
     config: DEFAULT_BASELINE_CONFIG,
+  },
+  {
+    name: "vae-gan",
+    description: "VAE-GAN hybrid (Larsen et al.): the β-VAE plus a 3D discriminator, reconstruction in its layer D_l plus pose MSE, γ = 100",
+    config: DEFAULT_VAE_GAN_CONFIG,
   },
 ];
 

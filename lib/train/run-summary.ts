@@ -95,7 +95,8 @@ export function summarizeRuns(root: string): { runs: RunSummary[]; errors: { dir
  */
 export function differingFields(runs: RunSummary[]): (keyof TrainConfig)[] {
   if (runs.length === 0) return [];
-  const keys = Object.keys(runs[0].config) as (keyof TrainConfig)[];
+  // The union over runs: model-specific fields (vae-gan's) are absent from other models' configs.
+  const keys = [...new Set(runs.flatMap((r) => Object.keys(r.config)))] as (keyof TrainConfig)[];
   const preset = PRESETS.find((p) => p.config.model === runs[0].config.model)?.config;
   const refs = runs.length > 1 ? runs.map((r) => r.config) : [runs[0].config, ...(preset ? [preset] : [])];
   return keys.filter((k) => k !== "name" && new Set(refs.map((c) => JSON.stringify(c[k]))).size > 1);

@@ -18,15 +18,20 @@ export class SchemaError extends Error {
   }
 }
 
-/** One field. Numbers are always finite; bounds are inclusive unless `exclusiveMin`/`exclusiveMax`. */
-export type Field =
+/**
+ * One field. Numbers are always finite; bounds are inclusive unless `exclusiveMin`/`exclusiveMax`.
+ * An `optional` field may be absent (and stays absent when no default gives it): model-specific
+ * options, so that adding them leaves the other models' saved configs unchanged.
+ */
+export type Field = (
   | { type: "number"; doc: string; min?: number; max?: number; exclusiveMin?: boolean; exclusiveMax?: boolean }
   | { type: "integer"; doc: string; min?: number; max?: number }
   | { type: "boolean"; doc: string }
   | { type: "string"; doc: string; pattern: RegExp; expected: string }
   | { type: "enum"; doc: string; values: readonly string[] }
   | { type: "array"; doc: string; items: Field; minItems?: number; unique?: boolean }
-  | { type: "union"; doc: string; tag: string; variants: Record<string, Fields> };
+  | { type: "union"; doc: string; tag: string; variants: Record<string, Fields> }
+) & { optional?: boolean };
 
 /** The fields of an object, by name. */
 export type Fields = Record<string, Field>;
@@ -139,6 +144,7 @@ function checkFields(
     const has = Object.hasOwn(raw, k);
     const d = defaults as Record<string, unknown> | undefined;
     if (!has && (d === undefined || !Object.hasOwn(d, k))) {
+      if (fields[k].optional) continue;
       throw new SchemaError(`missing field "${prefix}${k}" (${describe(fields[k])})`, prefix + k);
     }
     out[k] = checkValue(fields[k], has ? raw[k] : d![k], prefix + k);
@@ -233,5 +239,9 @@ export function objectSchema<T>(fields: { readonly [K in keyof T]-?: Field }): S
 
 /** The schema as a table (README, `--help`): field, what it takes, doc line. */
 export function schemaTable(s: { fields: object }): { field: string; allowed: string; doc: string }[] {
-  return Object.entries(s.fields as Fields).map(([field, f]) => ({ field, allowed: describe(f), doc: f.doc }));
+  return Object.entries(s.fields as Fields).map(([field, f]) => ({
+    field,
+    allowed: f.optional ? `${describe(f)} (optional)` : describe(f),
+    doc: f.doc,
+  }));
 }
