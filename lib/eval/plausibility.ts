@@ -10,13 +10,8 @@
  *   between the N hypotheses of the same input (mm; null when no hypotheses are given).
  * Poses are flat [n, 17, 3] in mm, root-centred (as predictMm and rootCentred give them).
  */
-import {
-  type AngleLimits,
-  averagePairwiseDistance,
-  outsideAngleShare,
-  poseFid,
-  symmetryError,
-} from "../pose/plausibility";
+import { type AngleLimits, averagePairwiseDistance } from "../pose/plausibility";
+import { plausibilityMeasures } from "./pose-plausibility";
 import { NUM_JOINTS } from "../pose/skeleton";
 
 const POSE = NUM_JOINTS * 3;
@@ -79,13 +74,14 @@ export function plausibilityRow(
     }
     spread = sum / count;
   }
+  const m = plausibilityMeasures(poses, ref.real, ref.limits, { maxPairs: o.maxPairs, seed: o.seed });
   return {
     model,
     poses: n,
-    symmetryMm: symmetryError(poses),
-    outsideAngles: outsideAngleShare(poses, ref.limits).share,
-    fid: poseFid(ref.real, poses),
-    diversityMm: n >= 2 ? averagePairwiseDistance(poses, { maxPairs: o.maxPairs ?? 20_000, seed: o.seed ?? 0 }) : 0,
+    symmetryMm: m.symmetry,
+    outsideAngles: m.outsideAngles,
+    fid: m.fid,
+    diversityMm: m.diversity,
     hypothesisSpreadMm: spread,
   };
 }

@@ -1,9 +1,10 @@
 /**
  * Plausibility of generated poses against held-out real ones, and critics' ranking of real
  * poses above perturbed ones (the check of a trained critic):
- * - `plausibilityRow`: pose FID against a reference set, left/right bone-length symmetry error,
- *   share of bone directions outside the limits learned from the training split, diversity
- *   (average pairwise per-joint distance), all in mm;
+ * - `plausibilityMeasures`: pose FID against a reference set, left/right bone-length symmetry
+ *   error, share of bone directions outside the limits learned from the training split,
+ *   diversity (average pairwise per-joint distance), all in mm (lib/eval/plausibility.ts
+ *   builds a lifter's table row on it);
  * - `perturbForearm`: one forearm of each pose turned about its elbow by 60°–180°;
  * - `normalizePoses3d`: root-centred poses [n, 17, 3] mm → the networks' z-scored [n, 48];
  * - `trainPerturbationCritic` / `criticAuc`: train a critic (WGAN-GP loss) on real training
@@ -27,7 +28,7 @@ import { jointIndex, NUM_JOINTS } from "../pose/skeleton";
 const POSE = NUM_JOINTS * 3;
 
 /** The plausibility measures of one set of poses (mm). */
-export interface PlausibilityRow {
+export interface PlausibilityMeasures {
   /** Fréchet distance between Gaussians fitted to these poses and the reference set (mm²). */
   fid: number;
   /** Mean |left − right| bone length (mm). */
@@ -42,22 +43,20 @@ export interface PlausibilityRow {
  * The measures of poses [n, 17, 3] mm against a reference set [m, 17, 3] mm (for the FID)
  * and angle limits learned from the training split. Diversity uses at most `maxPairs` pairs.
  */
-export function plausibilityRow(
+export function plausibilityMeasures(
   poses: ArrayLike<number>,
   reference: ArrayLike<number>,
   limits: AngleLimits,
   o: { maxPairs?: number; seed?: number } = {},
-): PlausibilityRow {
-  if (poses.length % POSE !== 0 || poses.length < 2 * POSE) {
-    throw new Error(
-      `plausibilityRow: expected at least 2 poses [n, 17, 3] (${POSE} values each), got ${poses.length} values`,
-    );
+): PlausibilityMeasures {
+  if (poses.length % POSE !== 0 || poses.length < POSE) {
+    throw new Error(`plausibility: expected poses [n, 17, 3] (${POSE} values each), got ${poses.length} values`);
   }
   return {
     fid: poseFid(reference, poses),
     symmetry: symmetryError(poses),
     outsideAngles: outsideAngleShare(poses, limits).share,
-    diversity: averagePairwiseDistance(poses, { maxPairs: o.maxPairs ?? 20_000, seed: o.seed ?? 0 }),
+    diversity: poses.length >= 2 * POSE ? averagePairwiseDistance(poses, { maxPairs: o.maxPairs ?? 20_000, seed: o.seed ?? 0 }) : 0,
   };
 }
 

@@ -23,7 +23,7 @@ import { byProfile, profileName, type ProfileName } from "../core/profile";
 import { deriveSeed, mulberry32, normal, permutation } from "../core/rng";
 import { experimentData } from "../data/experiment";
 import { denormalize3d, rootCentred, type NormStats } from "../data/preprocess";
-import { normalizePoses3d, plausibilityRow, scorePoses, type PlausibilityRow } from "../eval/pose-plausibility";
+import { normalizePoses3d, plausibilityMeasures, scorePoses, type PlausibilityMeasures } from "../eval/pose-plausibility";
 import { ADVERSARIAL_LOSSES, type AdversarialLoss } from "../models/critic";
 import {
   checkPoseGanOptions,
@@ -205,7 +205,7 @@ export function poseBatches(train: Float32Array, dim: number): BatchSource<GanBa
 }
 
 /** Validation measures of one set of poses: plausibility plus the critic's mean scores. */
-export type GanValidation = PlausibilityRow & { criticReal: number; criticFake: number; criticGap: number };
+export type GanValidation = PlausibilityMeasures & { criticReal: number; criticFake: number; criticGap: number };
 
 export interface GanTrainOptions {
   /** Folder holding run folders (default: `runsDir()`). */
@@ -227,7 +227,7 @@ export interface TrainedGan {
   fixedZ: Float32Array;
   samplesByEpoch: Map<number, Float32Array>;
   /** The measures of held-out real validation poses (criticFake = criticReal: no samples). */
-  reference: PlausibilityRow;
+  reference: PlausibilityMeasures;
   /** Held-out real validation poses [n, 17, 3] mm scored in validation, and the FID reference set. */
   heldOut: Float32Array;
   fidReference: Float32Array;
@@ -290,7 +290,7 @@ export async function trainGan(cfg: GanConfig, data: GanData, opts: GanTrainOpti
   const fidReference = pickPoses(data.valMm, perm.subarray(nEval));
   const heldOutN = normalizePoses3d(heldOut, data.stats);
   const limits = learnAngleLimits(data.trainMm);
-  const reference = plausibilityRow(heldOut, fidReference, limits, { seed: cfg.seed });
+  const reference = plausibilityMeasures(heldOut, fidReference, limits, { seed: cfg.seed });
   const gan = new PoseGan(cfg, data.stats, cfg.seed);
   const evalZ = normals(nEval * cfg.latentDim, deriveSeed(cfg.seed, 501));
   const fixedZ = normals(cfg.gridSamples * cfg.latentDim, deriveSeed(cfg.seed, 502));
@@ -306,7 +306,7 @@ export async function trainGan(cfg: GanConfig, data: GanData, opts: GanTrainOpti
   }
   const validate = (): GanValidation => {
     const y = gan.generateArray(evalZ, nEval);
-    const row = plausibilityRow(denormalize3d(y, data.stats), fidReference, limits, { seed: cfg.seed });
+    const row = plausibilityMeasures(denormalize3d(y, data.stats), fidReference, limits, { seed: cfg.seed });
     const criticReal = mean(scorePoses(gan.critic, heldOutN)),
       criticFake = mean(scorePoses(gan.critic, y));
     return { ...row, criticReal, criticFake, criticGap: criticReal - criticFake };
