@@ -109,3 +109,49 @@ export function pairedLatentDistance(a: Float32Array, b: Float32Array, dim: numb
   }
   return { paired: paired / n, unpaired: unpaired / n };
 }
+
+export interface Coherence {
+  samples: number;
+  /** P1 (mm, frame-wise) of the 3D decoded from the 2D pose's latent μ_2d. */
+  p1From2d: number;
+  /** P1 of 3D recovered from the IMAGE decoded from the same μ_2d (2D → image → image encoder → 3D). */
+  p1ViaDecodedImage: number;
+  /** P1 of image→3D on the rendered images themselves, for reference. */
+  p1FromRender: number;
+  /** Mean |decoded − rendered| per value of the image decoded from μ_2d (images in [−1, 1]). */
+  imageL1: number;
+}
+
+/**
+ * Coherence of the two decoders on one latent: decode z = μ_2d(x) to a 3D pose and to an image; if the
+ * image shows the same pose, the image encoder recovers it (p1ViaDecodedImage close to p1From2d).
+ * Needs the 2D and image encoders and both decoders.
+ */
+export function crossmodalCoherence(model: CrossmodalVae, d: CrossmodalEvalSet, stats: NormStats, batch = 64): Coherence {
+  const n = d.set.n, s = model.opts.imageSize, D3 = d.norm.dimOut;
+  const from2d = new Float32Array(n * D3), viaImg = new Float32Array(n * D3);
+  let l1 = 0;
+  for (let a = 0; a < n; a += batch) {
+    const idx = Int32Array.from({ length: Math.min(n, a + batch) - a }, (_, k) => a + k);
+    const x = inputs(model, "2d", d, idx), r = inputs(model, "img", d, idx);
+    const [y2d, yImg, err] = tf.tidy(() => {
+      const off = { training: false };
+      const mu = model.encode("2d", x, off)[0];
+      const img = model.decode("img", mu, off) as tf.Tensor4D;
+      const back = model.decode("3d", model.encode("img", { img }, off)[0], off);
+      return [model.decode("3d", mu, off), back, tf.sum(tf.abs(tf.sub(img, r.img!)))];
+    });
+    from2d.set(y2d.dataSync(), a * D3);
+    viaImg.set(yImg.dataSync(), a * D3);
+    l1 += err.dataSync()[0];
+    tf.dispose([y2d, yImg, err, ...Object.values(x), ...Object.values(r)]);
+  }
+  const gt = rootCentred(d.set);
+  const p1 = (y: Float32Array) => {
+    const e = mpjpePerFrame(denormalize3d(y, stats), gt);
+    return e.reduce((u, v) => u + v, 0) / n;
+  };
+  const render = crossmodalPredictMm(model, "img", d, stats);
+  const eR = mpjpePerFrame(render, gt);
+  return { samples: n, p1From2d: p1(from2d), p1ViaDecodedImage: p1(viaImg), p1FromRender: eR.reduce((u, v) => u + v, 0) / n, imageL1: l1 / (n * s * s * 3) };
+}
