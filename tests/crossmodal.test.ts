@@ -17,6 +17,8 @@ import type { BatchSource } from "../lib/nn/trainable";
 import { trainLoop } from "../lib/train/loop";
 import { readMetrics } from "../lib/train/run-folder";
 import { crossmodalBatches, DEFAULT_CROSSMODAL_CONFIG, validateCrossmodalConfig } from "../lib/train/crossmodal-run";
+import { renderBatch } from "../lib/data/render";
+import { pairedLatentDistance } from "../lib/eval/crossmodal";
 import { mocapDataDir, scratchDir } from "./helpers";
 
 await initBackend({ quiet: true });
@@ -149,6 +151,28 @@ test("a tiny run on rendered images lowers the image→image L1", { skip: data.s
   assert.ok(end < 0.8 * start, `image→image L1 went from ${start} to ${end}`);
   tf.dispose(Object.values(fixed));
   m.dispose();
+});
+
+test("the batch source gives the same samples' 2D rows, 3D rows and renders (batch seed = render seed)", { skip: data.skip }, () => {
+  const set = captureMocap(loadMocap({ dir: data.dir, filter: (f) => /\/02_01\.bvh$|dataset-1_walk_normal_001/.test(f) }), "train", { everyNth: 50, ignoreSplits: true });
+  const norm = normalize(set, computeStats(set));
+  const idx = Int32Array.from([3, 0, 7]);
+  const b = crossmodalBatches(set, norm, 16).batch(idx, 1234);
+  assert.deepEqual(b.img.shape, [3, 16, 16, 3]);
+  assert.deepEqual(b.img.dataSync(), renderBatch(set, idx, { size: 16 }, 1234).images);
+  const x = b.x2d.dataSync(), y = b.y3d.dataSync();
+  idx.forEach((i, k) => {
+    assert.deepEqual(x.subarray(k * norm.dimIn, (k + 1) * norm.dimIn), norm.x.subarray(i * norm.dimIn, (i + 1) * norm.dimIn));
+    assert.deepEqual(y.subarray(k * norm.dimOut, (k + 1) * norm.dimOut), norm.y.subarray(i * norm.dimOut, (i + 1) * norm.dimOut));
+  });
+  tf.dispose(Object.values(b));
+});
+
+test("paired latent distance: hand-computed", () => {
+  // a = (0,0), (3,0); b = (0,4), (3,0): paired |(0,0)−(0,4)| = 4, |(3,0)−(3,0)| = 0 → 2;
+  // unpaired (shift 1): |(0,0)−(3,0)| = 3, |(3,0)−(0,4)| = 5 → 4.
+  assert.deepEqual(pairedLatentDistance(Float32Array.from([0, 0, 3, 0]), Float32Array.from([0, 4, 3, 0]), 2), { paired: 2, unpaired: 4 });
+  assert.throws(() => pairedLatentDistance(new Float32Array(4), new Float32Array(6), 2), /two \[n ≥ 2, 2\] arrays/);
 });
 
 test("config errors name the field", () => {
