@@ -19,6 +19,7 @@ import { readMetrics } from "../lib/train/run-folder";
 import { crossmodalBatches, DEFAULT_CROSSMODAL_CONFIG, validateCrossmodalConfig } from "../lib/train/crossmodal-run";
 import { renderBatch } from "../lib/data/render";
 import { pairedLatentDistance } from "../lib/eval/crossmodal";
+import { BatchNorm, type ConvBnStats, ConvTranspose2d, Conv2d, ParamStore, updateMovingStats } from "../lib/nn/conv";
 import { mocapDataDir, scratchDir } from "./helpers";
 
 await initBackend({ quiet: true });
@@ -70,6 +71,36 @@ test("every encoder gives μ, log σ² [B, latent]; the decoders give [B, 48] an
   tf.dispose(Object.values(batch));
   m.dispose();
   only2d.dispose();
+});
+
+test("conv blocks: shapes, batch norm against a plain-JS computation, moving statistics among variables()", () => {
+  const ps = new ParamStore("t", 3);
+  const conv = new Conv2d(ps, "c", 2, 3, 3, 2), up = new ConvTranspose2d(ps, "u", 3, 2, 4, 2), bn = new BatchNorm(ps, "bn", 2);
+  assert.equal(ps.trainable().length, 6);
+  assert.equal(ps.variables().length, 8);
+  const x = randn([2, 5, 5, 2], 4) as tf.Tensor4D;
+  const h = conv.apply(x);
+  assert.deepEqual(h.shape, [2, 3, 3, 3]);
+  assert.deepEqual(up.apply(h).shape, [2, 6, 6, 2]);
+  assert.throws(() => conv.apply(randn([2, 5, 5, 3], 1) as tf.Tensor4D), /expected input \[B, H, W, 2\]/);
+  bn.gamma.assign(tf.tensor1d([2, 0.5]));
+  bn.beta.assign(tf.tensor1d([1, -1]));
+  const stats: ConvBnStats = [];
+  const y = bn.apply(x, { training: true, bnStats: stats }).dataSync(), xv = x.dataSync();
+  for (let c = 0; c < 2; c++) {
+    const vals = Array.from(xv).filter((_, i) => i % 2 === c);
+    const m = vals.reduce((a, b) => a + b, 0) / vals.length;
+    const v = vals.reduce((a, b) => a + (b - m) ** 2, 0) / vals.length;
+    for (let i = c; i < xv.length; i += 2) {
+      const want = ((xv[i] - m) / Math.sqrt(v + 1e-3)) * [2, 0.5][c] + [1, -1][c];
+      assert.ok(Math.abs(y[i] - want) < 1e-4, `channel ${c} value ${i}: ${y[i]} vs ${want}`);
+    }
+    assert.ok(Math.abs(stats[0].mean.dataSync()[c] - m) < 1e-5);
+  }
+  updateMovingStats(stats);
+  assert.ok(Math.abs(bn.mean.dataSync()[0] - 0.01 * Array.from(xv).filter((_, i) => i % 2 === 0).reduce((a, b) => a + b, 0) / 50) < 1e-5, "moving mean = 0.99·0 + 0.01·batch mean");
+  tf.dispose([x, h]);
+  ps.dispose();
 });
 
 test("the loss: MSE / L1 plus β·ΣKL/(B·D), D the decoder's elements per sample (hand-computed)", () => {
