@@ -25,7 +25,17 @@
  * "epoch" — one pair per epoch in turn (epoch % nPairs === k), as the thesis author's code does.
  */
 import * as tf from "@tensorflow/tfjs";
-import { BatchNorm, Conv2d, type ConvApplyOptions, type ConvBnStats, ConvTranspose2d, Dense, ParamStore, ResidualBlock, updateMovingStats } from "../nn/conv";
+import {
+  BatchNorm,
+  Conv2d,
+  type ConvApplyOptions,
+  type ConvBnStats,
+  ConvTranspose2d,
+  Dense,
+  ParamStore,
+  ResidualBlock,
+  updateMovingStats,
+} from "../nn/conv";
 import { klDivergence, reparameterize } from "../nn/losses";
 import { Mlp } from "../nn/mlp";
 import { Adam, minimize, type Optimizer } from "../nn/optim";
@@ -72,9 +82,18 @@ export type CrossmodalBatch = { x2d: tf.Tensor2D; y3d: tf.Tensor2D; img: tf.Tens
  * The loss of one pair. `pred`/`target` [B, …]; μ, log σ² [B, K]. Returns device scalars:
  * recon (L1 for "l1", MSE for "mse"), kl (mean KL per sample, nats) and loss = recon + β·ΣKL/(B·D).
  */
-export function pairLoss(kind: "l1" | "mse", pred: tf.Tensor, target: tf.Tensor, mu: tf.Tensor2D, logvar: tf.Tensor2D, beta: number) {
-  if (pred.shape.join() !== target.shape.join()) throw new Error(`pairLoss: prediction [${pred.shape}] and target [${target.shape}] differ`);
-  if (mu.shape[0] !== pred.shape[0]) throw new Error(`pairLoss: μ [${mu.shape}] and prediction [${pred.shape}] differ in batch size`);
+export function pairLoss(
+  kind: "l1" | "mse",
+  pred: tf.Tensor,
+  target: tf.Tensor,
+  mu: tf.Tensor2D,
+  logvar: tf.Tensor2D,
+  beta: number,
+) {
+  if (pred.shape.join() !== target.shape.join())
+    throw new Error(`pairLoss: prediction [${pred.shape}] and target [${target.shape}] differ`);
+  if (mu.shape[0] !== pred.shape[0])
+    throw new Error(`pairLoss: μ [${mu.shape}] and prediction [${pred.shape}] differ in batch size`);
   const diff = tf.sub(pred, target);
   const recon = tf.mean(kind === "l1" ? tf.abs(diff) : tf.square(diff)) as tf.Scalar;
   const klPer = klDivergence(mu, logvar);
@@ -91,13 +110,22 @@ class ImageEncoder extends ParamStore {
   private readonly mu: Dense;
   private readonly logvar: Dense;
 
-  constructor(readonly size: number, channels: number[], latent: number, seed: number) {
+  constructor(
+    readonly size: number,
+    channels: number[],
+    latent: number,
+    seed: number,
+  ) {
     super("enc_img", seed);
     if (channels.length !== 3) throw new Error(`enc_img: encoderChannels must have 3 widths, got ${channels.length}`);
     const [c0, c1, c2] = channels;
     this.stem = new Conv2d(this, "stem", 3, c0, 3, 2, false);
     this.stemBn = new BatchNorm(this, "stem_bn", c0);
-    this.blocks = [new ResidualBlock(this, "block1", c0, c0, 1), new ResidualBlock(this, "block2", c0, c1, 2), new ResidualBlock(this, "block3", c1, c2, 2)];
+    this.blocks = [
+      new ResidualBlock(this, "block1", c0, c0, 1),
+      new ResidualBlock(this, "block2", c0, c1, 2),
+      new ResidualBlock(this, "block3", c1, c2, 2),
+    ];
     this.mu = new Dense(this, "mu", c2, latent);
     this.logvar = new Dense(this, "logvar", c2, latent);
   }
@@ -121,16 +149,25 @@ class ImageDecoder extends ParamStore {
   private readonly s0: number;
   private readonly c0: number;
 
-  constructor(readonly size: number, channels: number[], readonly latent: number, seed: number) {
+  constructor(
+    readonly size: number,
+    channels: number[],
+    readonly latent: number,
+    seed: number,
+  ) {
     super("dec_img", seed);
-    if (size % 16 !== 0) throw new Error(`dec_img: imageSize must be a multiple of 16 (four ×2 upsamplings), got ${size}`);
+    if (size % 16 !== 0)
+      throw new Error(`dec_img: imageSize must be a multiple of 16 (four ×2 upsamplings), got ${size}`);
     if (channels.length !== 4) throw new Error(`dec_img: decoderChannels must have 4 widths, got ${channels.length}`);
     this.s0 = size / 16;
     this.c0 = channels[0] * 2;
     this.dense = new Dense(this, "dense", latent, this.s0 * this.s0 * this.c0);
     let cin = this.c0;
     this.ups = channels.map((c, i) => {
-      const up = { conv: new ConvTranspose2d(this, `up${i + 1}`, cin, c, 4, 2, false), bn: new BatchNorm(this, `up${i + 1}_bn`, c) };
+      const up = {
+        conv: new ConvTranspose2d(this, `up${i + 1}`, cin, c, 4, 2, false),
+        bn: new BatchNorm(this, `up${i + 1}_bn`, c),
+      };
       cin = c;
       return up;
     });
@@ -154,19 +191,28 @@ export class CrossmodalVae implements Trainable<CrossmodalBatch> {
   readonly enc: Partial<{ "2d": Mlp; img: ImageEncoder; "3d": Mlp }> = {};
   readonly dec: Partial<{ "3d": Mlp; img: ImageDecoder }> = {};
 
-  constructor(readonly opts: CrossmodalOptions, seed: number) {
+  constructor(
+    readonly opts: CrossmodalOptions,
+    seed: number,
+  ) {
     const o = opts;
     if (!o.pairs.length) throw new Error("crossmodal: pairs must list at least one encoder→decoder pair");
     const mlp = (inputDim: number, heads: number[], name: string, s: number) =>
-      new Mlp({ inputDim, hidden: o.hidden, layers: o.layers, residual: false, batchNorm: false, dropout: 0, heads }, name, s);
+      new Mlp(
+        { inputDim, hidden: o.hidden, layers: o.layers, residual: false, batchNorm: false, dropout: 0, heads },
+        name,
+        s,
+      );
     const used = o.pairs.map(pairParts);
     const L = o.latentDim;
     // Parts in a fixed order (checkpoints rely on it); each from its own seed.
     if (used.some((p) => p.enc === "2d")) this.enc["2d"] = mlp(o.dim2d, [L, L], "enc_2d", seed * 7 + 1);
-    if (used.some((p) => p.enc === "img")) this.enc.img = new ImageEncoder(o.imageSize, o.encoderChannels, L, seed * 7 + 2);
+    if (used.some((p) => p.enc === "img"))
+      this.enc.img = new ImageEncoder(o.imageSize, o.encoderChannels, L, seed * 7 + 2);
     if (used.some((p) => p.enc === "3d")) this.enc["3d"] = mlp(o.dim3d, [L, L], "enc_3d", seed * 7 + 3);
     if (used.some((p) => p.dec === "3d")) this.dec["3d"] = mlp(L, [o.dim3d], "dec_3d", seed * 7 + 4);
-    if (used.some((p) => p.dec === "img")) this.dec.img = new ImageDecoder(o.imageSize, o.decoderChannels, L, seed * 7 + 5);
+    if (used.some((p) => p.dec === "img"))
+      this.dec.img = new ImageDecoder(o.imageSize, o.decoderChannels, L, seed * 7 + 5);
     for (const [k, v] of Object.entries(this.enc)) this.parts[`enc_${k}`] = v;
     for (const [k, v] of Object.entries(this.dec)) this.parts[`dec_${k}`] = v;
     for (const p of o.pairs) {
@@ -183,7 +229,8 @@ export class CrossmodalVae implements Trainable<CrossmodalBatch> {
   /** μ and log σ² [B, latent] of encoder `enc` on its input from the batch. */
   encode(enc: EncoderName, batch: Partial<CrossmodalBatch>, o: ConvApplyOptions): [tf.Tensor2D, tf.Tensor2D] {
     const need = <T>(v: T | undefined, what: string): T => {
-      if (v === undefined) throw new Error(`crossmodal: this model has no ${what} (its pairs are ${this.opts.pairs.join(", ")})`);
+      if (v === undefined)
+        throw new Error(`crossmodal: this model has no ${what} (its pairs are ${this.opts.pairs.join(", ")})`);
       return v;
     };
     if (enc === "img") return need(this.enc.img, "image encoder").apply(need(batch.img, "batch.img"), o);
@@ -194,9 +241,11 @@ export class CrossmodalVae implements Trainable<CrossmodalBatch> {
 
   /** Decoder `dec` on z [B, latent]: [B, 48] normalized 3D or [B, s, s, 3] images. */
   decode(dec: DecoderName, z: tf.Tensor2D, o: ConvApplyOptions): tf.Tensor {
-    if (z.rank !== 2 || z.shape[1] !== this.opts.latentDim) throw new Error(`crossmodal.decode: expected z [B, ${this.opts.latentDim}], got [${z.shape}]`);
+    if (z.rank !== 2 || z.shape[1] !== this.opts.latentDim)
+      throw new Error(`crossmodal.decode: expected z [B, ${this.opts.latentDim}], got [${z.shape}]`);
     const d = this.dec[dec];
-    if (!d) throw new Error(`crossmodal: this model has no ${dec} decoder (its pairs are ${this.opts.pairs.join(", ")})`);
+    if (!d)
+      throw new Error(`crossmodal: this model has no ${dec} decoder (its pairs are ${this.opts.pairs.join(", ")})`);
     return d instanceof Mlp ? d.apply(z, { training: o.training })[0] : d.apply(z, o);
   }
 
@@ -206,7 +255,14 @@ export class CrossmodalVae implements Trainable<CrossmodalBatch> {
     const o = { training: true, bnStats };
     const [mu, logvar] = this.encode(enc, batch, o);
     const pred = this.decode(dec, reparameterize(mu, logvar, seed), o);
-    return pairLoss(dec === "img" ? "l1" : "mse", pred, dec === "img" ? batch.img : batch.y3d, mu, logvar, this.opts.beta);
+    return pairLoss(
+      dec === "img" ? "l1" : "mse",
+      pred,
+      dec === "img" ? batch.img : batch.y3d,
+      mu,
+      logvar,
+      this.opts.beta,
+    );
   }
 
   /** One Adam update of pair p; returns {loss, recon, kl, gradNorm} as device scalars. */

@@ -93,7 +93,8 @@ export class Conv2d {
     readonly stride = 1,
     bias = true,
   ) {
-    if (cin < 1 || cout < 1 || k < 1 || stride < 1) throw new Error(`${lname}: channels, kernel and stride must be ≥ 1`);
+    if (cin < 1 || cout < 1 || k < 1 || stride < 1)
+      throw new Error(`${lname}: channels, kernel and stride must be ≥ 1`);
     this.W = ps.kernel([k, k, cin, cout], k * k * cin, k * k * cout, `${lname}/kernel`);
     if (bias) this.b = ps.constant([cout], 0, true, `${lname}/bias`);
   }
@@ -119,7 +120,8 @@ export class ConvTranspose2d {
     readonly stride = 2,
     bias = true,
   ) {
-    if (cin < 1 || cout < 1 || k < 1 || stride < 1) throw new Error(`${lname}: channels, kernel and stride must be ≥ 1`);
+    if (cin < 1 || cout < 1 || k < 1 || stride < 1)
+      throw new Error(`${lname}: channels, kernel and stride must be ≥ 1`);
     this.W = ps.kernel([k, k, cout, cin], k * k * cin, k * k * cout, `${lname}/kernel`);
     if (bias) this.b = ps.constant([cout], 0, true, `${lname}/bias`);
   }
@@ -195,7 +197,8 @@ export class Dense {
   }
 
   apply(x: tf.Tensor2D): tf.Tensor2D {
-    if (x.rank !== 2 || x.shape[1] !== this.inDim) throw new Error(`${this.lname}: expected input [B, ${this.inDim}], got [${x.shape}]`);
+    if (x.rank !== 2 || x.shape[1] !== this.inDim)
+      throw new Error(`${this.lname}: expected input [B, ${this.inDim}], got [${x.shape}]`);
     return tf.add(tf.matMul(x, this.W), this.b) as tf.Tensor2D;
   }
 }
@@ -217,7 +220,10 @@ export class ResidualBlock {
     this.c2 = new Conv2d(ps, `${lname}/conv2`, cout, cout, 3, 1, false);
     this.b2 = new BatchNorm(ps, `${lname}/bn2`, cout);
     if (cin !== cout || stride !== 1) {
-      this.proj = { conv: new Conv2d(ps, `${lname}/proj`, cin, cout, 1, stride, false), bn: new BatchNorm(ps, `${lname}/proj_bn`, cout) };
+      this.proj = {
+        conv: new Conv2d(ps, `${lname}/proj`, cin, cout, 1, stride, false),
+        bn: new BatchNorm(ps, `${lname}/proj_bn`, cout),
+      };
     }
   }
 

@@ -34,8 +34,12 @@ export function scoresOf(run: CrossmodalRun, d: CrossmodalEvalSet): CrossmodalSc
 }
 
 /** Latent means of the image and 2D encoders for the same samples: [2n, latent], image codes first. */
-export function jointLatents(run: CrossmodalRun, d: CrossmodalEvalSet): { codes: Float32Array; modality: Int32Array; action: Int32Array } {
-  const a = crossmodalLatents(run.model, "img", d), b = crossmodalLatents(run.model, "2d", d);
+export function jointLatents(
+  run: CrossmodalRun,
+  d: CrossmodalEvalSet,
+): { codes: Float32Array; modality: Int32Array; action: Int32Array } {
+  const a = crossmodalLatents(run.model, "img", d),
+    b = crossmodalLatents(run.model, "2d", d);
   const codes = new Float32Array(a.length + b.length);
   codes.set(a);
   codes.set(b, a.length);

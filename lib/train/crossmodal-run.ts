@@ -16,7 +16,14 @@ import { type ExperimentData, experimentData, selectSamples } from "../data/expe
 import { INPUT_MODES, type InputMode, type Normalized, normalize, rootCentred } from "../data/preprocess";
 import { renderBatch } from "../data/render";
 import { crossmodalPredictMm } from "../eval/crossmodal";
-import { type CrossmodalBatch, CrossmodalVae, PAIRS, type PairName, type PairSchedule, pairParts } from "../models/crossmodal";
+import {
+  type CrossmodalBatch,
+  CrossmodalVae,
+  PAIRS,
+  type PairName,
+  type PairSchedule,
+  pairParts,
+} from "../models/crossmodal";
 import type { BatchSource } from "../nn/trainable";
 import { mpjpe } from "../pose/metrics";
 import { trainLoop } from "./loop";
@@ -86,9 +93,20 @@ export const DEFAULT_CROSSMODAL_CONFIG: CrossmodalConfig = {
 const posInt = (doc: string, max: number): Field => ({ type: "integer", doc, min: 1, max });
 
 export const CROSSMODAL_SCHEMA = objectSchema<CrossmodalConfig>({
-  name: { type: "string", doc: "run name", pattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, expected: "letters, digits, '.', '_' and '-' (at most 100)" },
+  name: {
+    type: "string",
+    doc: "run name",
+    pattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/,
+    expected: "letters, digits, '.', '_' and '-' (at most 100)",
+  },
   seed: { type: "integer", doc: "seed", min: 0, max: 2 ** 32 - 1 },
-  sources: { type: "array", doc: "mocap sets", items: { type: "enum", doc: "a mocap set", values: ["cmu", "bandai"] }, minItems: 1, unique: true },
+  sources: {
+    type: "array",
+    doc: "mocap sets",
+    items: { type: "enum", doc: "a mocap set", values: ["cmu", "bandai"] },
+    minItems: 1,
+    unique: true,
+  },
   inputMode: { type: "enum", doc: "2D input preprocessing", values: INPUT_MODES },
   trainEveryNth: posInt("keep every n-th training frame", 1_000_000),
   testEveryNth: posInt("keep every n-th validation/test frame", 1_000_000),
@@ -98,22 +116,35 @@ export const CROSSMODAL_SCHEMA = objectSchema<CrossmodalConfig>({
   layers: posInt("layers of the pose MLPs", 64),
   encoderChannels: { type: "array", doc: "image encoder widths", items: posInt("channels", 1024), minItems: 3 },
   decoderChannels: { type: "array", doc: "image decoder widths", items: posInt("channels", 1024), minItems: 4 },
-  pairs: { type: "array", doc: "encoder→decoder pairs", items: { type: "enum", doc: "a pair", values: PAIRS }, minItems: 1, unique: true },
+  pairs: {
+    type: "array",
+    doc: "encoder→decoder pairs",
+    items: { type: "enum", doc: "a pair", values: PAIRS },
+    minItems: 1,
+    unique: true,
+  },
   schedule: { type: "enum", doc: "pair schedule", values: ["alternate", "epoch"] },
   beta: { type: "number", doc: "KL weight", min: 0 },
   epochs: posInt("epochs", 100_000),
   batchSize: posInt("samples per step", 4096),
   lr: { type: "number", doc: "Adam learning rate", min: 0, exclusiveMin: true, max: 1 },
   valSamples: posInt("validation samples per epoch", 1_000_000),
-  checkpointEverySteps: { type: "integer", doc: "also checkpoint every this many steps (0 = epoch ends)", min: 0, max: 1e9 },
+  checkpointEverySteps: {
+    type: "integer",
+    doc: "also checkpoint every this many steps (0 = epoch ends)",
+    min: 0,
+    max: 1e9,
+  },
 });
 
 /** Check a config; also the shapes the schema cannot express (channel counts, image size). */
 export function validateCrossmodalConfig(cfg: CrossmodalConfig, where = "crossmodal config"): CrossmodalConfig {
   CROSSMODAL_SCHEMA.parse(cfg, where);
   if (cfg.imageSize % 16 !== 0) throw new Error(`${where}: imageSize must be a multiple of 16, got ${cfg.imageSize}`);
-  if (cfg.encoderChannels.length !== 3) throw new Error(`${where}: encoderChannels must list 3 widths, got ${cfg.encoderChannels.length}`);
-  if (cfg.decoderChannels.length !== 4) throw new Error(`${where}: decoderChannels must list 4 widths, got ${cfg.decoderChannels.length}`);
+  if (cfg.encoderChannels.length !== 3)
+    throw new Error(`${where}: encoderChannels must list 3 widths, got ${cfg.encoderChannels.length}`);
+  if (cfg.decoderChannels.length !== 4)
+    throw new Error(`${where}: decoderChannels must list 4 widths, got ${cfg.decoderChannels.length}`);
   return cfg;
 }
 
@@ -123,7 +154,20 @@ export function parseCrossmodalConfig(raw: unknown, where: string): CrossmodalCo
 
 /** Smoke: 32 px, narrow networks, a small subset, 1 epoch; full: the defaults. */
 export const CROSSMODAL_PROFILE: Record<ProfileName, Partial<CrossmodalConfig>> = {
-  smoke: { imageSize: 32, trainEveryNth: 400, testEveryNth: 200, hidden: 128, layers: 3, latentDim: 32, epochs: 1, batchSize: 32, valSamples: 128, encoderChannels: [8, 16, 32], decoderChannels: [32, 16, 8, 8], checkpointEverySteps: 0 },
+  smoke: {
+    imageSize: 32,
+    trainEveryNth: 400,
+    testEveryNth: 200,
+    hidden: 128,
+    layers: 3,
+    latentDim: 32,
+    epochs: 1,
+    batchSize: 32,
+    valSamples: 128,
+    encoderChannels: [8, 16, 32],
+    decoderChannels: [32, 16, 8, 8],
+    checkpointEverySteps: 0,
+  },
   full: {},
 };
 
@@ -131,12 +175,23 @@ export const CROSSMODAL_PROFILE: Record<ProfileName, Partial<CrossmodalConfig>> 
 export function crossmodalWithProfile(cfg: CrossmodalConfig, profile: ProfileName = profileName()): CrossmodalConfig {
   validateCrossmodalConfig(cfg);
   const o = byProfile(CROSSMODAL_PROFILE, profile);
-  return validateCrossmodalConfig({ ...cfg, ...o, epochs: Math.min(cfg.epochs, o.epochs ?? cfg.epochs), name: `${cfg.name}-${profile}` });
+  return validateCrossmodalConfig({
+    ...cfg,
+    ...o,
+    epochs: Math.min(cfg.epochs, o.epochs ?? cfg.epochs),
+    name: `${cfg.name}-${profile}`,
+  });
 }
 
 /** The experiment data of a config (cached per process). */
 export function crossmodalData(cfg: CrossmodalConfig, dataDir?: string): ExperimentData {
-  return experimentData({ sources: cfg.sources, inputMode: cfg.inputMode, trainEveryNth: cfg.trainEveryNth, testEveryNth: cfg.testEveryNth, dataDir });
+  return experimentData({
+    sources: cfg.sources,
+    inputMode: cfg.inputMode,
+    trainEveryNth: cfg.trainEveryNth,
+    testEveryNth: cfg.testEveryNth,
+    dataDir,
+  });
 }
 
 /**
@@ -144,18 +199,24 @@ export function crossmodalData(cfg: CrossmodalConfig, dataDir?: string): Experim
  * rendered now from the same samples' 3D poses and cameras (the batch seed varies their look).
  */
 export function crossmodalBatches(set: PoseSet, norm: Normalized, imageSize: number): BatchSource<CrossmodalBatch> {
-  if (set.n !== norm.n) throw new Error(`crossmodalBatches: the set has ${set.n} samples but its normalized arrays ${norm.n}`);
+  if (set.n !== norm.n)
+    throw new Error(`crossmodalBatches: the set has ${set.n} samples but its normalized arrays ${norm.n}`);
   return {
     size: set.n,
     batch(idx, seed) {
       const b = idx.length;
-      const x = new Float32Array(b * norm.dimIn), y = new Float32Array(b * norm.dimOut);
+      const x = new Float32Array(b * norm.dimIn),
+        y = new Float32Array(b * norm.dimOut);
       for (let k = 0; k < b; k++) {
         x.set(norm.x.subarray(idx[k] * norm.dimIn, (idx[k] + 1) * norm.dimIn), k * norm.dimIn);
         y.set(norm.y.subarray(idx[k] * norm.dimOut, (idx[k] + 1) * norm.dimOut), k * norm.dimOut);
       }
       const { images } = renderBatch(set, idx, { size: imageSize }, seed);
-      return { x2d: tf.tensor2d(x, [b, norm.dimIn]), y3d: tf.tensor2d(y, [b, norm.dimOut]), img: tf.tensor4d(images, [b, imageSize, imageSize, 3]) };
+      return {
+        x2d: tf.tensor2d(x, [b, norm.dimIn]),
+        y3d: tf.tensor2d(y, [b, norm.dimOut]),
+        img: tf.tensor4d(images, [b, imageSize, imageSize, 3]),
+      };
     },
   };
 }
@@ -163,10 +224,23 @@ export function crossmodalBatches(set: PoseSet, norm: Normalized, imageSize: num
 /** The model a config describes, sized for the data. */
 export function buildCrossmodal(cfg: CrossmodalConfig, data: ExperimentData): CrossmodalVae {
   const { imageSize, latentDim, hidden, layers, encoderChannels, decoderChannels, pairs, schedule, beta, lr } = cfg;
-  return new CrossmodalVae({
-    imageSize, latentDim, hidden, layers, encoderChannels, decoderChannels, pairs, schedule, beta, lr,
-    dim2d: data.trainN.dimIn, dim3d: data.trainN.dimOut,
-  }, cfg.seed);
+  return new CrossmodalVae(
+    {
+      imageSize,
+      latentDim,
+      hidden,
+      layers,
+      encoderChannels,
+      decoderChannels,
+      pairs,
+      schedule,
+      beta,
+      lr,
+      dim2d: data.trainN.dimIn,
+      dim3d: data.trainN.dimOut,
+    },
+    cfg.seed,
+  );
 }
 
 export interface CrossmodalRun {
@@ -179,8 +253,15 @@ export interface CrossmodalRun {
 }
 
 /** Train (or resume, or reload) the run `cfg.name`. */
-export async function trainCrossmodal(cfg: CrossmodalConfig, opts: { runsDir?: string; dataDir?: string; verbose?: boolean;
-  onEpoch?: (log: EpochLog, history: EpochLog[]) => void } = {}): Promise<CrossmodalRun> {
+export async function trainCrossmodal(
+  cfg: CrossmodalConfig,
+  opts: {
+    runsDir?: string;
+    dataDir?: string;
+    verbose?: boolean;
+    onEpoch?: (log: EpochLog, history: EpochLog[]) => void;
+  } = {},
+): Promise<CrossmodalRun> {
   validateCrossmodalConfig(cfg);
   const dir = path.join(opts.runsDir ?? runsDir(), cfg.name);
   openRunFolder(dir, cfg, parseCrossmodalConfig);
@@ -196,9 +277,13 @@ export async function trainCrossmodal(cfg: CrossmodalConfig, opts: { runsDir?: s
       dir,
       data: crossmodalBatches(data.train, data.trainN, cfg.imageSize),
       schedule: () => ({ lr: cfg.lr }),
-      validate: () => Object.fromEntries(encoders.map((e) => [`p1_${e}`, mpjpe(crossmodalPredictMm(model, e, val, data.stats), valGt)])),
+      validate: () =>
+        Object.fromEntries(
+          encoders.map((e) => [`p1_${e}`, mpjpe(crossmodalPredictMm(model, e, val, data.stats), valGt)]),
+        ),
       compute: computePath(),
-      describe: `crossmodal ${cfg.pairs.join(", ")} (${cfg.schedule}), ${model.parameterCount().toLocaleString("en")} parameters, ` +
+      describe:
+        `crossmodal ${cfg.pairs.join(", ")} (${cfg.schedule}), ${model.parameterCount().toLocaleString("en")} parameters, ` +
         `${data.train.n} samples, ${cfg.imageSize} px`,
       verbose: opts.verbose,
       onEpoch: opts.onEpoch,
