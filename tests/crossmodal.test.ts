@@ -130,13 +130,13 @@ test("conv blocks: shapes, batch norm against a plain-JS computation, moving sta
   assert.ok(
     Math.abs(
       bn.mean.dataSync()[0] -
-        (0.01 *
+        (0.1 *
           Array.from(xv)
             .filter((_, i) => i % 2 === 0)
             .reduce((a, b) => a + b, 0)) /
           50,
     ) < 1e-5,
-    "moving mean = 0.99·0 + 0.01·batch mean",
+    "moving mean = 0.9·0 + 0.1·batch mean",
   );
   tf.dispose([x, h]);
   ps.dispose();

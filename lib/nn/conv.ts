@@ -14,7 +14,8 @@ import { constantVariable, glorotVariable } from "./init";
 import type { Part } from "./trainable";
 
 const BN_EPS = 1e-3;
-const BN_MOMENTUM = 0.99;
+/** Moving averages keep 0.9 of their value per step (PyTorch's default BN momentum 0.1; short runs need it). */
+const BN_MOMENTUM = 0.9;
 
 /** Batch statistics of a training pass, for the moving averages (see `updateMovingStats`). */
 export type ConvBnStats = { layer: BatchNorm; mean: tf.Tensor; variance: tf.Tensor }[];
