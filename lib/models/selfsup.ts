@@ -334,6 +334,27 @@ export class SelfSupLifter implements Omit<Lifter, "kind" | "steps"> {
     });
   }
 
+  /**
+   * The cycle of one pose (raw pixels [17 × 2]) with given angles (radians), inference mode, for figures:
+   * the normalized input p [17, 2], its lift X [17, 3], the normalized new view q [17, 2], and the lift of
+   * q turned back X̃ [17, 3] (in X's units).
+   */
+  cycle(pose2dPx: ArrayLike<number>, azimuth: number, elevation: number): { p: Float32Array; X: Float32Array; q: Float32Array; back: Float32Array } {
+    if (pose2dPx.length !== this.inputDim) throw new Error(`selfsup.cycle: expected one pose of ${this.inputDim} values, got ${pose2dPx.length}`);
+    const t = tf.tidy(() => {
+      const b = 1, x = tf.tensor2d(Array.from(pose2dPx), [1, this.inputDim]);
+      const p = normalize2d(tf.reshape(x, [-1, J, 2]) as tf.Tensor3D).p;
+      const X = this.lift(p, false);
+      const az = tf.fill([b], azimuth) as tf.Tensor1D, el = tf.fill([b], elevation) as tf.Tensor1D;
+      const { p: q, scale: k } = normalize2d(projectPoses(rotatePoses(X, az, el), this.opts.rootDepth));
+      const back = rotatePoses(tf.mul(this.lift(q, false), k) as tf.Tensor3D, az, el, true);
+      return [p, X, q, back];
+    });
+    const [p, X, q, back] = t.map((v) => v.dataSync() as Float32Array);
+    tf.dispose(t);
+    return { p, X, q, back };
+  }
+
   encodeMean(): tf.Tensor2D {
     throw new Error("the self-supervised lifter has no latent space");
   }

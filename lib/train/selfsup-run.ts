@@ -19,7 +19,8 @@ import { asLifter, type Pose2dBatch, SELFSUP_STATS, SelfSupLifter, type SelfSupO
 import type { BatchSource } from "../nn/trainable";
 import { nMpjpe, pMpjpe } from "../pose/metrics";
 import { NUM_JOINTS } from "../pose/skeleton";
-import { RUN_NAME_PATTERN } from "./config";
+import { byProfile, type ProfileName, profileName } from "../core/profile";
+import { PROFILE_OVERRIDES, RUN_NAME_PATTERN } from "./config";
 import { trainLoop } from "./loop";
 import { type EpochLog, loadCheckpoint, openRunFolder, readJsonFile } from "./run-folder";
 import { type Field, objectSchema } from "./schema";
@@ -111,6 +112,18 @@ export function validateSelfSupConfig(cfg: SelfSupConfig, where = "self-supervis
   SELFSUP_SCHEMA.parse(cfg, where);
   if (cfg.residual && (cfg.layers - 1) % 2 !== 0) throw new Error(`${where}: layers must be odd with residual blocks, got ${cfg.layers}`);
   return cfg;
+}
+
+/**
+ * The config checked and scaled for a profile (default: the active one), as withProfile does for the
+ * supervised lifters: smoke keeps at most 2 epochs on every 10th frame; the run name gets the profile.
+ */
+export function selfSupWithProfile(cfg: SelfSupConfig, profile: ProfileName = profileName()): SelfSupConfig {
+  validateSelfSupConfig(cfg);
+  const { epochs, trainEveryNth, testEveryNth } = byProfile(PROFILE_OVERRIDES, profile);
+  const o = { trainEveryNth: trainEveryNth ?? cfg.trainEveryNth, testEveryNth: testEveryNth ?? cfg.testEveryNth, epochs };
+  const scaled = { ...cfg, ...o, epochs: Math.min(cfg.epochs, o.epochs ?? cfg.epochs), name: `${cfg.name}-${profile}` };
+  return validateSelfSupConfig(scaled, `self-supervised config scaled for the ${profile} profile`);
 }
 
 export function parseSelfSupConfig(raw: unknown, where: string): SelfSupConfig {
