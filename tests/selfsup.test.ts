@@ -70,6 +70,9 @@ test("depth flips: the depth-mirrored ground truth counts as flipped, the ground
   assert.equal(depthFlips(gt, gt).frameShare, 0);
   assert.equal(depthFlips(mirror, gt).frameShare, 1);
   assert.ok(Object.values(depthFlips(mirror, gt).perJoint).every((v) => Number.isNaN(v) || v === 1));
+  // Zero depth is equally far from both: half a flip.
+  const flat = gt.map((v, i) => (i % 3 === 2 ? 0 : v));
+  assert.equal(depthFlips(flat, gt).frameShare, 0.5);
 });
 
 test("each training step leaves no tensor behind", async () => {

@@ -4,7 +4,8 @@
  * "flipped" when, after the per-pose least-squares scale s = Σp·g / Σp·p (as N-MPJPE), it lies closer
  * to the depth-mirrored ground truth than to the ground truth itself. Per joint, the same
  * comparison for each joint alone, counted only where the joint's ground-truth depth relative to
- * the root is at least `minDepthMm` (near-zero depths cannot flip).
+ * the root is at least `minDepthMm` (near-zero depths cannot flip). Ties (equal distances, e.g. a
+ * prediction with zero depth) count as half a flip: a flat pose is a coin toss, not a correct depth.
  * Poses: root-centred, camera frame (z = depth), flat [n, 17, 3]. Pure, no TF.js.
  */
 import { H36M_JOINTS, NUM_JOINTS, ROOT } from "../pose/skeleton";
@@ -39,9 +40,9 @@ export function depthFlips(pred: ArrayLike<number>, gt: ArrayLike<number>, minDe
       const zg = gt[b + 2] - zr, zp = s * pred[b + 2] - zr;
       const a = Math.sqrt(dx * dx + dy * dy + (zp - zg) ** 2), m = Math.sqrt(dx * dx + dy * dy + (zp + zg) ** 2);
       eTrue += a; eMirror += m;
-      if (Math.abs(zg) >= minDepthMm) { counted[j]++; if (m < a) flipped[j]++; }
+      if (Math.abs(zg) >= minDepthMm) { counted[j]++; flipped[j] += m < a ? 1 : m === a ? 0.5 : 0; }
     }
-    if (eMirror < eTrue) frames++;
+    frames += eMirror < eTrue ? 1 : eMirror === eTrue ? 0.5 : 0;
   }
   const perJoint: Record<string, number> = {}, perJointFrames: Record<string, number> = {};
   H36M_JOINTS.forEach((name, j) => {

@@ -211,7 +211,7 @@ export function objectSchema<T>(fields: { readonly [K in keyof T]-?: Field }): S
         throw new SchemaError(`${where}: expected a JSON object with the fields ${names}, got ${show(value)}`);
       }
       try {
-        return checkFields(all, value, "", defaults ?? undefined) as T;
+        return checkFields(all, value, "", (defaults ?? undefined) as object | undefined) as T;
       } catch (e) {
         if (e instanceof SchemaError) throw new SchemaError(`${where}: ${e.message}`, e.field);
         throw e;

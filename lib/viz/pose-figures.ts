@@ -414,11 +414,11 @@ export function rotationCycleFigure(p2d: ArrayLike<number>, lift3d: ArrayLike<nu
       ...skeleton3d(back, { name: "cycle back", color: COLORS.alt, scene: "scene2", width: 4 }),
     ],
     layout: {
-      title: { text: title }, width: 1300, height: 420, margin: { l: 40, r: 10, t: 70, b: 40 },
+      title: { text: title }, width: 1300, height: 450, margin: { l: 40, r: 10, t: 70, b: 70 },
       xaxis: { ...axis2("x"), domain: [0, 0.2] }, yaxis: { ...axis2("y", true), scaleanchor: "x" },
       xaxis2: { ...axis2("x"), domain: [0.52, 0.72] }, yaxis2: { ...axis2("y", true), scaleanchor: "x2", anchor: "x2" },
       scene: scene([0.22, 0.5]), scene2: scene([0.74, 1]),
-      legend: { x: 0.85, y: 0.05 },
+      legend: { x: 1, xanchor: "right", y: -0.02, yanchor: "top", orientation: "h" },
       annotations: [label("1 · 2D input p", 0.1), label("2 · lift X", 0.36), label("3 · turned, projected: q", 0.62), label("4 · lift(q) turned back vs X", 0.87)],
     },
   };
