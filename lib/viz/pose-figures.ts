@@ -385,3 +385,41 @@ export function hypothesesFigure(gt: ArrayLike<number>, hyps: ArrayLike<number>[
     } as Partial<Layout>,
   };
 }
+
+/**
+ * Figure: the rotation cycle of the 2D-only lifter on one pose, four panels: the normalized 2D input,
+ * its lift (3D), the projection of the lift turned by an azimuth (the "new view" the critic judges),
+ * and the lift of that view turned back, overlaid on the first lift. Poses are in the lifter's
+ * units (2D scale 1); 3D in camera axes (x right, y down, z depth), shown with z as depth and y up.
+ */
+export function rotationCycleFigure(p2d: ArrayLike<number>, lift3d: ArrayLike<number>, view2d: ArrayLike<number>, back3d: ArrayLike<number>, title: string): Figure {
+  for (const [n, a, d] of [["input", p2d, 2], ["lift", lift3d, 3], ["view", view2d, 2], ["back", back3d, 3]] as const) {
+    if (a.length !== NUM_JOINTS * d) throw new Error(`rotationCycleFigure: ${n} must have [17, ${d}] values, got ${a.length}`);
+  }
+  const lift = cameraToDisplay(lift3d), back = cameraToDisplay(back3d);
+  const lim = Math.max(...Array.from(lift, Math.abs), ...Array.from(back, Math.abs), ...Array.from(p2d, Math.abs), ...Array.from(view2d, Math.abs)) * 1.1;
+  const axis2 = (t: string, y = false) => ({ range: (y ? [lim, -lim] : [-lim, lim]) as [number, number], title: { text: t }, zeroline: false });
+  const axis3 = (t: string) => ({ title: { text: t }, range: [-lim, lim] as [number, number], showbackground: true, backgroundcolor: "#f7f7f7", gridcolor: "#ddd" });
+  const scene = (x: [number, number]) => ({
+    domain: { x, y: [0, 0.92] as [number, number] }, aspectmode: "cube" as const, xaxis: axis3("x"), yaxis: axis3("depth"), zaxis: axis3("up"),
+    camera: { eye: { x: 1.6, y: -1.6, z: 0.6 }, up: { x: 0, y: 0, z: 1 } },
+  });
+  const label = (text: string, x: number): Partial<Annotation> => ({ text, x, y: 1.0, xref: "paper", yref: "paper", showarrow: false, font: { size: 13 } });
+  return {
+    data: [
+      ...skeleton2d(p2d, { name: "2D input", showLegend: false }),
+      ...skeleton3d(lift, { name: "lift", scene: "scene", showLegend: false, width: 5 }),
+      ...skeleton2d(view2d, { name: "new view", xaxis: "x2", yaxis: "y2", showLegend: false }),
+      ...skeleton3d(lift, { name: "lift", color: COLORS.gt, scene: "scene2", width: 8 }),
+      ...skeleton3d(back, { name: "cycle back", color: COLORS.alt, scene: "scene2", width: 4 }),
+    ],
+    layout: {
+      title: { text: title }, width: 1300, height: 450, margin: { l: 40, r: 10, t: 70, b: 70 },
+      xaxis: { ...axis2("x"), domain: [0, 0.2] }, yaxis: { ...axis2("y", true), scaleanchor: "x" },
+      xaxis2: { ...axis2("x"), domain: [0.52, 0.72] }, yaxis2: { ...axis2("y", true), scaleanchor: "x2", anchor: "x2" },
+      scene: scene([0.22, 0.5]), scene2: scene([0.74, 1]),
+      legend: { x: 1, xanchor: "right", y: -0.02, yanchor: "top", orientation: "h" },
+      annotations: [label("1 · 2D input p", 0.1), label("2 · lift X", 0.36), label("3 · turned, projected: q", 0.62), label("4 · lift(q) turned back vs X", 0.87)],
+    },
+  };
+}
