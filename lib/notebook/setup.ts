@@ -11,6 +11,8 @@ import { packageVersion } from "../core/paths";
 import { initPlotly } from "../viz/plot";
 import { profileName, type ProfileName } from "../core/profile";
 import { mulberry32, type Random } from "../core/rng";
+import { dataDir } from "../core/paths";
+import { describeData } from "../data/fetch";
 
 export interface SetupOptions {
   /** Notebook name; outputs go to out/{figures,tables}/<notebook>/. */
@@ -42,9 +44,12 @@ export async function setup(opts: SetupOptions): Promise<NotebookContext> {
   const profile = profileName();
   const backend = await initBackend();
   console.log(`[hpe3d] notebook ${opts.notebook}: profile ${profile}, seed ${seed}`);
+  // Which data this notebook runs on (the report's header quotes this line).
+  const data = describeData(dataDir());
+  console.log(data.line);
   if (inNotebook()) {
     initPlotly();
-    showMarkdown(`*${opts.notebook}* · profile **${profile}** · seed ${seed} · backend **${backend.choice}** (tfjs ${backend.tfjsVersion}${backend.kernels.length ? ", " + backend.kernels.join(", ") : ""})`);
+    showMarkdown(`*${opts.notebook}* · profile **${profile}** · seed ${seed} · backend **${backend.choice}** (tfjs ${backend.tfjsVersion}${backend.kernels.length ? ", " + backend.kernels.join(", ") : ""})\n\n${data.line.replace(/^\[hpe3d\] /, "")}`);
   }
   return { notebook: opts.notebook, seed, profile, backend, random: mulberry32(seed) };
 }
