@@ -35,7 +35,6 @@ function stats(times: number[]): { min: number; median: number } {
   return { min: s[0], median: s[Math.floor(s.length / 2)] };
 }
 
-
 /**
  * Training steps of one of bench/models.ts's models: samples/s, and GFLOP/s from the FLOPs
  * of its layer shapes (run.ts divides them by the sgemm limit measured in the same run).
@@ -46,7 +45,8 @@ async function trainingSteps(which: keyof typeof trainingModels, entry: string):
   for (let s = 0; s < warm; s++) m.step(s);
   m.sync();
   const cnn = which.startsWith("cnn");
-  const per = Number(process.env.BENCH_STEPS ?? (cnn ? (quick ? 2 : 5) : quick ? 5 : 20)), repeats = Number(process.env.BENCH_REPEATS ?? (quick ? 3 : 5));
+  const per = Number(process.env.BENCH_STEPS ?? (cnn ? (quick ? 2 : 5) : quick ? 5 : 20)),
+    repeats = Number(process.env.BENCH_REPEATS ?? (quick ? 3 : 5));
   const times: number[] = [];
   const limit = interleavedLimit();
   limit.sample();
@@ -61,9 +61,17 @@ async function trainingSteps(which: keyof typeof trainingModels, entry: string):
   const { min, median } = stats(times);
   const limitGflops = limit.gflops();
   limit.dispose();
-  return { entry, unit: "samples/s", best: (m.batch * 1000) / min, median: (m.batch * 1000) / median,
-    gflops: m.flopsPerStep / (min / 1000) / 1e9, gflopsMedian: m.flopsPerStep / (median / 1000) / 1e9, repeats, limitGflops,
-    notes: `${m.layers}; batch ${m.batch}, ${m.params.toLocaleString("en")} parameters, ${(m.flopsPerStep / m.batch / 1e6).toFixed(1)} MFLOP/sample, ${min.toFixed(1)} ms/step; tensors ${tensors0}→${tf.memory().numTensors}` };
+  return {
+    entry,
+    unit: "samples/s",
+    best: (m.batch * 1000) / min,
+    median: (m.batch * 1000) / median,
+    gflops: m.flopsPerStep / (min / 1000) / 1e9,
+    gflopsMedian: m.flopsPerStep / (median / 1000) / 1e9,
+    repeats,
+    limitGflops,
+    notes: `${m.layers}; batch ${m.batch}, ${m.params.toLocaleString("en")} parameters, ${(m.flopsPerStep / m.batch / 1e6).toFixed(1)} MFLOP/sample, ${min.toFixed(1)} ms/step; tensors ${tensors0}→${tf.memory().numTensors}`,
+  };
 }
 
 /**
@@ -74,9 +82,30 @@ async function trainingSteps(which: keyof typeof trainingModels, entry: string):
  * rate is its FLOPs over its best times; the limit is the best set (the strictest).
  */
 const LIMIT_SETS: { name: string; shapes: [number, number, number, boolean, boolean][] }[] = [
-  { name: "dense 256×1024×1024", shapes: [[256, 1024, 1024, false, false], [256, 1024, 1024, false, true], [1024, 256, 1024, true, false]] },
-  { name: "dense 256×512×512", shapes: [[256, 512, 512, false, false], [256, 512, 512, false, true], [512, 256, 512, true, false]] },
-  { name: "im2col 8192×512×64", shapes: [[8192, 512, 64, false, false], [512, 8192, 64, true, false], [8192, 64, 512, false, true]] },
+  {
+    name: "dense 256×1024×1024",
+    shapes: [
+      [256, 1024, 1024, false, false],
+      [256, 1024, 1024, false, true],
+      [1024, 256, 1024, true, false],
+    ],
+  },
+  {
+    name: "dense 256×512×512",
+    shapes: [
+      [256, 512, 512, false, false],
+      [256, 512, 512, false, true],
+      [512, 256, 512, true, false],
+    ],
+  },
+  {
+    name: "im2col 8192×512×64",
+    shapes: [
+      [8192, 512, 64, false, false],
+      [512, 8192, 64, true, false],
+      [8192, 64, 512, false, true],
+    ],
+  },
 ];
 
 /**
@@ -85,9 +114,16 @@ const LIMIT_SETS: { name: string; shapes: [number, number, number, boolean, bool
  * the best set's FLOPs over its best time per product.
  */
 function interleavedLimit(): { sample(): void; gflops(): number; dispose(): void } {
-  const sets = LIMIT_SETS.slice(0, 2).map((set) => set.shapes.map(([M, K, N, ta, tb]) => ({
-    a: tf.tensor2d(randn(M * K, M + K), ta ? [K, M] : [M, K]), b: tf.tensor2d(randn(K * N, K + N), tb ? [N, K] : [K, N]), ta, tb, flops: 2 * M * K * N, best: Infinity,
-  })));
+  const sets = LIMIT_SETS.slice(0, 2).map((set) =>
+    set.shapes.map(([M, K, N, ta, tb]) => ({
+      a: tf.tensor2d(randn(M * K, M + K), ta ? [K, M] : [M, K]),
+      b: tf.tensor2d(randn(K * N, K + N), tb ? [N, K] : [K, N]),
+      ta,
+      tb,
+      flops: 2 * M * K * N,
+      best: Infinity,
+    })),
+  );
   return {
     sample() {
       for (const set of sets) {
@@ -100,7 +136,10 @@ function interleavedLimit(): { sample(): void; gflops(): number; dispose(): void
         }
       }
     },
-    gflops: () => Math.max(...sets.map((set) => set.reduce((s, p) => s + p.flops, 0) / (set.reduce((s, p) => s + p.best, 0) / 1000) / 1e9)),
+    gflops: () =>
+      Math.max(
+        ...sets.map((set) => set.reduce((s, p) => s + p.flops, 0) / (set.reduce((s, p) => s + p.best, 0) / 1000) / 1e9),
+      ),
     dispose: () => tf.dispose(sets.flatMap((set) => set.flatMap((p) => [p.a, p.b]))),
   };
 }
@@ -109,12 +148,16 @@ async function sgemmLimit(): Promise<Result> {
   const sets = LIMIT_SETS;
   const reps = quick ? 5 : 12;
   const rates: string[] = [];
-  let best = 0, bestMedian = 0;
+  let best = 0,
+    bestMedian = 0;
   for (const set of sets) {
-    let bestT = 0, medT = 0, flops = 0;
+    let bestT = 0,
+      medT = 0,
+      flops = 0;
     for (const [M, K, N, ta, tb] of set.shapes) {
       // [M×K]·[K×N] with the operands stored transposed where the flags say.
-      const a = tf.tensor2d(randn(M * K, M + K), ta ? [K, M] : [M, K]), b = tf.tensor2d(randn(K * N, K + N), tb ? [N, K] : [K, N]);
+      const a = tf.tensor2d(randn(M * K, M + K), ta ? [K, M] : [M, K]),
+        b = tf.tensor2d(randn(K * N, K + N), tb ? [N, K] : [K, N]);
       const times: number[] = [];
       for (let r = 0; r < reps + 2; r++) {
         const t0 = performance.now();
@@ -129,11 +172,21 @@ async function sgemmLimit(): Promise<Result> {
       flops += 2 * M * K * N;
       tf.dispose([a, b]);
     }
-    const g = flops / (bestT / 1000) / 1e9, gm = flops / (medT / 1000) / 1e9;
+    const g = flops / (bestT / 1000) / 1e9,
+      gm = flops / (medT / 1000) / 1e9;
     rates.push(`${set.name} ${g.toFixed(0)} (median ${gm.toFixed(0)})`);
     if (g > best) [best, bestMedian] = [g, gm];
   }
-  return { entry: "sgemm-limit", unit: "GFLOP/s", best, median: bestMedian, gflops: best, gflopsMedian: bestMedian, repeats: reps, notes: `tf.matMul NN/NT/TN sets, GFLOP/s: ${rates.join("; ")}` };
+  return {
+    entry: "sgemm-limit",
+    unit: "GFLOP/s",
+    best,
+    median: bestMedian,
+    gflops: best,
+    gflopsMedian: bestMedian,
+    repeats: reps,
+    notes: `tf.matMul NN/NT/TN sets, GFLOP/s: ${rates.join("; ")}`,
+  };
 }
 
 /** WGAN-GP critic step (48 → 3 × 256 → 1, batch 64) with the gradient penalty. */
@@ -142,10 +195,15 @@ async function criticBench(): Promise<Result> {
   const batch = 64;
   const c = new MlpCritic({ inputDim: 48, hidden: 256, blocks: 1, leak: 0.2 }, 1);
   const adam = new Adam(c.trainable());
-  const real = tf.tensor2d(randn(batch * 48, 5), [batch, 48]), fake = tf.tensor2d(randn(batch * 48, 6, 0.5), [batch, 48]);
-  const step = (s: number) => { tf.dispose(criticStep(c, adam, real, fake, { loss: "wgan-gp", lambda: 10, lr: 1e-4, seed: s })); };
+  const real = tf.tensor2d(randn(batch * 48, 5), [batch, 48]),
+    fake = tf.tensor2d(randn(batch * 48, 6, 0.5), [batch, 48]);
+  const step = (s: number) => {
+    tf.dispose(criticStep(c, adam, real, fake, { loss: "wgan-gp", lambda: 10, lr: 1e-4, seed: s }));
+  };
   for (let s = 0; s < 5; s++) step(s);
-  const per = quick ? 10 : 50, repeats = quick ? 3 : 5, times: number[] = [];
+  const per = quick ? 10 : 50,
+    repeats = quick ? 3 : 5,
+    times: number[] = [];
   for (let r = 0; r < repeats; r++) {
     const t0 = performance.now();
     for (let s = 0; s < per; s++) step(10 + s);
@@ -153,7 +211,14 @@ async function criticBench(): Promise<Result> {
     times.push((performance.now() - t0) / per);
   }
   const { min, median } = stats(times);
-  return { entry: "critic-gp-step", unit: "samples/s", best: (batch * 1000) / min, median: (batch * 1000) / median, repeats, notes: `batch ${batch}, ${min.toFixed(1)} ms/step (forward, double backward, Adam)` };
+  return {
+    entry: "critic-gp-step",
+    unit: "samples/s",
+    best: (batch * 1000) / min,
+    median: (batch * 1000) / median,
+    repeats,
+    notes: `batch ${batch}, ${min.toFixed(1)} ms/step (forward, double backward, Adam)`,
+  };
 }
 
 /**
@@ -166,9 +231,12 @@ async function convEpochMemory(): Promise<Result> {
   const { captureMocap, loadMocap } = await import("../lib/data/dataset");
   const { renderPoseImages } = await import("./models");
   const set = captureMocap(loadMocap(), "train");
-  const enc = await trainingModels["cnn-encoder"](), dec = await trainingModels["cnn-decoder"]();
-  const batch = enc.batch, steps = quick ? 8 : 40;
-  const rss: number[] = [], tensors: number[] = [];
+  const enc = await trainingModels["cnn-encoder"](),
+    dec = await trainingModels["cnn-decoder"]();
+  const batch = enc.batch,
+    steps = quick ? 8 : 40;
+  const rss: number[] = [],
+    tensors: number[] = [];
   const t0 = performance.now();
   for (let s = 0; s < steps; s++) {
     const first = (s * batch * 7919) % Math.max(1, set.n - batch);
@@ -176,14 +244,23 @@ async function convEpochMemory(): Promise<Result> {
     enc.step(s, images);
     dec.step(s, images);
     tf.dispose(images);
-    if (s % 4 === 0) { rss.push(process.memoryUsage().rss / 2 ** 20); tensors.push(tf.memory().numTensors); }
+    if (s % 4 === 0) {
+      rss.push(process.memoryUsage().rss / 2 ** 20);
+      tensors.push(tf.memory().numTensors);
+    }
   }
   enc.sync();
   dec.sync();
   const ms = performance.now() - t0;
   const rate = (steps * batch * 1000) / ms;
-  return { entry: "conv-epoch-memory", unit: "samples/s (encoder+decoder)", best: rate, median: rate, repeats: 1,
-    notes: `${steps} batches of ${batch} rendered 64×64×3 images from ${set.n.toLocaleString("en")} poses: tf tensors ${Math.min(...tensors)}–${Math.max(...tensors)}, RSS ${Math.min(...rss).toFixed(0)}–${Math.max(...rss).toFixed(0)} MiB` };
+  return {
+    entry: "conv-epoch-memory",
+    unit: "samples/s (encoder+decoder)",
+    best: rate,
+    median: rate,
+    repeats: 1,
+    notes: `${steps} batches of ${batch} rendered 64×64×3 images from ${set.n.toLocaleString("en")} poses: tf tensors ${Math.min(...tensors)}–${Math.max(...tensors)}, RSS ${Math.min(...rss).toFixed(0)}–${Math.max(...rss).toFixed(0)} MiB`,
+  };
 }
 
 /** Memory of a thesis-size pose set: the shared mocap tiled to ~1.5M samples, normalized. */
@@ -194,11 +271,27 @@ async function datasetBench(): Promise<Result> {
   const t0 = performance.now();
   const base = captureMocap(loadMocap(), "train");
   const target = quick ? 300_000 : 1_500_000;
-  const big = selectSamples(base, Int32Array.from({ length: target }, (_, i) => i % base.n));
+  const big = selectSamples(
+    base,
+    Int32Array.from({ length: target }, (_, i) => i % base.n),
+  );
   const n = normalize(big, computeStats(big));
   const ms = performance.now() - t0;
-  const bytes = big.poses3d.byteLength + big.poses2d.byteLength + big.visible.byteLength + n.x.byteLength + n.y.byteLength + n.mask.byteLength;
-  return { entry: "dataset-1.5m", unit: "samples/s (build)", best: (target * 1000) / ms, median: (target * 1000) / ms, repeats: 1, notes: `${target.toLocaleString("en")} 2D/3D pairs + normalized copies: ${(bytes / 2 ** 30).toFixed(2)} GiB of arrays, built in ${(ms / 1000).toFixed(1)} s` };
+  const bytes =
+    big.poses3d.byteLength +
+    big.poses2d.byteLength +
+    big.visible.byteLength +
+    n.x.byteLength +
+    n.y.byteLength +
+    n.mask.byteLength;
+  return {
+    entry: "dataset-1.5m",
+    unit: "samples/s (build)",
+    best: (target * 1000) / ms,
+    median: (target * 1000) / ms,
+    repeats: 1,
+    notes: `${target.toLocaleString("en")} 2D/3D pairs + normalized copies: ${(bytes / 2 ** 30).toFixed(2)} GiB of arrays, built in ${(ms / 1000).toFixed(1)} s`,
+  };
 }
 
 /** One epoch of β-VAE training on the full shared training split: tf.memory and RSS along it. */
@@ -210,29 +303,63 @@ async function epochMemoryBench(): Promise<Result> {
   const d = experimentData(cfg);
   const samples: { step: number; tensors: number; bytes: number; rss: number }[] = [];
   const t0 = performance.now();
-  const run = await trainRun(cfg, { train: d.trainN, val: { x: d.valN, set: d.val }, stats: d.stats }, {
-    runsDir: path.resolve("out", "bench", "runs"), verbose: false,
-    onStep: (s) => { if (s % 25 === 0) samples.push({ step: s, tensors: tf.memory().numTensors, bytes: tf.memory().numBytes, rss: process.memoryUsage().rss }); },
-  });
+  const run = await trainRun(
+    cfg,
+    { train: d.trainN, val: { x: d.valN, set: d.val }, stats: d.stats },
+    {
+      runsDir: path.resolve("out", "bench", "runs"),
+      verbose: false,
+      onStep: (s) => {
+        if (s % 25 === 0)
+          samples.push({
+            step: s,
+            tensors: tf.memory().numTensors,
+            bytes: tf.memory().numBytes,
+            rss: process.memoryUsage().rss,
+          });
+      },
+    },
+  );
   const ms = performance.now() - t0;
   fs.rmSync(run.dir, { recursive: true, force: true });
-  const t = samples.map((s) => s.tensors), r = samples.map((s) => s.rss / 2 ** 20), b = samples.map((s) => s.bytes / 2 ** 20);
+  const t = samples.map((s) => s.tensors),
+    r = samples.map((s) => s.rss / 2 ** 20),
+    b = samples.map((s) => s.bytes / 2 ** 20);
   const rate = (d.trainN.n * 1000) / ms;
-  return { entry: "vae-epoch-memory", unit: "samples/s (whole epoch)", best: rate, median: rate, repeats: 1,
-    notes: `${d.trainN.n} samples, ${samples.length} probes: tf tensors ${Math.min(...t)}–${Math.max(...t)}, tf bytes ${Math.min(...b).toFixed(1)}–${Math.max(...b).toFixed(1)} MiB, RSS ${Math.min(...r).toFixed(0)}–${Math.max(...r).toFixed(0)} MiB` };
+  return {
+    entry: "vae-epoch-memory",
+    unit: "samples/s (whole epoch)",
+    best: rate,
+    median: rate,
+    repeats: 1,
+    notes: `${d.trainN.n} samples, ${samples.length} probes: tf tensors ${Math.min(...t)}–${Math.max(...t)}, tf bytes ${Math.min(...b).toFixed(1)}–${Math.max(...b).toFixed(1)} MiB, RSS ${Math.min(...r).toFixed(0)}–${Math.max(...r).toFixed(0)} MiB`,
+  };
 }
 
 async function metricsEval(): Promise<Result> {
   const n = quick ? 50_000 : 500_000;
-  const gt = randn(n * 51, 3, 200), pred = Float32Array.from(gt, (v, i) => v + 30 * Math.sin(i));
-  const t1: number[] = [], t2: number[] = [];
+  const gt = randn(n * 51, 3, 200),
+    pred = Float32Array.from(gt, (v, i) => v + 30 * Math.sin(i));
+  const t1: number[] = [],
+    t2: number[] = [];
   for (let r = 0; r < 3; r++) {
-    let t0 = performance.now(); mpjpe(pred, gt); t1.push(performance.now() - t0);
-    t0 = performance.now(); pMpjpe(pred, gt); t2.push(performance.now() - t0);
+    let t0 = performance.now();
+    mpjpe(pred, gt);
+    t1.push(performance.now() - t0);
+    t0 = performance.now();
+    pMpjpe(pred, gt);
+    t2.push(performance.now() - t0);
   }
-  const a = stats(t1), b = stats(t2);
-  return { entry: "mpjpe+p-mpjpe", unit: "poses/s", best: (n * 1000) / (a.min + b.min), median: (n * 1000) / (a.median + b.median), repeats: 3,
-    notes: `${n.toLocaleString("en")} poses: MPJPE ${a.min.toFixed(0)} ms, P-MPJPE ${b.min.toFixed(0)} ms` };
+  const a = stats(t1),
+    b = stats(t2);
+  return {
+    entry: "mpjpe+p-mpjpe",
+    unit: "poses/s",
+    best: (n * 1000) / (a.min + b.min),
+    median: (n * 1000) / (a.median + b.median),
+    repeats: 3,
+    notes: `${n.toLocaleString("en")} poses: MPJPE ${a.min.toFixed(0)} ms, P-MPJPE ${b.min.toFixed(0)} ms`,
+  };
 }
 
 async function umapBench(): Promise<Result> {
@@ -246,7 +373,14 @@ async function umapBench(): Promise<Result> {
     times.push(performance.now() - t0);
   }
   const s = stats(times);
-  return { entry: "umap-5k-latents", unit: "points/s", best: (n * 1000) / s.min, median: (n * 1000) / s.median, repeats: times.length, notes: `${n} × 100, n_neighbors 15, ${(s.min / 1000).toFixed(1)} s` };
+  return {
+    entry: "umap-5k-latents",
+    unit: "points/s",
+    best: (n * 1000) / s.min,
+    median: (n * 1000) / s.median,
+    repeats: times.length,
+    notes: `${n} × 100, n_neighbors 15, ${(s.min / 1000).toFixed(1)} s`,
+  };
 }
 
 async function bvhBench(): Promise<Result> {
@@ -261,7 +395,14 @@ async function bvhBench(): Promise<Result> {
   }
   const s = stats(times);
   const files = dirs.reduce((n, d) => n + listBvhFiles(d).length, 0);
-  return { entry: "bvh-load", unit: "frames/s (50 fps output)", best: (frames * 1000) / s.min, median: (frames * 1000) / s.median, repeats: 3, notes: `${files} files → ${frames} frames, parse + FK + map + resample, ${s.min.toFixed(0)} ms` };
+  return {
+    entry: "bvh-load",
+    unit: "frames/s (50 fps output)",
+    best: (frames * 1000) / s.min,
+    median: (frames * 1000) / s.median,
+    repeats: 3,
+    notes: `${files} files → ${frames} frames, parse + FK + map + resample, ${s.min.toFixed(0)} ms`,
+  };
 }
 
 async function exportBench(): Promise<Result> {
@@ -269,18 +410,36 @@ async function exportBench(): Promise<Result> {
   const { closeSharedExporter } = await import("../lib/viz/image-export");
   const dir = path.resolve("out", "bench", "figures");
   const t = Array.from({ length: 2000 }, (_, i) => i / 100);
-  const fig2d = { data: [{ type: "scatter" as const, mode: "lines" as const, x: t, y: t.map(Math.sin) }], layout: { title: { text: "bench 2D" } } };
-  const fig3d = { data: [{ type: "scatter3d" as const, mode: "lines" as const, x: t.map(Math.cos), y: t.map(Math.sin), z: t }], layout: { title: { text: "bench 3D" } } };
+  const fig2d = {
+    data: [{ type: "scatter" as const, mode: "lines" as const, x: t, y: t.map(Math.sin) }],
+    layout: { title: { text: "bench 2D" } },
+  };
+  const fig3d = {
+    data: [{ type: "scatter3d" as const, mode: "lines" as const, x: t.map(Math.cos), y: t.map(Math.sin), z: t }],
+    layout: { title: { text: "bench 3D" } },
+  };
   await exportFigure(fig2d, "warmup", ["png"], dir);
-  const t2: number[] = [], t3: number[] = [];
+  const t2: number[] = [],
+    t3: number[] = [];
   for (let r = 0; r < (quick ? 2 : 5); r++) {
-    let t0 = performance.now(); await exportFigure(fig2d, `f2d-${r}`, ["svg", "png", "pdf"], dir); t2.push(performance.now() - t0);
-    t0 = performance.now(); await exportFigure(fig3d, `f3d-${r}`, ["svg", "png"], dir); t3.push(performance.now() - t0);
+    let t0 = performance.now();
+    await exportFigure(fig2d, `f2d-${r}`, ["svg", "png", "pdf"], dir);
+    t2.push(performance.now() - t0);
+    t0 = performance.now();
+    await exportFigure(fig3d, `f3d-${r}`, ["svg", "png"], dir);
+    t3.push(performance.now() - t0);
   }
   await closeSharedExporter();
-  const a = stats(t2), b = stats(t3);
-  return { entry: "figure-export", unit: "figures/s (2D: svg+png+pdf)", best: 1000 / a.min, median: 1000 / a.median, repeats: t2.length,
-    notes: `2D svg+png+pdf ${a.median.toFixed(0)} ms/figure; 3D svg+png ${b.median.toFixed(0)} ms/figure (median)` };
+  const a = stats(t2),
+    b = stats(t3);
+  return {
+    entry: "figure-export",
+    unit: "figures/s (2D: svg+png+pdf)",
+    best: 1000 / a.min,
+    median: 1000 / a.median,
+    repeats: t2.length,
+    notes: `2D svg+png+pdf ${a.median.toFixed(0)} ms/figure; 3D svg+png ${b.median.toFixed(0)} ms/figure (median)`,
+  };
 }
 
 const ENTRIES: Record<string, () => Promise<Result>> = {
@@ -307,7 +466,15 @@ async function main(): Promise<void> {
   const b = await initBackend({ quiet: true });
   const r = await fn();
   const ru = process.resourceUsage();
-  console.log(JSON.stringify({ ...r, backend: describeBackend(b).replace(/^\[hpe3d\] backend: /, "").replace(/; skipped.*$/, ""), peakRssMb: Math.round(ru.maxRSS / 1024) }));
+  console.log(
+    JSON.stringify({
+      ...r,
+      backend: describeBackend(b)
+        .replace(/^\[hpe3d\] backend: /, "")
+        .replace(/; skipped.*$/, ""),
+      peakRssMb: Math.round(ru.maxRSS / 1024),
+    }),
+  );
 }
 
 main().catch((e) => {

@@ -31,7 +31,11 @@ async function main(): Promise<void> {
           return f(args);
         } finally {
           depth--;
-          const key = byShape ? `${k.kernelName} ${Object.values(args.inputs).map((t) => `[${(t as tf.TensorInfo).shape}]`).join(" ")} ${JSON.stringify(args.attrs ?? {}).slice(0, 60)}` : k.kernelName;
+          const key = byShape
+            ? `${k.kernelName} ${Object.values(args.inputs)
+                .map((t) => `[${(t as tf.TensorInfo).shape}]`)
+                .join(" ")} ${JSON.stringify(args.attrs ?? {}).slice(0, 60)}`
+            : k.kernelName;
           const e = totals.get(key) ?? { ms: 0, calls: 0 };
           e.ms += performance.now() - t0;
           e.calls++;
@@ -50,9 +54,13 @@ async function main(): Promise<void> {
   const wall = (performance.now() - t0) / steps;
   const rows = [...totals.entries()].sort((a, b) => b[1].ms - a[1].ms);
   const kernelMs = rows.reduce((s, [, v]) => s + v.ms, 0) / steps;
-  console.log(`${which}: ${wall.toFixed(1)} ms/step wall, ${kernelMs.toFixed(1)} ms in kernels, ${model.flopsPerStep / 1e9 / (wall / 1000)} GFLOP/s`);
+  console.log(
+    `${which}: ${wall.toFixed(1)} ms/step wall, ${kernelMs.toFixed(1)} ms in kernels, ${model.flopsPerStep / 1e9 / (wall / 1000)} GFLOP/s`,
+  );
   for (const [name, v] of rows.slice(0, byShape ? 60 : 30)) {
-    console.log(`${name.padEnd(byShape ? 90 : 28)} ${(v.ms / steps).toFixed(2).padStart(8)} ms ${(v.calls / steps).toFixed(0).padStart(5)} calls`);
+    console.log(
+      `${name.padEnd(byShape ? 90 : 28)} ${(v.ms / steps).toFixed(2).padStart(8)} ms ${(v.calls / steps).toFixed(0).padStart(5)} calls`,
+    );
   }
 }
 

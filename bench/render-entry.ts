@@ -22,8 +22,13 @@ export interface RenderBenchResult {
  * Images/s by wall clock (best and median repeat) and by this process's CPU time over all repeats
  * (the steadier number on a shared machine).
  */
-function rates(size: number, set: ReturnType<typeof captureMocap>, batch: number, per: number, repeats: number):
-  { best: number; median: number; perCpuS: number } {
+function rates(
+  size: number,
+  set: ReturnType<typeof captureMocap>,
+  batch: number,
+  per: number,
+  repeats: number,
+): { best: number; median: number; perCpuS: number } {
   const r = mulberry32(size);
   const batches = Array.from({ length: per * repeats + 3 }, () => sampleIndices(set.n, batch, r));
   for (let s = 0; s < 3; s++) renderBatch(set, batches[s], { size }, s); // warm-up (JIT)
@@ -42,11 +47,19 @@ function rates(size: number, set: ReturnType<typeof captureMocap>, batch: number
 
 export async function renderBench(quick = false): Promise<RenderBenchResult> {
   const set = captureMocap(loadMocap({ sources: ["cmu"] }), "train", { everyNth: 4 });
-  const batch = 64, per = quick ? 5 : 20, repeats = quick ? 3 : 5;
-  const r64 = rates(64, set, batch, per, repeats), r128 = rates(128, set, batch, per, repeats);
+  const batch = 64,
+    per = quick ? 5 : 20,
+    repeats = quick ? 3 : 5;
+  const r64 = rates(64, set, batch, per, repeats),
+    r128 = rates(128, set, batch, per, repeats);
   return {
-    entry: "render-64px", unit: "images/s (one core)", best: r64.best, median: r64.median, repeats,
-    notes: `batches of ${batch} from ${set.n.toLocaleString("en")} CMU training poses, signed [-1, 1] RGB; ` +
+    entry: "render-64px",
+    unit: "images/s (one core)",
+    best: r64.best,
+    median: r64.median,
+    repeats,
+    notes:
+      `batches of ${batch} from ${set.n.toLocaleString("en")} CMU training poses, signed [-1, 1] RGB; ` +
       `${r64.perCpuS.toFixed(0)} images per CPU second; ` +
       `128 px: ${r128.best.toFixed(0)} images/s best, ${r128.median.toFixed(0)} median, ${r128.perCpuS.toFixed(0)} per CPU second`,
   };
@@ -55,6 +68,9 @@ export async function renderBench(quick = false): Promise<RenderBenchResult> {
 if (process.argv[1]?.endsWith("render-entry.ts")) {
   renderBench(process.argv.includes("--quick")).then(
     (r) => console.log(JSON.stringify({ ...r, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })),
-    (e) => { console.error(`bench: ${e instanceof Error ? e.message : String(e)}`); process.exit(1); },
+    (e) => {
+      console.error(`bench: ${e instanceof Error ? e.message : String(e)}`);
+      process.exit(1);
+    },
   );
 }

@@ -22,18 +22,56 @@ import { outDir } from "../lib/core/paths";
 import { setting } from "../lib/core/settings";
 
 const argv = process.argv.slice(2);
-const opt = (name: string) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : undefined; };
+const opt = (name: string) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
 const quick = argv.includes("--quick");
 const backend = opt("backend");
-const entries = (opt("entries") ?? "vae-step,baseline-step,critic-gp-step,crossmodal-cnn-step,crossmodal-decoder-step,conv-epoch-memory,render,metrics,umap,bvh,export,dataset-1.5m,vae-epoch-memory").split(",");
+const entries = (
+  opt("entries") ??
+  "vae-step,baseline-step,critic-gp-step,crossmodal-cnn-step,crossmodal-decoder-step,conv-epoch-memory,render,metrics,umap,bvh,export,dataset-1.5m,vae-epoch-memory"
+).split(",");
 const TRAINING = new Set(["vae-step", "baseline-step", "crossmodal-cnn-step", "crossmodal-decoder-step"]);
 
-interface Row { entry: string; approach: string; unit: string; best: number; median: number; gflops?: number; gflopsMedian?: number; limitGflops?: number; share?: number; shareMedian?: number; peakRssMb?: number; backend?: string; notes?: string; ratio?: number; error?: string }
+interface Row {
+  entry: string;
+  approach: string;
+  unit: string;
+  best: number;
+  median: number;
+  gflops?: number;
+  gflopsMedian?: number;
+  limitGflops?: number;
+  share?: number;
+  shareMedian?: number;
+  peakRssMb?: number;
+  backend?: string;
+  notes?: string;
+  ratio?: number;
+  error?: string;
+}
 
 function runEntry(entry: string, env: Record<string, string>, approach: string): Row {
-  const r = spawnSync("node", ["--import", "tsx", "bench/entries.ts", entry, ...(quick ? ["--quick"] : [])], { encoding: "utf8", env: { ...process.env, ...env }, timeout: 1_800_000 });
-  const line = r.stdout.trim().split("\n").filter((l) => l.startsWith("{")).at(-1);
-  if (r.status !== 0 || !line) return { entry, approach, unit: "", best: NaN, median: NaN, error: (r.stderr || r.stdout).trim().split("\n").at(-1) };
+  const r = spawnSync("node", ["--import", "tsx", "bench/entries.ts", entry, ...(quick ? ["--quick"] : [])], {
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+    timeout: 1_800_000,
+  });
+  const line = r.stdout
+    .trim()
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .at(-1);
+  if (r.status !== 0 || !line)
+    return {
+      entry,
+      approach,
+      unit: "",
+      best: NaN,
+      median: NaN,
+      error: (r.stderr || r.stdout).trim().split("\n").at(-1),
+    };
   return { approach, ...JSON.parse(line) };
 }
 
@@ -41,7 +79,10 @@ function reference(threads: number): { samplesPerSec: number; gflops: number } |
   const script = setting("HPE_REF_BENCH") ?? path.resolve("..", "shared", "bench", "limit_vae.py");
   if (!fs.existsSync(script)) return `reference ${script} not found (set HPE_REF_BENCH)`;
   for (const py of ["/usr/bin/python3", "python3"]) {
-    const r = spawnSync(py, [script], { encoding: "utf8", env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) } });
+    const r = spawnSync(py, [script], {
+      encoding: "utf8",
+      env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) },
+    });
     const m = /([\d.]+) samples\/s.*?([\d.]+) GFLOP\/s/.exec(r.stdout);
     if (r.status === 0 && m) return { samplesPerSec: Number(m[1]), gflops: Number(m[2]) };
   }
@@ -50,15 +91,20 @@ function reference(threads: number): { samplesPerSec: number; gflops: number } |
 
 const rows: Row[] = [];
 const base: Record<string, string> = backend ? { HPE_BACKEND: backend } : {};
-console.log(`[bench] ${quick ? "quick" : "full"} run; entries ${entries.join(", ")}${backend ? `; backend ${backend}` : ""}`);
-const ref2 = reference(2), ref1 = reference(1);
+console.log(
+  `[bench] ${quick ? "quick" : "full"} run; entries ${entries.join(", ")}${backend ? `; backend ${backend}` : ""}`,
+);
+const ref2 = reference(2),
+  ref1 = reference(1);
 const trainingRun = entries.some((e) => TRAINING.has(e));
 const limits: Row[] = [];
 const measureLimit = (when: string) => {
   const r = runEntry("sgemm-limit", base, `${backend ?? "default (best available)"}, ${when}`);
   limits.push(r);
   rows.push(r);
-  console.log(`[bench] sgemm limit (${when}): ${r.error ? `FAILED: ${r.error}` : `${r.best.toFixed(0)} GFLOP/s (median ${r.median.toFixed(0)}); ${r.notes}`}`);
+  console.log(
+    `[bench] sgemm limit (${when}): ${r.error ? `FAILED: ${r.error}` : `${r.best.toFixed(0)} GFLOP/s (median ${r.median.toFixed(0)}); ${r.notes}`}`,
+  );
 };
 if (trainingRun) measureLimit("before");
 for (const e of entries) {
@@ -75,7 +121,9 @@ for (const e of entries) {
     }
   }
   rows.push(r);
-  console.log(`[bench] ${e}: ${r.error ? `FAILED: ${r.error}` : `${Math.round(r.best)} ${r.unit} (median ${Math.round(r.median)})${r.gflops ? `, ${r.gflops.toFixed(1)} GFLOP/s` : ""}${r.ratio ? `, ${r.ratio.toFixed(2)}× numpy` : ""}`}`);
+  console.log(
+    `[bench] ${e}: ${r.error ? `FAILED: ${r.error}` : `${Math.round(r.best)} ${r.unit} (median ${Math.round(r.median)})${r.gflops ? `, ${r.gflops.toFixed(1)} GFLOP/s` : ""}${r.ratio ? `, ${r.ratio.toFixed(2)}× numpy` : ""}`}`,
+  );
 }
 if (trainingRun) measureLimit("after");
 // The limit of a training row: the best of the separate sgemm-limit runs and of the dense
@@ -91,7 +139,10 @@ rows.forEach(shareOf);
 if (!argv.includes("--no-compare") && entries.includes("vae-step")) {
   const approaches: [string, Record<string, string>][] = [
     ["tfjs-cpu", { HPE_BACKEND: "cpu", BENCH_STEPS: "1", BENCH_REPEATS: "3" }],
-    ["wasm as shipped", { HPE_BACKEND: "wasm", HPE_BLAS: "0", HPE_WASM_FIX: "0", BENCH_STEPS: quick ? "2" : "5", BENCH_REPEATS: "3" }],
+    [
+      "wasm as shipped",
+      { HPE_BACKEND: "wasm", HPE_BLAS: "0", HPE_WASM_FIX: "0", BENCH_STEPS: quick ? "2" : "5", BENCH_REPEATS: "3" },
+    ],
     ["wasm + transposed-matmul fix (pure TF.js)", { HPE_BACKEND: "wasm", HPE_BLAS: "0" }],
     ["wasm + OpenBLAS kernels, 1 thread", { HPE_BACKEND: "wasm", HPE_BLAS_THREADS: "1" }],
     ["wasm + OpenBLAS kernels, 2 threads", { HPE_BACKEND: "wasm", HPE_BLAS_THREADS: "2" }],
@@ -103,22 +154,64 @@ if (!argv.includes("--no-compare") && entries.includes("vae-step")) {
     if (typeof ref !== "string") r.ratio = r.best / ref.samplesPerSec;
     shareOf(r);
     rows.push(r);
-    console.log(`[bench] vae-step, ${name}: ${r.error ? `FAILED: ${r.error}` : `${Math.round(r.best)} samples/s, ${r.gflops?.toFixed(1)} GFLOP/s${r.ratio ? `, ${r.ratio.toFixed(2)}× numpy` : ""}`}`);
+    console.log(
+      `[bench] vae-step, ${name}: ${r.error ? `FAILED: ${r.error}` : `${Math.round(r.best)} samples/s, ${r.gflops?.toFixed(1)} GFLOP/s${r.ratio ? `, ${r.ratio.toFixed(2)}× numpy` : ""}`}`,
+    );
   }
 }
 
 const pad = (s: string, n: number) => (s.length > n ? s.slice(0, n - 1) + "…" : s.padEnd(n));
-console.log(`\nsgemm limit (the matrix product in use at training's shapes, best of before/after): ${limit ? `${limit.toFixed(0)} GFLOP/s` : "not measured"}; each training row also times the dense sets between its repeats (column "limit") and divides by the higher`);
-console.log("\n" + [pad("entry", 24), pad("approach", 44), pad("best", 10), pad("median", 10), pad("unit", 26), pad("GFLOP/s", 8), pad("limit", 6), pad("× sgemm", 12), pad("× numpy", 8), pad("peak RSS", 9)].join(" "));
+console.log(
+  `\nsgemm limit (the matrix product in use at training's shapes, best of before/after): ${limit ? `${limit.toFixed(0)} GFLOP/s` : "not measured"}; each training row also times the dense sets between its repeats (column "limit") and divides by the higher`,
+);
+console.log(
+  "\n" +
+    [
+      pad("entry", 24),
+      pad("approach", 44),
+      pad("best", 10),
+      pad("median", 10),
+      pad("unit", 26),
+      pad("GFLOP/s", 8),
+      pad("limit", 6),
+      pad("× sgemm", 12),
+      pad("× numpy", 8),
+      pad("peak RSS", 9),
+    ].join(" "),
+);
 for (const r of rows) {
   const share = r.share ? `${r.share.toFixed(2)}${r.shareMedian ? ` (${r.shareMedian.toFixed(2)})` : ""}` : "";
-  console.log([pad(r.entry, 24), pad(r.approach, 44), pad(r.error ? "error" : Math.round(r.best).toString(), 10), pad(r.error ? "" : Math.round(r.median).toString(), 10), pad(r.unit, 26),
-    pad(r.gflops ? r.gflops.toFixed(1) : "", 8), pad(r.limitGflops ? r.limitGflops.toFixed(0) : "", 6), pad(share, 12), pad(r.ratio ? r.ratio.toFixed(2) : "", 8), pad(r.peakRssMb ? `${r.peakRssMb} MB` : "", 9)].join(" "));
+  console.log(
+    [
+      pad(r.entry, 24),
+      pad(r.approach, 44),
+      pad(r.error ? "error" : Math.round(r.best).toString(), 10),
+      pad(r.error ? "" : Math.round(r.median).toString(), 10),
+      pad(r.unit, 26),
+      pad(r.gflops ? r.gflops.toFixed(1) : "", 8),
+      pad(r.limitGflops ? r.limitGflops.toFixed(0) : "", 6),
+      pad(share, 12),
+      pad(r.ratio ? r.ratio.toFixed(2) : "", 8),
+      pad(r.peakRssMb ? `${r.peakRssMb} MB` : "", 9),
+    ].join(" "),
+  );
 }
-console.log("× sgemm: GFLOP/s (matrix-product and convolution FLOPs from the layer shapes) over the sgemm limit; best (median).");
-const refText = (r: typeof ref2, t: number) => (typeof r === "string" ? `numpy reference (${t} thread${t > 1 ? "s" : ""}): ${r}` : `numpy reference (${t} thread${t > 1 ? "s" : ""}): ${Math.round(r.samplesPerSec)} samples/s, ${r.gflops} GFLOP/s`);
+console.log(
+  "× sgemm: GFLOP/s (matrix-product and convolution FLOPs from the layer shapes) over the sgemm limit; best (median).",
+);
+const refText = (r: typeof ref2, t: number) =>
+  typeof r === "string"
+    ? `numpy reference (${t} thread${t > 1 ? "s" : ""}): ${r}`
+    : `numpy reference (${t} thread${t > 1 ? "s" : ""}): ${Math.round(r.samplesPerSec)} samples/s, ${r.gflops} GFLOP/s`;
 console.log(`\n${refText(ref2, 2)}\n${refText(ref1, 1)}`);
-const report = { date: new Date().toISOString(), quick, backend: backend ?? "default", sgemmLimitGflops: limit || undefined, reference: { twoThreads: ref2, oneThread: ref1 }, rows };
+const report = {
+  date: new Date().toISOString(),
+  quick,
+  backend: backend ?? "default",
+  sgemmLimitGflops: limit || undefined,
+  reference: { twoThreads: ref2, oneThread: ref1 },
+  rows,
+};
 const dir = outDir("bench");
 writeJsonAtomic(path.join(dir, `bench-${report.date.replace(/[:.]/g, "-")}.json`), report);
 writeJsonAtomic(path.join(dir, "latest.json"), report);

@@ -30,7 +30,9 @@ const program = ts.createProgram(files, {
   rootDir: root,
   types: ["node"],
 });
-const diags = ts.getPreEmitDiagnostics(program).filter((d) => !d.file || d.file.fileName.startsWith(path.join(root, "lib")));
+const diags = ts
+  .getPreEmitDiagnostics(program)
+  .filter((d) => !d.file || d.file.fileName.startsWith(path.join(root, "lib")));
 for (const d of diags) {
   const msg = ts.flattenDiagnosticMessageText(d.messageText, "\n");
   if (d.file && d.start !== undefined) {

@@ -33,21 +33,36 @@ async function main(): Promise<void> {
     }
   }
   console.log(`[fetch] CMU motion capture → ${path.join(dir, "cmu-mocap")}`);
-  console.log(`[fetch] CMU: ${cmuManifest().files.length} files; free for research and commercial use (mocap.cs.cmu.edu)`);
+  console.log(
+    `[fetch] CMU: ${cmuManifest().files.length} files; free for research and commercial use (mocap.cs.cmu.edu)`,
+  );
   console.log(`[fetch] CMU done: ${summary(await fetchCmu(dir, { log: console.log }))}`);
   if (!bandai) {
-    console.log("[fetch] the Bandai Namco set (CC BY-NC 4.0, non-commercial; most of the shared test split) is opt-in: npm run fetch-data -- --bandai");
+    console.log(
+      "[fetch] the Bandai Namco set (CC BY-NC 4.0, non-commercial; most of the shared test split) is opt-in: npm run fetch-data -- --bandai",
+    );
     return;
   }
   const m = bandaiManifest();
   const bytes = m.files.reduce((s, e) => s + e.bytes, 0);
-  console.log(`[fetch] Bandai Namco Research Motion Dataset → ${path.join(dir, "bandai-namco-motion")} (${m.files.length} files, ${(bytes / 1e6).toFixed(1)} MB)`);
-  console.log(bandaiLicenceNotice(m).split("\n").map((l) => `[fetch] ${l}`).join("\n"));
-  console.log(`[fetch] Bandai Namco done: ${summary(await fetchBandai(dir, { log: console.log }))}; attribution in bandai-namco-motion/LICENCE.txt`);
+  console.log(
+    `[fetch] Bandai Namco Research Motion Dataset → ${path.join(dir, "bandai-namco-motion")} (${m.files.length} files, ${(bytes / 1e6).toFixed(1)} MB)`,
+  );
+  console.log(
+    bandaiLicenceNotice(m)
+      .split("\n")
+      .map((l) => `[fetch] ${l}`)
+      .join("\n"),
+  );
+  console.log(
+    `[fetch] Bandai Namco done: ${summary(await fetchBandai(dir, { log: console.log }))}; attribution in bandai-namco-motion/LICENCE.txt`,
+  );
 }
 
 main().catch((e) => {
   console.error(`[fetch] ${e instanceof Error ? e.message : String(e)}`);
-  console.error(`[fetch] without internet, point HPE_DATA_DIR at a folder holding cmu-mocap/ or bandai-namco-motion/ (see environment.md)`);
+  console.error(
+    `[fetch] without internet, point HPE_DATA_DIR at a folder holding cmu-mocap/ or bandai-namco-motion/ (see environment.md)`,
+  );
   process.exit(1);
 });

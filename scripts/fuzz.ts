@@ -26,10 +26,16 @@ function arg(name: string, fallback: number): number {
   return v;
 }
 
-const cases = arg("cases", 5000), seed = arg("seed", 1), maxMs = arg("max-ms", 2000), maxRssMb = arg("max-rss-mb", 1536);
+const cases = arg("cases", 5000),
+  seed = arg("seed", 1),
+  maxMs = arg("max-ms", 2000),
+  maxRssMb = arg("max-rss-mb", 1536);
 const keep = process.argv.includes("--keep");
 const root = dataDir();
-const bvhFiles = ["cmu-mocap", "bandai-namco-motion"].map((d) => path.join(root, d)).filter((d) => fs.existsSync(d)).flatMap((d) => listBvhFiles(d));
+const bvhFiles = ["cmu-mocap", "bandai-namco-motion"]
+  .map((d) => path.join(root, d))
+  .filter((d) => fs.existsSync(d))
+  .flatMap((d) => listBvhFiles(d));
 if (!bvhFiles.length) console.error(`fuzz: no BVH files under ${root} (set HPE_DATA_DIR); running npy/npz cases only`);
 const dir = path.resolve("out", "fuzz");
 fs.rmSync(dir, { recursive: true, force: true });
@@ -37,15 +43,24 @@ console.log(`fuzz: ${cases} cases, seed ${seed}, ${bvhFiles.length} BVH sources,
 const slow: string[] = [];
 const t0 = Date.now();
 const summary = runCampaign({
-  seed, cases, dir, bvhFiles, keepFailures: keep,
+  seed,
+  cases,
+  dir,
+  bvhFiles,
+  keepFailures: keep,
   onCase: (r) => {
-    if (r.cpuMs > maxMs) slow.push(`case ${r.index} (${r.target} ${r.mutation}): ${r.cpuMs.toFixed(0)} ms CPU, ${r.ms.toFixed(0)} ms wall`);
-    if ((r.index + 1) % 500 === 0) console.log(`  ${r.index + 1}/${cases} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+    if (r.cpuMs > maxMs)
+      slow.push(
+        `case ${r.index} (${r.target} ${r.mutation}): ${r.cpuMs.toFixed(0)} ms CPU, ${r.ms.toFixed(0)} ms wall`,
+      );
+    if ((r.index + 1) % 500 === 0)
+      console.log(`  ${r.index + 1}/${cases} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   },
 });
 console.log(formatSummary(summary));
 console.log(`total: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-for (const f of summary.failures.slice(0, 20)) console.log(`FAIL ${f.outcome} case ${f.index} ${f.target} ${f.mutation}: ${f.message ?? "(non-finite output)"}`);
+for (const f of summary.failures.slice(0, 20))
+  console.log(`FAIL ${f.outcome} case ${f.index} ${f.target} ${f.mutation}: ${f.message ?? "(non-finite output)"}`);
 for (const s of slow.slice(0, 20)) console.log(`SLOW ${s}`);
 const overRss = summary.maxRssBytes > maxRssMb * 2 ** 20;
 if (overRss) console.log(`OVER MEMORY: max RSS ${(summary.maxRssBytes / 2 ** 20).toFixed(0)} MiB > ${maxRssMb} MiB`);

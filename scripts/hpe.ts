@@ -113,7 +113,8 @@ function parseArgs(command: string, flags: FlagSpec[], argv: string[]): Args {
   }
   if (!values.has("help")) {
     const missing = flags.find((f) => f.required && !values.has(f.name));
-    if (missing) throw new UsageError(`--${missing.name} is required for "${command}": ${missing.value} (${missing.doc})`);
+    if (missing)
+      throw new UsageError(`--${missing.name} is required for "${command}": ${missing.value} (${missing.doc})`);
   }
   return new Args(command, values);
 }
@@ -143,7 +144,8 @@ const checkBestOf = (v: string) => {
 };
 const checkSet = (v: string) =>
   v.includes("=") ? undefined : `expected key=value; keys are ${Object.keys(CONFIG_SCHEMA.fields).join(", ")}`;
-const checkCount = (v: string) => (/^[0-9]{1,3}$/.test(v) && Number(v) <= 100 ? undefined : "expected a whole number 0–100");
+const checkCount = (v: string) =>
+  /^[0-9]{1,3}$/.test(v) && Number(v) <= 100 ? undefined : "expected a whole number 0–100";
 const nonEmpty = (v: string) => (v.trim() === "" ? "expected a path, got an empty value" : undefined);
 
 // ---------- config from flags ----------
@@ -168,7 +170,8 @@ function configFromArgs(a: Args): TrainConfig {
   const sets: Record<string, unknown> = {};
   for (const kv of a.all("set")) {
     const eq = kv.indexOf("=");
-    const key = kv.slice(0, eq), text = kv.slice(eq + 1);
+    const key = kv.slice(0, eq),
+      text = kv.slice(eq + 1);
     try {
       sets[key] = CONFIG_SCHEMA.parseText(key, text, `--set ${kv}`);
     } catch (e) {
@@ -219,7 +222,11 @@ const loss = (v: number | undefined) => (v === undefined ? "" : v.toPrecision(4)
 
 function textTable(header: string[], rows: string[][]): string {
   const w = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
-  const line = (r: string[]) => r.map((c, j) => c.padEnd(w[j])).join("  ").trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, j) => c.padEnd(w[j]))
+      .join("  ")
+      .trimEnd();
   return [line(header), line(w.map((n) => "-".repeat(n))), ...rows.map(line)].join("\n");
 }
 
@@ -277,7 +284,8 @@ const commands: Record<string, Command> = {
     },
   },
   eval: {
-    summary: "Evaluate a run on the shared test split (updating its eval.json) or on a folder of BVH files; prints JSON.",
+    summary:
+      "Evaluate a run on the shared test split (updating its eval.json) or on a folder of BVH files; prints JSON.",
     flags: [
       { name: "run", value: "<name|dir>", required: true, doc: "a run name in the runs folder, or a run folder" },
       {
@@ -398,16 +406,28 @@ const commands: Record<string, Command> = {
     },
   },
   "lift-images": {
-    summary: "Detect people in every file of a folder and lift them to 3D: one JSON per file (2D keypoints, 3D joints in mm).",
+    summary:
+      "Detect people in every file of a folder and lift them to 3D: one JSON per file (2D keypoints, 3D joints in mm).",
     flags: [
-      { name: "images", value: "<dir>", required: true, doc: "folder of photos (JPEG, PNG, WebP); every file in it is tried", check: nonEmpty },
+      {
+        name: "images",
+        value: "<dir>",
+        required: true,
+        doc: "folder of photos (JPEG, PNG, WebP); every file in it is tried",
+        check: nonEmpty,
+      },
       { name: "out", value: "<dir>", required: true, doc: "folder to write <file name>.json into", check: nonEmpty },
       {
         name: "run",
         value: "<name|dir>",
         doc: "a COCO-input lifter run (default wild-vae-<profile>, trained first when missing)",
       },
-      { name: "hypotheses", value: "<n>", doc: "3D hypotheses per person from the β-VAE (default 5; 0 = none)", check: checkCount },
+      {
+        name: "hypotheses",
+        value: "<n>",
+        doc: "3D hypotheses per person from the β-VAE (default 5; 0 = none)",
+        check: checkCount,
+      },
     ],
     more: () => [
       "",
@@ -418,7 +438,8 @@ const commands: Record<string, Command> = {
     ],
     run: async (a) => {
       const images = path.resolve(a.get("images")!);
-      if (!(fs.existsSync(images) && fs.statSync(images).isDirectory())) throw new Error(`--images ${a.get("images")}: no such folder`);
+      if (!(fs.existsSync(images) && fs.statSync(images).isDirectory()))
+        throw new Error(`--images ${a.get("images")}: no such folder`);
       const { describeBackend, initBackend } = await import("../lib/backend/backend");
       const { DEFAULT_WILD_CONFIG, loadWildRun, trainWildRun, wildWithProfile } = await import("../lib/train/wild-run");
       const { PoseDetector } = await import("../lib/wild/detector");
@@ -426,14 +447,16 @@ const commands: Record<string, Command> = {
       console.error(describeBackend(await initBackend({ quiet: true })));
       const files = folderFiles(images);
       if (!files.length) throw new Error(`--images ${a.get("images")}: the folder has no files`);
-      let run;
+      let run: ReturnType<typeof loadWildRun>;
       if (a.has("run")) run = loadWildRun(runDir(a));
       else {
         const cfg = wildWithProfile(DEFAULT_WILD_CONFIG);
         const dir = path.join(runsDir(), cfg.name);
         if (fs.existsSync(path.join(dir, "checkpoint.json"))) run = loadWildRun(dir);
         else {
-          console.error(`hpe lift-images: no run ${cfg.name} in ${runsDir()}; training it first (profile ${profileName()})`);
+          console.error(
+            `hpe lift-images: no run ${cfg.name} in ${runsDir()}; training it first (profile ${profileName()})`,
+          );
           run = await trainWildRun(cfg, undefined, { verbose: false });
         }
       }
@@ -450,7 +473,9 @@ const commands: Record<string, Command> = {
       });
       detector.dispose();
       run.lifter.dispose();
-      console.log(JSON.stringify({ out, files: files.length, lifted: files.length - r.failed.length, failed: r.failed }, null, 2));
+      console.log(
+        JSON.stringify({ out, files: files.length, lifted: files.length - r.failed.length, failed: r.failed }, null, 2),
+      );
       if (r.failed.length) {
         throw new Error(`lift-images: ${r.failed.length} of ${files.length} files failed (see their JSON in ${out})`);
       }

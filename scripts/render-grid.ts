@@ -41,38 +41,81 @@ function encodePng(rgb: Uint8Array, w: number, h: number): Buffer {
   const raw = Buffer.alloc(h * (w * 3 + 1));
   for (let y = 0; y < h; y++) raw.set(rgb.subarray(y * w * 3, (y + 1) * w * 3), y * (w * 3 + 1) + 1);
   const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr[8] = 8; ihdr[9] = 2;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", zlib.deflateSync(raw)), chunk("IEND", new Uint8Array(0))]);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 2;
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", zlib.deflateSync(raw)),
+    chunk("IEND", new Uint8Array(0)),
+  ]);
 }
 
-const out = process.argv[2] && !process.argv[2].startsWith("--") ? process.argv[2] : path.resolve("out", "render", "grid.png");
-const size = arg("size", 64), n = arg("n", 16), seed = arg("seed", 1), zoom = arg("zoom", 3), dots = process.argv.includes("--dots");
-const seqs = loadMocap({ filter: (f) => /02_01|05_01|08_02|13_1[0-9]|dataset-1_(walk|run|dance|bow|punch|kick)_normal_001/.test(f) });
+const out =
+  process.argv[2] && !process.argv[2].startsWith("--") ? process.argv[2] : path.resolve("out", "render", "grid.png");
+const size = arg("size", 64),
+  n = arg("n", 16),
+  seed = arg("seed", 1),
+  zoom = arg("zoom", 3),
+  dots = process.argv.includes("--dots");
+const seqs = loadMocap({
+  filter: (f) => /02_01|05_01|08_02|13_1[0-9]|dataset-1_(walk|run|dance|bow|punch|kick)_normal_001/.test(f),
+});
 const set = captureMocap(seqs, "train", { everyNth: 7, ignoreSplits: true });
 const idx = sampleIndices(set.n, n, mulberry32(seed));
 const { images, crops } = renderBatch(set, idx, { size }, seed);
-const cols = Math.ceil(Math.sqrt(n)), rows = Math.ceil(n / cols), gap = 2;
-const W = cols * (size * zoom + gap) + gap, H = rows * (size * zoom + gap) + gap;
+const cols = Math.ceil(Math.sqrt(n)),
+  rows = Math.ceil(n / cols),
+  gap = 2;
+const W = cols * (size * zoom + gap) + gap,
+  H = rows * (size * zoom + gap) + gap;
 const png = new Uint8Array(W * H * 3).fill(255);
 for (let b = 0; b < n; b++) {
-  const ox = gap + (b % cols) * (size * zoom + gap), oy = gap + Math.floor(b / cols) * (size * zoom + gap);
-  const put = (x: number, y: number, c: number[]) => { const q = ((oy + y) * W + ox + x) * 3; png[q] = c[0]; png[q + 1] = c[1]; png[q + 2] = c[2]; };
-  for (let y = 0; y < size * zoom; y++) for (let x = 0; x < size * zoom; x++) {
-    const q = ((b * size + Math.floor(y / zoom)) * size + Math.floor(x / zoom)) * 3;
-    put(x, y, [0, 1, 2].map((c) => Math.round((images[q + c] + 1) * 127.5)));
-  }
+  const ox = gap + (b % cols) * (size * zoom + gap),
+    oy = gap + Math.floor(b / cols) * (size * zoom + gap);
+  const put = (x: number, y: number, c: number[]) => {
+    const q = ((oy + y) * W + ox + x) * 3;
+    png[q] = c[0];
+    png[q + 1] = c[1];
+    png[q + 2] = c[2];
+  };
+  for (let y = 0; y < size * zoom; y++)
+    for (let x = 0; x < size * zoom; x++) {
+      const q = ((b * size + Math.floor(y / zoom)) * size + Math.floor(x / zoom)) * 3;
+      put(
+        x,
+        y,
+        [0, 1, 2].map((c) => Math.round((images[q + c] + 1) * 127.5)),
+      );
+    }
   if (dots) {
     const i = idx[b];
-    const uv = applyCrop(projectToImage(set.poses3d.subarray(i * NUM_JOINTS * 3, (i + 1) * NUM_JOINTS * 3), H36M_INTRINSICS[set.camera[i]]), crops[b]);
-    for (const [j, c] of [[jointIndex("LWrist"), [255, 255, 255]], [jointIndex("RWrist"), [0, 0, 0]]] as const) {
-      const cx = uv[j * 2] * zoom, cy = uv[j * 2 + 1] * zoom;
-      for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) {
-        const x = Math.round(cx) + dx, y = Math.round(cy) + dy;
-        if (x >= 0 && y >= 0 && x < size * zoom && y < size * zoom) put(x, y, [...c]);
-      }
+    const uv = applyCrop(
+      projectToImage(
+        set.poses3d.subarray(i * NUM_JOINTS * 3, (i + 1) * NUM_JOINTS * 3),
+        H36M_INTRINSICS[set.camera[i]],
+      ),
+      crops[b],
+    );
+    for (const [j, c] of [
+      [jointIndex("LWrist"), [255, 255, 255]],
+      [jointIndex("RWrist"), [0, 0, 0]],
+    ] as const) {
+      const cx = uv[j * 2] * zoom,
+        cy = uv[j * 2 + 1] * zoom;
+      for (let dy = -1; dy <= 1; dy++)
+        for (let dx = -1; dx <= 1; dx++) {
+          const x = Math.round(cx) + dx,
+            y = Math.round(cy) + dy;
+          if (x >= 0 && y >= 0 && x < size * zoom && y < size * zoom) put(x, y, [...c]);
+        }
     }
   }
 }
 fs.mkdirSync(path.dirname(out), { recursive: true });
 fs.writeFileSync(out, encodePng(png, W, H));
-console.log(`${out}: ${n} samples at ${size} px (seed ${seed}) from ${set.n} poses; actions ${[...new Set(Array.from(idx, (i) => set.actions[set.action[i]]))].join(", ")}`);
+console.log(
+  `${out}: ${n} samples at ${size} px (seed ${seed}) from ${set.n} poses; actions ${[...new Set(Array.from(idx, (i) => set.actions[set.action[i]]))].join(", ")}`,
+);

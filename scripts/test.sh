@@ -9,6 +9,8 @@ cd "$ROOT"
 bash scripts/setup.sh
 echo "[test] type-check (tsc strict: lib/, tests/, scripts/, bench/)"
 node node_modules/typescript/bin/tsc -p tsconfig.json
+echo "[test] formatting and lint (Biome: npm run format fixes what it can)"
+node node_modules/@biomejs/biome/bin/biome ci --colors=off --reporter=summary
 echo "[test] type-check lib/ as the notebooks' tslab kernel compiles it (TypeScript 5.0, non-strict)"
 node scripts/check-tslab.cjs
 echo "[test] compute backend:"

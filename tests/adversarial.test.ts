@@ -3,19 +3,32 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend/backend";
 import {
-  bceWithLogits, clipWeights, discriminatorLoss, gradientPenalty, gradientPenaltyAt, interpolate, nonSaturatingGeneratorLoss,
-  stableSoftplus, wassersteinEstimate, wassersteinGeneratorLoss,
+  bceWithLogits,
+  clipWeights,
+  discriminatorLoss,
+  gradientPenalty,
+  gradientPenaltyAt,
+  interpolate,
+  nonSaturatingGeneratorLoss,
+  stableSoftplus,
+  wassersteinEstimate,
+  wassersteinGeneratorLoss,
 } from "../lib/nn/adversarial";
 
 await initBackend({ quiet: true });
-const val = (t: tf.Tensor) => { const v = t.dataSync()[0]; t.dispose(); return v; };
+const val = (t: tf.Tensor) => {
+  const v = t.dataSync()[0];
+  t.dispose();
+  return v;
+};
 
 test("BCE on logits is the closed form and stays finite for huge logits", () => {
   const start = tf.memory().numTensors;
   const l = tf.tensor1d([-3, -0.5, 0, 2, 6]);
   const sig = (x: number) => 1 / (1 + Math.exp(-x));
   const xs = [-3, -0.5, 0, 2, 6];
-  const real = xs.reduce((s, x) => s - Math.log(sig(x)), 0) / 5, fake = xs.reduce((s, x) => s - Math.log(1 - sig(x)), 0) / 5;
+  const real = xs.reduce((s, x) => s - Math.log(sig(x)), 0) / 5,
+    fake = xs.reduce((s, x) => s - Math.log(1 - sig(x)), 0) / 5;
   assert.ok(Math.abs(val(bceWithLogits(l, 1)) - real) < 1e-5);
   assert.ok(Math.abs(val(bceWithLogits(l, 0)) - fake) < 1e-5);
   assert.ok(Math.abs(val(nonSaturatingGeneratorLoss(l)) - real) < 1e-5);
@@ -30,18 +43,31 @@ test("BCE on logits is the closed form and stays finite for huge logits", () => 
 
 test("Wasserstein terms, and the gradient penalty of a linear critic is λ(‖w‖ − 1)² exactly", () => {
   const start = tf.memory().numTensors;
-  const r = tf.tensor1d([1, 2, 3]), f = tf.tensor1d([0, 0, 3]);
+  const r = tf.tensor1d([1, 2, 3]),
+    f = tf.tensor1d([0, 0, 3]);
   assert.ok(Math.abs(val(wassersteinEstimate(r, f)) - 1) < 1e-6);
   assert.ok(Math.abs(val(wassersteinGeneratorLoss(f)) + 1) < 1e-6);
   const w = tf.tensor2d([[3], [4]]); // ‖w‖ = 5
   const score = (x: tf.Tensor2D) => tf.reshape(tf.matMul(x, w), [-1]) as tf.Tensor1D;
-  const real = tf.tensor2d([[1, 2], [3, 4], [5, 6]]), fake = tf.tensor2d([[0, 0], [1, 1], [-1, 2]]);
+  const real = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]),
+    fake = tf.tensor2d([
+      [0, 0],
+      [1, 1],
+      [-1, 2],
+    ]);
   assert.ok(Math.abs(val(gradientPenalty(score, real, fake, { lambda: 10, seed: 1 })) - 160) < 1e-3);
   assert.ok(Math.abs(val(gradientPenaltyAt(score, real, 2)) - 32) < 1e-4);
   // Interpolates lie on the segments, with one ε per sample, reproducibly.
-  const a = interpolate(real, fake, 7), b = interpolate(real, fake, 7);
+  const a = interpolate(real, fake, 7),
+    b = interpolate(real, fake, 7);
   assert.deepEqual(a.arraySync(), b.arraySync());
-  const x = a.arraySync(), R = real.arraySync(), F = fake.arraySync();
+  const x = a.arraySync(),
+    R = real.arraySync(),
+    F = fake.arraySync();
   x.forEach((row, i) => {
     const eps = (row[0] - F[i][0]) / (R[i][0] - F[i][0]);
     assert.ok(eps >= 0 && eps <= 1);

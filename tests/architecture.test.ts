@@ -17,7 +17,7 @@ test("the checker finds a cycle and an upward import in a fixture tree", () => {
   write("lib/pose/p.ts", '// import { x } from "../viz/v"; (a comment is not an import)\nexport const p = 3;\n');
   write("lib/nn/n.ts", 'import type { p } from "../pose/p";\nexport const n = 4;\n');
   write("lib/viz/v.ts", 'import { a } from "../core/a";\nexport const v = async () => import("../notebook/s");\n');
-  write("lib/notebook/s.ts", 'export const s = 5;\n');
+  write("lib/notebook/s.ts", "export const s = 5;\n");
   write("lib/core/c.ts", 'import { v } from "../viz/v";\nexport const c = v;\n');
   const g = libImportGraph(root);
   assert.deepEqual(g.get(path.join("lib", "pose", "p.ts")), []);
@@ -38,8 +38,15 @@ test("lib/ has no import cycles and no upward imports", () => {
 });
 
 test("ls lib reads as the pipeline, and pose/ and core/ do not use TF.js", () => {
-  const dirs = fs.readdirSync("lib", { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  const dirs = fs
+    .readdirSync("lib", { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name);
   for (const d of dirs) assert.ok((LAYERS as readonly string[]).includes(d), `lib/${d} is not a layer`);
-  assert.deepEqual(fs.readdirSync("lib").filter((f) => f.endsWith(".ts")), [], "no loose files at lib/'s top level");
+  assert.deepEqual(
+    fs.readdirSync("lib").filter((f) => f.endsWith(".ts")),
+    [],
+    "no loose files at lib/'s top level",
+  );
   assert.deepEqual(impureFiles(process.cwd()), []);
 });

@@ -6,7 +6,10 @@ import { initBackend } from "../lib/backend/backend";
 import { mulberry32, normal } from "../lib/core/rng";
 
 function cli(env: Record<string, string>) {
-  return spawnSync("node", ["--import", "tsx", "scripts/hpe.ts", "backend"], { encoding: "utf8", env: { ...process.env, ...env } });
+  return spawnSync("node", ["--import", "tsx", "scripts/hpe.ts", "backend"], {
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+  });
 }
 
 test("an unknown HPE_BACKEND is a clear error (a usage error: exit 2)", () => {
@@ -33,23 +36,43 @@ test("the default picks the best backend that starts, and transposed products st
   assert.ok(["node-gpu", "node", "wasm"].includes(info.choice), `expected a fast backend, got ${info.choice}`);
   // Compare every transpose combination with a plain JS triple loop.
   const rand = mulberry32(3);
-  const m = 7, k = 13, n = 5;
+  const m = 7,
+    k = 13,
+    n = 5;
   const A = Array.from({ length: m * k }, () => normal(rand));
   const B = Array.from({ length: k * n }, () => normal(rand));
   const ref = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) for (let p = 0; p < k; p++) ref[i * n + j] += A[i * k + p] * B[p * n + j];
-  const a = tf.tensor2d(A, [m, k]), b = tf.tensor2d(B, [k, n]);
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) for (let p = 0; p < k; p++) ref[i * n + j] += A[i * k + p] * B[p * n + j];
+  const a = tf.tensor2d(A, [m, k]),
+    b = tf.tensor2d(B, [k, n]);
   const before = tf.memory().numTensors;
-  for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+  for (const [tA, tB] of [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ] as const) {
     const out = tf.tidy(() => tf.matMul(tA ? a.transpose() : a, tB ? b.transpose() : b, tA, tB));
     const got = out.dataSync();
     out.dispose();
-    for (let i = 0; i < m * n; i++) assert.ok(Math.abs(got[i] - ref[i]) < 1e-4, `transposeA=${tA} transposeB=${tB}: [${i}] ${got[i]} vs ${ref[i]}`);
+    for (let i = 0; i < m * n; i++)
+      assert.ok(Math.abs(got[i] - ref[i]) < 1e-4, `transposeA=${tA} transposeB=${tB}: [${i}] ${got[i]} vs ${ref[i]}`);
     // Fused path (dense layer with bias + relu), transposed.
-    const fused = tf.tidy(() => tf.fused.matMul({ a: tA ? a.transpose() : a, b: tB ? b.transpose() : b, transposeA: tA, transposeB: tB, bias: tf.ones([n]), activation: "relu" }));
+    const fused = tf.tidy(() =>
+      tf.fused.matMul({
+        a: tA ? a.transpose() : a,
+        b: tB ? b.transpose() : b,
+        transposeA: tA,
+        transposeB: tB,
+        bias: tf.ones([n]),
+        activation: "relu",
+      }),
+    );
     const fv = fused.dataSync();
     fused.dispose();
-    for (let i = 0; i < m * n; i++) assert.ok(Math.abs(fv[i] - Math.max(0, ref[i] + 1)) < 1e-4, `fused transposeA=${tA} transposeB=${tB}`);
+    for (let i = 0; i < m * n; i++)
+      assert.ok(Math.abs(fv[i] - Math.max(0, ref[i] + 1)) < 1e-4, `fused transposeA=${tA} transposeB=${tB}`);
   }
   assert.equal(tf.memory().numTensors, before, "the matmul kernels leak tensors");
   tf.dispose([a, b]);

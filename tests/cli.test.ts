@@ -30,17 +30,46 @@ function writeRun(name: string, config: object, metrics: object[] | string, eval
   const dir = path.join(runs, name);
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify(config));
-  fs.writeFileSync(path.join(dir, "metrics.jsonl"), typeof metrics === "string" ? metrics : metrics.map((m) => JSON.stringify(m)).join("\n") + "\n");
+  fs.writeFileSync(
+    path.join(dir, "metrics.jsonl"),
+    typeof metrics === "string" ? metrics : metrics.map((m) => JSON.stringify(m)).join("\n") + "\n",
+  );
   if (evalJson) fs.writeFileSync(path.join(dir, "eval.json"), JSON.stringify(evalJson));
 }
 const flat = (epoch: number, loss: number, valMpjpe: number) => ({
-  epoch, step: epoch * 36, loss, recon: loss * 0.9, kl: 12.5, beta: 0.001, lr: 0.00099, valMpjpe, samplesPerSec: 900, seconds: 10, etaSeconds: 0,
+  epoch,
+  step: epoch * 36,
+  loss,
+  recon: loss * 0.9,
+  kl: 12.5,
+  beta: 0.001,
+  lr: 0.00099,
+  valMpjpe,
+  samplesPerSec: 900,
+  seconds: 10,
+  etaSeconds: 0,
 });
 writeRun("vae-a", { ...DEFAULT_VAE_CONFIG, name: "vae-a", epochs: 2 }, [flat(1, 0.5, 150.25), flat(2, 0.25, 120.5)], {
-  model: "vae-a", samples: 6466, p1: { actionWise: 118.75 }, p2: { actionWise: 80.5 }, bestOfN: [{ n: 1, p1: { actionWise: 118.75 } }, { n: 5, p1: { actionWise: 99.5 } }],
+  model: "vae-a",
+  samples: 6466,
+  p1: { actionWise: 118.75 },
+  p2: { actionWise: 80.5 },
+  bestOfN: [
+    { n: 1, p1: { actionWise: 118.75 } },
+    { n: 5, p1: { actionWise: 99.5 } },
+  ],
 });
 writeRun("vae-b", { ...DEFAULT_VAE_CONFIG, name: "vae-b", epochs: 2, beta: 0.01 }, [
-  { epoch: 1, step: 36, seconds: 9, samplesPerSec: 1000, etaSeconds: 9, terms: { loss: 0.75, recon: 0.5, kl: 25 }, values: { beta: 0.01, lr: 0.001 }, val: { p1: 160.5 } },
+  {
+    epoch: 1,
+    step: 36,
+    seconds: 9,
+    samplesPerSec: 1000,
+    etaSeconds: 9,
+    terms: { loss: 0.75, recon: 0.5, kl: 25 },
+    values: { beta: 0.01, lr: 0.001 },
+    val: { p1: 160.5 },
+  },
 ]);
 writeRun("broken", DEFAULT_VAE_CONFIG, []);
 fs.writeFileSync(path.join(runs, "broken", "config.json"), JSON.stringify(DEFAULT_VAE_CONFIG).slice(0, 50));
@@ -48,7 +77,10 @@ fs.mkdirSync(path.join(runs, "not-a-run"));
 const badRuns = path.join(tmp, "bad-runs");
 fs.mkdirSync(badRuns);
 fs.cpSync(path.join(runs, "vae-a"), path.join(badRuns, "bad-metrics"), { recursive: true });
-fs.writeFileSync(path.join(badRuns, "bad-metrics", "config.json"), JSON.stringify({ ...DEFAULT_VAE_CONFIG, name: "bad-metrics", epochs: 2 }));
+fs.writeFileSync(
+  path.join(badRuns, "bad-metrics", "config.json"),
+  JSON.stringify({ ...DEFAULT_VAE_CONFIG, name: "bad-metrics", epochs: 2 }),
+);
 fs.appendFileSync(path.join(badRuns, "bad-metrics", "metrics.jsonl"), '{"epoch": 3, "step"');
 const badConfig = path.join(tmp, "bad.json");
 fs.writeFileSync(badConfig, JSON.stringify({ model: "baseline", beta: -1 }));
@@ -68,8 +100,11 @@ function hpe(args: string[], extraEnv: Record<string, string> = {}): Promise<Res
   return new Promise((resolve) => {
     const start = () => {
       active++;
-      const p = spawn(process.execPath, ["--import", "tsx", "scripts/hpe.ts", ...args], { env: { ...env, ...extraEnv } });
-      let stdout = "", stderr = "";
+      const p = spawn(process.execPath, ["--import", "tsx", "scripts/hpe.ts", ...args], {
+        env: { ...env, ...extraEnv },
+      });
+      let stdout = "",
+        stderr = "";
       p.stdout.on("data", (d) => (stdout += d));
       p.stderr.on("data", (d) => (stderr += d));
       p.on("close", (status) => {
@@ -87,15 +122,27 @@ function hpe(args: string[], extraEnv: Record<string, string> = {}): Promise<Res
 const USAGE: [string[], string][] = [
   [["bogus"], 'unknown command "bogus"; commands are train, eval, export, runs, lift-images, backend, help'],
   [["help", "bogus"], "help bogus: expected one command (train, eval, export, runs, lift-images, backend)"],
-  [["train", "--model", "x"], 'unknown flag --model for "train" (choose the model with --config beta-vae|ae|baseline|vae-gan); flags are --config, --profile, --name, --set, --dry-run, --help'],
-  [["train", "--out", "x"], 'unknown flag --out for "train" (a run is written to <runs folder>/<name>: choose it with --name, move the folder with HPE_RUNS_DIR); flags are --config, --profile, --name, --set, --dry-run, --help'],
-  [["train", "--epochs", "3"], 'unknown flag --epochs for "train" (set config fields with --set epochs=<value>); flags are --config, --profile, --name, --set, --dry-run, --help'],
+  [
+    ["train", "--model", "x"],
+    'unknown flag --model for "train" (choose the model with --config beta-vae|ae|baseline|vae-gan); flags are --config, --profile, --name, --set, --dry-run, --help',
+  ],
+  [
+    ["train", "--out", "x"],
+    'unknown flag --out for "train" (a run is written to <runs folder>/<name>: choose it with --name, move the folder with HPE_RUNS_DIR); flags are --config, --profile, --name, --set, --dry-run, --help',
+  ],
+  [
+    ["train", "--epochs", "3"],
+    'unknown flag --epochs for "train" (set config fields with --set epochs=<value>); flags are --config, --profile, --name, --set, --dry-run, --help',
+  ],
   [["train", "--set", "beta=abc"], '--set beta=abc: beta must be a number ≥ 0, got "abc"'],
   [["train", "--set", "epochs=-1"], "--set epochs=-1: epochs must be an integer ≥ 1 and ≤ 100000, got -1"],
   [["train", "--set", "epochs=0"], "--set epochs=0: epochs must be an integer ≥ 1 and ≤ 100000, got 0"],
   [["train", "--set", "batchSize=0"], "--set batchSize=0: batchSize must be an integer ≥ 1 and ≤ 65536, got 0"],
   [["train", "--set", "batchSize=1.5"], "--set batchSize=1.5: batchSize must be an integer ≥ 1 and ≤ 65536, got 1.5"],
-  [["train", "--set", "inputMode=foo"], '--set inputMode=foo: inputMode must be one of thesis, martinez, videopose3d, got "foo"'],
+  [
+    ["train", "--set", "inputMode=foo"],
+    '--set inputMode=foo: inputMode must be one of thesis, martinez, videopose3d, got "foo"',
+  ],
   [["train", "--set", "hidden=0"], "--set hidden=0: hidden must be an integer ≥ 1 and ≤ 8192, got 0"],
   [["train", "--set", "lr=1e6"], "--set lr=1e6: lr must be a number > 0 and ≤ 1, got 1000000"],
   [["train", "--set", "model=x"], '--set model=x: model must be one of beta-vae, ae, baseline, vae-gan, got "x"'],
@@ -103,19 +150,37 @@ const USAGE: [string[], string][] = [
   [["train", "--set", "beta"], `--set beta: expected key=value; keys are ${KEYS}`],
   [["train", "--set"], "--set needs a value: <key=value>"],
   [["train", "--config", "nope"], "--config nope: not a preset (beta-vae, ae, baseline, vae-gan) nor a .json file"],
-  [["train", "--config", "nope.json"], "--config nope.json: no such file (and not a preset: beta-vae, ae, baseline, vae-gan)"],
+  [
+    ["train", "--config", "nope.json"],
+    "--config nope.json: no such file (and not a preset: beta-vae, ae, baseline, vae-gan)",
+  ],
   [["train", "--config", badConfig], `--config ${badConfig}: beta must be a number ≥ 0, got -1`],
   [["train", "--config", "ae", "--config", "baseline"], "--config is given twice; it takes one value"],
   [["train", "--profile", "medium"], "--profile medium: expected smoke or full"],
-  [["train", "--name", "../x"], "--name ../x: expected letters, digits, '.', '_' and '-', starting with a letter or digit (at most 100)"],
+  [
+    ["train", "--name", "../x"],
+    "--name ../x: expected letters, digits, '.', '_' and '-', starting with a letter or digit (at most 100)",
+  ],
   [["train", "--dry-run=1"], '--dry-run takes no value, got "1"'],
-  [["train", "beta-vae"], 'unexpected argument "beta-vae" for "train"; flags are --config, --profile, --name, --set, --dry-run, --help'],
-  [["eval", "--run", "x", "--best-of", "abc"], "--best-of abc: expected distinct whole numbers ≥ 1 separated by commas, like 1,5,20"],
-  [["eval", "--run", "x", "--best-of", "0,5"], "--best-of 0,5: expected distinct whole numbers ≥ 1 separated by commas, like 1,5,20"],
+  [
+    ["train", "beta-vae"],
+    'unexpected argument "beta-vae" for "train"; flags are --config, --profile, --name, --set, --dry-run, --help',
+  ],
+  [
+    ["eval", "--run", "x", "--best-of", "abc"],
+    "--best-of abc: expected distinct whole numbers ≥ 1 separated by commas, like 1,5,20",
+  ],
+  [
+    ["eval", "--run", "x", "--best-of", "0,5"],
+    "--best-of 0,5: expected distinct whole numbers ≥ 1 separated by commas, like 1,5,20",
+  ],
   [["eval", "--run", "x", "--data"], "--data needs a value: <folder>"],
   [["eval", "--run", "x", "--data", "--best-of", "1"], "--data needs a value: <folder>"],
   [["eval"], '--run is required for "eval": <name|dir> (a run name in the runs folder, or a run folder)'],
-  [["export", "--run", "x"], '--out is required for "export": <dir> (folder to write model.json, weights and normalization.json into)'],
+  [
+    ["export", "--run", "x"],
+    '--out is required for "export": <dir> (folder to write model.json, weights and normalization.json into)',
+  ],
   [["runs", "--json=yes"], '--json takes no value, got "yes"'],
   [["runs", "--all"], 'unknown flag --all for "runs"; flags are --dir, --json, --help'],
   [["backend", "--cpu"], 'unknown flag --cpu for "backend"; flags are --help'],
@@ -125,11 +190,18 @@ const usage = USAGE.map(([args, message]) => ({ args, message, result: hpe(args)
 // Bad settings are usage errors too; failures exit 1.
 const settingCases: { env: Record<string, string>; args: string[]; message: string }[] = [
   { env: { HPE_BLAS_THREADS: "x" }, args: ["runs"], message: 'HPE_BLAS_THREADS="x": expected a positive integer' },
-  { env: { HPE_PROFILE: "medium" }, args: ["train", "--dry-run"], message: 'HPE_PROFILE="medium": expected one of smoke, full' },
+  {
+    env: { HPE_PROFILE: "medium" },
+    args: ["train", "--dry-run"],
+    message: 'HPE_PROFILE="medium": expected one of smoke, full',
+  },
 ];
 const settings = settingCases.map((c) => ({ ...c, result: hpe(c.args, c.env) }));
 const FAIL: [string[], RegExp][] = [
-  [["eval", "--run", "no-such-run"], new RegExp(`^--run no-such-run: no run folder at ${path.join(runs, "no-such-run")} \\(list runs with`)],
+  [
+    ["eval", "--run", "no-such-run"],
+    new RegExp(`^--run no-such-run: no run folder at ${path.join(runs, "no-such-run")} \\(list runs with`),
+  ],
   [["export", "--run", "no-such-run", "--out", path.join(tmp, "x")], /^--run no-such-run: no run folder at /],
   [["runs", "--dir", path.join(tmp, "nowhere")], /^--dir .*nowhere: no such folder$/],
 ];
@@ -139,8 +211,28 @@ const COMMANDS = ["train", "eval", "export", "runs", "lift-images", "backend"];
 const helps = COMMANDS.map((c) => ({ c, result: hpe([c, "--help"]), viaHelp: hpe(["help", c]) }));
 const shortHelp = hpe(["runs", "-h"]);
 const overview = hpe([]);
-const dryRun = hpe(["train", "--config", "baseline", "--set", "lr=0.01", "--set", "sources=cmu", "--profile", "smoke", "--dry-run"]);
-const dryRunFile = hpe(["train", "--config", goodConfig, "--name", "mine", "--set", "betaSchedule=constant", "--dry-run"]);
+const dryRun = hpe([
+  "train",
+  "--config",
+  "baseline",
+  "--set",
+  "lr=0.01",
+  "--set",
+  "sources=cmu",
+  "--profile",
+  "smoke",
+  "--dry-run",
+]);
+const dryRunFile = hpe([
+  "train",
+  "--config",
+  goodConfig,
+  "--name",
+  "mine",
+  "--set",
+  "betaSchedule=constant",
+  "--dry-run",
+]);
 const helpWins = hpe(["train", "--model", "x", "--help"]);
 const truncated = hpe(["train", "--config", truncatedConfig]);
 const runsJson = hpe(["runs", "--json"]);
@@ -161,7 +253,10 @@ test("usage errors exit 2 with one line naming the mistake and the valid choices
 test("a truncated --config file is a usage error naming the file", async () => {
   const r = await truncated;
   assert.equal(r.status, 2);
-  assert.match(r.stderr, new RegExp(`^hpe: --config ${truncatedConfig.replace(/[.]/g, "\\.")}: not valid JSON \\(.*\\)\\n$`));
+  assert.match(
+    r.stderr,
+    new RegExp(`^hpe: --config ${truncatedConfig.replace(/[.]/g, "\\.")}: not valid JSON \\(.*\\)\\n$`),
+  );
 });
 
 test("bad HPE_ settings exit 2 and say what the variable takes", async () => {
@@ -183,14 +278,16 @@ test("failures (a missing run, a missing folder) exit 1 with one line", async ()
 
 test("every command has --help (and help <command>), exit 0", async () => {
   for (const h of helps) {
-    const r = await h.result, v = await h.viaHelp;
+    const r = await h.result,
+      v = await h.viaHelp;
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`^usage: npm run hpe -- ${h.c} \\[flags\\]\\n`));
     assert.match(r.stdout, /--help +show this help/);
     assert.equal(v.stdout, r.stdout);
   }
   const train = (await helps[0].result).stdout;
-  for (const key of Object.keys(CONFIG_SCHEMA.fields)) assert.match(train, new RegExp(`^  ${key} +`, "m"), `train --help lists ${key}`);
+  for (const key of Object.keys(CONFIG_SCHEMA.fields))
+    assert.match(train, new RegExp(`^  ${key} +`, "m"), `train --help lists ${key}`);
   for (const p of ["beta-vae", "ae", "baseline"]) assert.match(train, new RegExp(`^  ${p} +`, "m"));
   assert.equal((await shortHelp).stdout, (await helps[3].result).stdout, "-h is --help");
   const o = await overview;
@@ -204,7 +301,15 @@ test("train --dry-run prints the checked config: preset or file, then --set, pro
   const r = await dryRun;
   assert.equal(r.status, 0, r.stderr);
   // smoke profile: 2 epochs on every 10th frame, name with the profile (lib/train/config.ts PROFILE_OVERRIDES).
-  const want = { ...DEFAULT_BASELINE_CONFIG, lr: 0.01, sources: ["cmu"], epochs: 2, trainEveryNth: 10, testEveryNth: 10, name: "baseline-smoke" };
+  const want = {
+    ...DEFAULT_BASELINE_CONFIG,
+    lr: 0.01,
+    sources: ["cmu"],
+    epochs: 2,
+    trainEveryNth: 10,
+    testEveryNth: 10,
+    name: "baseline-smoke",
+  };
   assert.deepEqual(JSON.parse(r.stdout), want);
   const f = await dryRunFile;
   assert.equal(f.status, 0, f.stderr);
@@ -216,15 +321,36 @@ test("runs --json: differing hyper-parameters, epochs, last epoch of either metr
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.dir, runs);
-  assert.deepEqual(out.runs.map((x: { name: string }) => x.name), ["vae-a", "vae-b"]);
+  assert.deepEqual(
+    out.runs.map((x: { name: string }) => x.name),
+    ["vae-a", "vae-b"],
+  );
   const [a, b] = out.runs;
   assert.deepEqual(a.differs, { beta: 0.001 });
   assert.deepEqual(b.differs, { beta: 0.01 });
   assert.deepEqual(a.epochs, { done: 2, total: 2 });
-  assert.deepEqual(a.last, { epoch: 2, step: 72, seconds: 10, samplesPerSec: 900, etaSeconds: 0, terms: { loss: 0.25, recon: 0.225, kl: 12.5 }, values: { beta: 0.001, lr: 0.00099 }, val: { p1: 120.5 } });
+  assert.deepEqual(a.last, {
+    epoch: 2,
+    step: 72,
+    seconds: 10,
+    samplesPerSec: 900,
+    etaSeconds: 0,
+    terms: { loss: 0.25, recon: 0.225, kl: 12.5 },
+    values: { beta: 0.001, lr: 0.00099 },
+    val: { p1: 120.5 },
+  });
   assert.deepEqual(a.eval, { samples: 6466, p1: 118.75, p2: 80.5, bestOf: { 1: 118.75, 5: 99.5 } });
   assert.deepEqual(b.epochs, { done: 1, total: 2 });
-  assert.deepEqual(b.last, { epoch: 1, step: 36, seconds: 9, samplesPerSec: 1000, etaSeconds: 9, terms: { loss: 0.75, recon: 0.5, kl: 25 }, values: { beta: 0.01, lr: 0.001 }, val: { p1: 160.5 } });
+  assert.deepEqual(b.last, {
+    epoch: 1,
+    step: 36,
+    seconds: 9,
+    samplesPerSec: 1000,
+    etaSeconds: 9,
+    terms: { loss: 0.75, recon: 0.5, kl: 25 },
+    values: { beta: 0.01, lr: 0.001 },
+    val: { p1: 160.5 },
+  });
   assert.equal(b.eval, undefined);
   assert.equal(out.errors.length, 1);
   assert.equal(out.errors[0].dir, path.join(runs, "broken"));
@@ -253,10 +379,24 @@ test("runs names the file and line of a broken metrics.jsonl", async () => {
 test("parseEpochLine reads the flat and the named-terms forms alike", () => {
   const old = parseEpochLine(JSON.stringify(flat(3, 0.5, 140)), "m line 1");
   const now = parseEpochLine(
-    JSON.stringify({ epoch: 3, step: 108, seconds: 10, samplesPerSec: 900, etaSeconds: 0, terms: { loss: 0.5, recon: 0.45, kl: 12.5 }, values: { beta: 0.001, lr: 0.00099 }, val: { p1: 140 } }),
+    JSON.stringify({
+      epoch: 3,
+      step: 108,
+      seconds: 10,
+      samplesPerSec: 900,
+      etaSeconds: 0,
+      terms: { loss: 0.5, recon: 0.45, kl: 12.5 },
+      values: { beta: 0.001, lr: 0.00099 },
+      val: { p1: 140 },
+    }),
     "m line 1",
   );
   assert.deepEqual(old, now);
-  assert.throws(() => parseEpochLine('{"epoch": -3, "step": 1}', "m line 4"), { message: 'm line 4: field "epoch" must be an integer ≥ 1, got -3' });
-  assert.throws(() => parseEpochLine('{"epoch": 1, "step": 1, "terms": {"loss": "x"}, "values": {}, "val": {}}', "m line 2"), { message: 'm line 2: field "terms".loss must be a number, got "x"' });
+  assert.throws(() => parseEpochLine('{"epoch": -3, "step": 1}', "m line 4"), {
+    message: 'm line 4: field "epoch" must be an integer ≥ 1, got -3',
+  });
+  assert.throws(
+    () => parseEpochLine('{"epoch": 1, "step": 1, "terms": {"loss": "x"}, "values": {}, "val": {}}', "m line 2"),
+    { message: 'm line 2: field "terms".loss must be a number, got "x"' },
+  );
 });

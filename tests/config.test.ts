@@ -22,8 +22,15 @@ const with_ = (o: Record<string, unknown>) => ({ ...DEFAULT_VAE_CONFIG, ...o }) 
 test("the schema covers exactly the TrainConfig fields, and every preset passes it", () => {
   // Every field is in the vae-gan preset; the other presets leave out its optional fields.
   assert.deepEqual(Object.keys(CONFIG_SCHEMA.fields).sort(), Object.keys(DEFAULT_VAE_GAN_CONFIG).sort());
-  const optional = Object.entries(CONFIG_SCHEMA.fields).filter(([, f]) => f.optional).map(([k]) => k);
-  assert.deepEqual(Object.keys(DEFAULT_VAE_CONFIG).sort(), Object.keys(CONFIG_SCHEMA.fields).filter((k) => !optional.includes(k)).sort());
+  const optional = Object.entries(CONFIG_SCHEMA.fields)
+    .filter(([, f]) => f.optional)
+    .map(([k]) => k);
+  assert.deepEqual(
+    Object.keys(DEFAULT_VAE_CONFIG).sort(),
+    Object.keys(CONFIG_SCHEMA.fields)
+      .filter((k) => !optional.includes(k))
+      .sort(),
+  );
   for (const p of PRESETS) assert.equal(validateConfig(p.config), p.config);
   assert.deepEqual(PRESET_NAMES, ["beta-vae", "ae", "baseline", "vae-gan"]);
   assert.equal(PRESETS[3].config, DEFAULT_VAE_GAN_CONFIG);
@@ -92,8 +99,27 @@ test("every field is checked: the error names the field, the value and what is a
 
 test("boundary values that are allowed pass", () => {
   const good: Record<string, unknown>[] = [
-    { batchSize: 1, epochs: 1, lr: 1, hidden: 1, layers: 1, latentDim: 1, dropout: 0.999, beta: 0, lrDecay: 1, lrDecaySteps: 0 },
-    { maxNorm: 0, checkpointEverySteps: 0, seed: 0, trainEveryNth: 1, testEveryNth: 1, sources: ["bandai", "cmu"], inputMode: "videopose3d" },
+    {
+      batchSize: 1,
+      epochs: 1,
+      lr: 1,
+      hidden: 1,
+      layers: 1,
+      latentDim: 1,
+      dropout: 0.999,
+      beta: 0,
+      lrDecay: 1,
+      lrDecaySteps: 0,
+    },
+    {
+      maxNorm: 0,
+      checkpointEverySteps: 0,
+      seed: 0,
+      trainEveryNth: 1,
+      testEveryNth: 1,
+      sources: ["bandai", "cmu"],
+      inputMode: "videopose3d",
+    },
     { betaSchedule: { kind: "linear", warmup: 0 } },
     { betaSchedule: { kind: "cyclical", cycles: 4, ratio: 1 } },
     { name: "a.b_c-1", model: "baseline", seed: 2 ** 32 - 1 },
@@ -116,7 +142,8 @@ test("nested union fields are checked by path", () => {
 test("unknown fields are refused with the list of valid ones", () => {
   assert.throws(
     () => validateConfig(with_({ bta: 1 }), "my.json"),
-    (e: Error) => e.message === `my.json: unknown field "bta"; fields are ${Object.keys(CONFIG_SCHEMA.fields).join(", ")}`,
+    (e: Error) =>
+      e.message === `my.json: unknown field "bta"; fields are ${Object.keys(CONFIG_SCHEMA.fields).join(", ")}`,
   );
 });
 
@@ -125,20 +152,33 @@ test("parseConfig: a run's config.json, truncated or wrong, names the path and t
   const full = JSON.stringify(DEFAULT_BASELINE_CONFIG);
   assert.deepEqual(parseConfig(full, where), DEFAULT_BASELINE_CONFIG);
   assert.deepEqual(parseConfig(JSON.parse(full), where), DEFAULT_BASELINE_CONFIG);
-  assert.throws(() => parseConfig(full.slice(0, 40), where), /^SchemaError: out\/runs\/x\/config\.json: not valid JSON \(/);
-  assert.throws(() => parseConfig("[1,2]", where), /^SchemaError: out\/runs\/x\/config\.json: expected a JSON object with the fields name, model/);
+  assert.throws(
+    () => parseConfig(full.slice(0, 40), where),
+    /^SchemaError: out\/runs\/x\/config\.json: not valid JSON \(/,
+  );
+  assert.throws(
+    () => parseConfig("[1,2]", where),
+    /^SchemaError: out\/runs\/x\/config\.json: expected a JSON object with the fields name, model/,
+  );
   const { lr: _, ...noLr } = DEFAULT_BASELINE_CONFIG;
   assert.throws(() => parseConfig(noLr, where), { message: `${where}: missing field "lr" (a number > 0 and ≤ 1)` });
-  assert.throws(() => parseConfig({ ...DEFAULT_BASELINE_CONFIG, epochs: -3 }, where), { message: `${where}: epochs must be an integer ≥ 1 and ≤ 100000, got -3` });
+  assert.throws(() => parseConfig({ ...DEFAULT_BASELINE_CONFIG, epochs: -3 }, where), {
+    message: `${where}: epochs must be an integer ≥ 1 and ≤ 100000, got -3`,
+  });
   // With defaults, missing fields are filled from them and present ones still checked.
-  assert.deepEqual(parseConfig(noLr, where, DEFAULT_VAE_CONFIG), { ...DEFAULT_BASELINE_CONFIG, lr: DEFAULT_VAE_CONFIG.lr });
+  assert.deepEqual(parseConfig(noLr, where, DEFAULT_VAE_CONFIG), {
+    ...DEFAULT_BASELINE_CONFIG,
+    lr: DEFAULT_VAE_CONFIG.lr,
+  });
 });
 
 test("configFromJson fills a user's file from the preset of its model", () => {
   const c = configFromJson('{"model": "baseline", "lr": 0.01}', "my.json");
   assert.deepEqual(c, { ...DEFAULT_BASELINE_CONFIG, lr: 0.01 });
   assert.deepEqual(configFromJson({ beta: 0.5 }, "my.json"), { ...DEFAULT_VAE_CONFIG, beta: 0.5 });
-  assert.throws(() => configFromJson({ model: "x" }, "my.json"), { message: 'my.json: model must be one of beta-vae, ae, baseline, vae-gan, got "x"' });
+  assert.throws(() => configFromJson({ model: "x" }, "my.json"), {
+    message: 'my.json: model must be one of beta-vae, ae, baseline, vae-gan, got "x"',
+  });
   assert.throws(() => configFromJson('{"model": ', "my.json"), /^SchemaError: my\.json: not valid JSON/);
 });
 
@@ -158,29 +198,57 @@ test("--set text: numbers, booleans, lists and unions from text, with the CLI's 
   assert.deepEqual(t('betaSchedule={"kind":"linear","warmup":0.25}'), { kind: "linear", warmup: 0.25 });
   assert.throws(() => t("beta=abc"), { message: '--set beta=abc: beta must be a number ≥ 0, got "abc"' });
   assert.throws(() => t("beta="), { message: '--set beta=: beta must be a number ≥ 0, got ""' });
-  assert.throws(() => t("epochs=-1"), { message: "--set epochs=-1: epochs must be an integer ≥ 1 and ≤ 100000, got -1" });
-  assert.throws(() => t("epochs=0x10"), { message: '--set epochs=0x10: epochs must be an integer ≥ 1 and ≤ 100000, got "0x10"' });
-  assert.throws(() => t("batchSize=1.5"), { message: "--set batchSize=1.5: batchSize must be an integer ≥ 1 and ≤ 65536, got 1.5" });
+  assert.throws(() => t("epochs=-1"), {
+    message: "--set epochs=-1: epochs must be an integer ≥ 1 and ≤ 100000, got -1",
+  });
+  assert.throws(() => t("epochs=0x10"), {
+    message: '--set epochs=0x10: epochs must be an integer ≥ 1 and ≤ 100000, got "0x10"',
+  });
+  assert.throws(() => t("batchSize=1.5"), {
+    message: "--set batchSize=1.5: batchSize must be an integer ≥ 1 and ≤ 65536, got 1.5",
+  });
   assert.throws(() => t("residual=yes"), { message: '--set residual=yes: residual must be true or false, got "yes"' });
-  assert.throws(() => t("sources=cmu,h36m"), { message: '--set sources=cmu,h36m: sources[1] must be one of cmu, bandai, got "h36m"' });
-  assert.throws(() => t("betaSchedule=linear"), { message: '--set betaSchedule=linear: missing field "betaSchedule.warmup" (a number ≥ 0 and ≤ 1)' });
-  assert.throws(() => t("foo=1"), { message: `--set foo=1: unknown key "foo"; keys are ${Object.keys(CONFIG_SCHEMA.fields).join(", ")}` });
+  assert.throws(() => t("sources=cmu,h36m"), {
+    message: '--set sources=cmu,h36m: sources[1] must be one of cmu, bandai, got "h36m"',
+  });
+  assert.throws(() => t("betaSchedule=linear"), {
+    message: '--set betaSchedule=linear: missing field "betaSchedule.warmup" (a number ≥ 0 and ≤ 1)',
+  });
+  assert.throws(() => t("foo=1"), {
+    message: `--set foo=1: unknown key "foo"; keys are ${Object.keys(CONFIG_SCHEMA.fields).join(", ")}`,
+  });
 });
 
 test("withProfile checks the config before and after scaling", () => {
   const smoke = withProfile(DEFAULT_VAE_CONFIG, "smoke");
-  assert.deepEqual(smoke, { ...DEFAULT_VAE_CONFIG, epochs: 2, trainEveryNth: 10, testEveryNth: 10, name: "beta-vae-smoke" });
+  assert.deepEqual(smoke, {
+    ...DEFAULT_VAE_CONFIG,
+    epochs: 2,
+    trainEveryNth: 10,
+    testEveryNth: 10,
+    name: "beta-vae-smoke",
+  });
   assert.deepEqual(withProfile(DEFAULT_AE_CONFIG, "full"), { ...DEFAULT_AE_CONFIG, name: "ae-full" });
   // smoke would hide trainEveryNth=0 behind its override, and epochs=-1 behind min(): both refused.
-  assert.throws(() => withProfile(with_({ trainEveryNth: 0 }), "smoke"), /config: trainEveryNth must be an integer ≥ 1/);
+  assert.throws(
+    () => withProfile(with_({ trainEveryNth: 0 }), "smoke"),
+    /config: trainEveryNth must be an integer ≥ 1/,
+  );
   assert.throws(() => withProfile(with_({ epochs: -1 }), "smoke"), /config: epochs must be an integer ≥ 1/);
-  assert.throws(() => withProfile(with_({ name: "x".repeat(99) }), "smoke"), /scaled for the smoke profile: name must be/);
+  assert.throws(
+    () => withProfile(with_({ name: "x".repeat(99) }), "smoke"),
+    /scaled for the smoke profile: name must be/,
+  );
 });
 
 test("presetConfig: a validated preset with overrides, unknown presets listed", () => {
   assert.deepEqual(presetConfig("baseline", { epochs: 10 }), { ...DEFAULT_BASELINE_CONFIG, epochs: 10 });
-  assert.throws(() => presetConfig("wgan"), { message: 'unknown preset "wgan"; presets are beta-vae, ae, baseline, vae-gan' });
-  assert.throws(() => presetConfig("ae", { dropout: 1 }), { message: 'preset "ae": dropout must be a number ≥ 0 and < 1, got 1' });
+  assert.throws(() => presetConfig("wgan"), {
+    message: 'unknown preset "wgan"; presets are beta-vae, ae, baseline, vae-gan',
+  });
+  assert.throws(() => presetConfig("ae", { dropout: 1 }), {
+    message: 'preset "ae": dropout must be a number ≥ 0 and < 1, got 1',
+  });
 });
 
 test("the README's preset table lists exactly the presets, with their descriptions", () => {
@@ -188,8 +256,14 @@ test("the README's preset table lists exactly the presets, with their descriptio
   const start = readme.indexOf("| preset | what |");
   assert.ok(start > 0, "README.md has a | preset | what | table");
   const rows = readme.slice(start).split("\n").slice(2);
-  const table = rows.slice(0, rows.findIndex((l) => !l.startsWith("|")));
-  assert.deepEqual(table, PRESETS.map((p) => `| \`${p.name}\` | ${p.description} |`));
+  const table = rows.slice(
+    0,
+    rows.findIndex((l) => !l.startsWith("|")),
+  );
+  assert.deepEqual(
+    table,
+    PRESETS.map((p) => `| \`${p.name}\` | ${p.description} |`),
+  );
 });
 
 test("describe() words each field type", () => {
@@ -203,6 +277,10 @@ test("describe() words each field type", () => {
   assert.equal(describe(s.fields.b), "an integer");
   assert.equal(describe(s.fields.c), "a list of at least 2 of items that are an integer ≥ 1");
   assert.equal(describe(s.fields.d), "true or false");
-  assert.throws(() => s.parse({ a: Infinity, b: 1, c: [1, 2], d: true }, "w"), { message: "w: a must be a number > 0, got Infinity" });
-  assert.throws(() => s.parse({ a: 1, b: 1, c: [1], d: true }, "w"), { message: "w: c must be a list of at least 2 of items that are an integer ≥ 1, got [1]" });
+  assert.throws(() => s.parse({ a: Infinity, b: 1, c: [1, 2], d: true }, "w"), {
+    message: "w: a must be a number > 0, got Infinity",
+  });
+  assert.throws(() => s.parse({ a: 1, b: 1, c: [1], d: true }, "w"), {
+    message: "w: c must be a list of at least 2 of items that are an integer ≥ 1, got [1]",
+  });
 });

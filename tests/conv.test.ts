@@ -12,21 +12,39 @@ import { loadBlasAddon } from "../lib/backend/kernels/blas";
 import { mulberry32, normal } from "../lib/core/rng";
 
 await initBackend({ quiet: true });
-const randn = (n: number, seed: number) => { const r = mulberry32(seed); return Float32Array.from({ length: n }, () => normal(r)); };
+const randn = (n: number, seed: number) => {
+  const r = mulberry32(seed);
+  return Float32Array.from({ length: n }, () => normal(r));
+};
 
 test("the conv2d filter gradient matches finite differences (strides 1 and 2, same and valid padding)", () => {
-  for (const [stride, pad] of [[1, "same"], [2, "same"], [2, "valid"], [3, "valid"]] as const) {
+  for (const [stride, pad] of [
+    [1, "same"],
+    [2, "same"],
+    [2, "valid"],
+    [3, "valid"],
+  ] as const) {
     const x = tf.tensor4d(randn(2 * 9 * 8 * 3, 1), [2, 9, 8, 3]);
     const w = randn(3 * 3 * 3 * 4, 2);
     const target = tf.tidy(() => tf.conv2d(x, tf.tensor4d(randn(3 * 3 * 3 * 4, 9), [3, 3, 3, 4]), stride, pad));
     const loss = (wt: tf.Tensor) => tf.sum(tf.square(tf.sub(tf.conv2d(x, wt as tf.Tensor4D, stride, pad), target)));
-    const g = tf.grad(loss)(tf.tensor4d(w, [3, 3, 3, 4])).dataSync();
+    const g = tf
+      .grad(loss)(tf.tensor4d(w, [3, 3, 3, 4]))
+      .dataSync();
     const r = mulberry32(stride);
     for (let t = 0; t < 6; t++) {
-      const i = Math.floor(r() * w.length), h = 1e-2;
-      const at = (d: number) => { const v = w.slice(); v[i] += d; return tf.tidy(() => loss(tf.tensor4d(v, [3, 3, 3, 4])).dataSync()[0]); };
+      const i = Math.floor(r() * w.length),
+        h = 1e-2;
+      const at = (d: number) => {
+        const v = w.slice();
+        v[i] += d;
+        return tf.tidy(() => loss(tf.tensor4d(v, [3, 3, 3, 4])).dataSync()[0]);
+      };
       const fd = (at(h) - at(-h)) / (2 * h);
-      assert.ok(Math.abs(fd - g[i]) <= 1e-2 + 1e-2 * Math.abs(g[i]), `stride ${stride} ${pad} w[${i}]: finite difference ${fd} vs autodiff ${g[i]}`);
+      assert.ok(
+        Math.abs(fd - g[i]) <= 1e-2 + 1e-2 * Math.abs(g[i]),
+        `stride ${stride} ${pad} w[${i}]: finite difference ${fd} vs autodiff ${g[i]}`,
+      );
     }
     tf.dispose([x, target]);
   }
@@ -50,7 +68,10 @@ for (const [h, w, k, s, pad] of [[16, 16, 4, 2, "same"], [9, 11, 3, 2, "valid"],
 const { describeBackend } = await import("./lib/backend/backend");
 console.log(JSON.stringify({ backend: tf.getBackend(), kernels: describeBackend(await initBackend({ quiet: true })), out }));`;
   const run = (backend: string, env: Record<string, string> = {}) => {
-    const p = spawnSync("node", ["--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8", env: { ...process.env, HPE_BACKEND: backend, ...env } });
+    const p = spawnSync("node", ["--import", "tsx", "--input-type=module", "-e", script], {
+      encoding: "utf8",
+      env: { ...process.env, HPE_BACKEND: backend, ...env },
+    });
     assert.equal(p.status, 0, p.stderr);
     return JSON.parse(p.stdout.trim().split("\n").at(-1)!) as { backend: string; kernels: string; out: number[][] };
   };
@@ -63,13 +84,22 @@ console.log(JSON.stringify({ backend: tf.getBackend(), kernels: describeBackend(
     cpu.out.forEach((ref, k) => {
       const scale = Math.max(...ref.map(Math.abs));
       assert.equal(fast.out[k].length, ref.length);
-      fast.out[k].forEach((v, i) => assert.ok(Math.abs(v - ref[i]) <= 1e-4 * scale, `case ${Math.floor(k / 4)} ${["dx", "dw", "transpose", "forward"][k % 4]}[${i}]: ${fast.kernels.slice(0, 80)} ${v} vs cpu ${ref[i]}`));
+      fast.out[k].forEach((v, i) =>
+        assert.ok(
+          Math.abs(v - ref[i]) <= 1e-4 * scale,
+          `case ${Math.floor(k / 4)} ${["dx", "dw", "transpose", "forward"][k % 4]}[${i}]: ${fast.kernels.slice(0, 80)} ${v} vs cpu ${ref[i]}`,
+        ),
+      );
     });
   }
 });
 
 test("the conv2d input gradient and conv2dTranspose match finite differences", () => {
-  for (const [stride, pad] of [[1, "same"], [2, "same"], [2, "valid"]] as const) {
+  for (const [stride, pad] of [
+    [1, "same"],
+    [2, "same"],
+    [2, "valid"],
+  ] as const) {
     const shape: [number, number, number, number] = [2, 8, 7, 3];
     const w = tf.tensor4d(randn(4 * 4 * 3 * 5, 3), [4, 4, 3, 5]);
     const x0 = randn(2 * 8 * 7 * 3, 4);
@@ -79,20 +109,33 @@ test("the conv2d input gradient and conv2dTranspose match finite differences", (
     // conv2dTranspose(dy, w) is ∂/∂x of Σ conv2d(x, w)·dy: check it against the same sums.
     const dy = tf.tensor4d(randn(target.size, 6), target.shape as [number, number, number, number]);
     const tr = tf.conv2dTranspose(dy, w, shape, stride, pad).dataSync();
-    const lin = (v: Float32Array) => tf.tidy(() => tf.sum(tf.mul(tf.conv2d(tf.tensor4d(v, shape), w, stride, pad), dy)).dataSync()[0]);
+    const lin = (v: Float32Array) =>
+      tf.tidy(() => tf.sum(tf.mul(tf.conv2d(tf.tensor4d(v, shape), w, stride, pad), dy)).dataSync()[0]);
     const r = mulberry32(10 + stride);
     for (let t = 0; t < 6; t++) {
       // The loss is quadratic in x (and the transpose check linear), so a central difference
       // is exact up to rounding: a large step keeps float32 rounding of the ~1e4 loss small.
-      const i = Math.floor(r() * x0.length), h = 0.25;
-      const at = (d: number) => { const v = x0.slice(); v[i] += d; return tf.tidy(() => loss(tf.tensor4d(v, shape)).dataSync()[0]); };
+      const i = Math.floor(r() * x0.length),
+        h = 0.25;
+      const at = (d: number) => {
+        const v = x0.slice();
+        v[i] += d;
+        return tf.tidy(() => loss(tf.tensor4d(v, shape)).dataSync()[0]);
+      };
       const fd = (at(h) - at(-h)) / (2 * h);
-      assert.ok(Math.abs(fd - g[i]) <= 1e-2 + 1e-2 * Math.abs(g[i]), `stride ${stride} ${pad} x[${i}]: finite difference ${fd} vs autodiff ${g[i]}`);
-      const vp = x0.slice(), vm = x0.slice();
+      assert.ok(
+        Math.abs(fd - g[i]) <= 1e-2 + 1e-2 * Math.abs(g[i]),
+        `stride ${stride} ${pad} x[${i}]: finite difference ${fd} vs autodiff ${g[i]}`,
+      );
+      const vp = x0.slice(),
+        vm = x0.slice();
       vp[i] += h;
       vm[i] -= h;
       const fdT = (lin(vp) - lin(vm)) / (2 * h);
-      assert.ok(Math.abs(fdT - tr[i]) <= 1e-2 + 1e-2 * Math.abs(tr[i]), `stride ${stride} ${pad} transpose[${i}]: ${fdT} vs ${tr[i]}`);
+      assert.ok(
+        Math.abs(fdT - tr[i]) <= 1e-2 + 1e-2 * Math.abs(tr[i]),
+        `stride ${stride} ${pad} transpose[${i}]: ${fdT} vs ${tr[i]}`,
+      );
     }
     tf.dispose([w, target, dy]);
   }

@@ -24,7 +24,8 @@ test("clip caps a message and says how much was left out", () => {
   assert.ok(c.length <= MAX_MESSAGE_CHARS && c.length > MAX_MESSAGE_CHARS - 5, `${c.length}`);
   assert.match(c, / … \(\d+ more characters\)$/);
   // The count is exact: kept + left out = original length.
-  const kept = c.indexOf(" …"), more = Number(/\((\d+) more/.exec(c)![1]);
+  const kept = c.indexOf(" …"),
+    more = Number(/\((\d+) more/.exec(c)![1]);
   assert.equal(kept + more, long.length);
 });
 

@@ -13,7 +13,8 @@ import { mocapDataDir, scratchDir } from "./helpers";
 import { mirrorServer } from "./support/mirror-server";
 
 const data = mocapDataDir();
-const skip = data.skip || (!fs.existsSync(path.join(data.dir, "bandai-namco-motion")) && "no bandai-namco-motion folder to serve");
+const skip =
+  data.skip || (!fs.existsSync(path.join(data.dir, "bandai-namco-motion")) && "no bandai-namco-motion folder to serve");
 // /cmu/<file> and /bandai/<source path> → the shared files.
 const mirror = mirrorServer(data.dir, { cmu: "cmu-mocap", bandai: "bandai-namco-motion" }, 50);
 after(() => mirror.close());
@@ -25,7 +26,9 @@ async function base(): Promise<string> {
 /** Run scripts/fetch-data.ts asynchronously (the HTTP server lives in this process). */
 function fetchData(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, ["--import", "tsx", "scripts/fetch-data.ts", ...args], { env: { ...process.env, ...env } });
+    const p = spawn(process.execPath, ["--import", "tsx", "scripts/fetch-data.ts", ...args], {
+      env: { ...process.env, ...env },
+    });
     let out = "";
     p.stdout.on("data", (d) => (out += d));
     p.stderr.on("data", (d) => (out += d));
@@ -33,7 +36,10 @@ function fetchData(args: string[], env: Record<string, string>): Promise<{ code:
   });
 }
 
-const shared = () => JSON.parse(fs.readFileSync(path.join(data.dir, "bandai-namco-motion", "manifest.json"), "utf8")) as { files: Record<string, unknown>[] };
+const shared = () =>
+  JSON.parse(fs.readFileSync(path.join(data.dir, "bandai-namco-motion", "manifest.json"), "utf8")) as {
+    files: Record<string, unknown>[];
+  };
 
 test("the Bandai manifest lists the shared subset with the shared checksums", { skip }, () => {
   const ours = bandaiManifest();
@@ -45,25 +51,42 @@ test("the Bandai manifest lists the shared subset with the shared checksums", { 
     assert.equal(e.sha256, f.sha256);
     assert.equal(e.bytes, fs.statSync(path.join(data.dir, "bandai-namco-motion", String(f.file))).size);
   }
-  assert.equal(entryUrl(ours.source.url_template, ours.files[0]),
-    `https://raw.githubusercontent.com/BandaiNamcoResearchInc/Bandai-Namco-Research-Motiondataset/${ours.source.commit}/${ours.files[0].source_path}`);
+  assert.equal(
+    entryUrl(ours.source.url_template, ours.files[0]),
+    `https://raw.githubusercontent.com/BandaiNamcoResearchInc/Bandai-Namco-Research-Motiondataset/${ours.source.commit}/${ours.files[0].source_path}`,
+  );
   assert.match(ours.license.name, /CC BY-NC 4\.0/);
 });
 
-test("fetchBandai downloads, verifies, writes labels and licence, and resumes a partial file", { skip, timeout: 60_000 }, async () => {
+test("fetchBandai downloads, verifies, writes labels and licence, and resumes a partial file", {
+  skip,
+  timeout: 60_000,
+}, async () => {
   const dir = scratchDir("fetch-bandai");
-  const only = ["dataset-1_bow_angry_001.bvh", "dataset-2_walk_normal_013.bvh", "dataset-1_walk_sad_001.bvh"].filter((f) => bandaiManifest().files.some((e) => e.file === f));
+  const only = ["dataset-1_bow_angry_001.bvh", "dataset-2_walk_normal_013.bvh", "dataset-1_walk_sad_001.bvh"].filter(
+    (f) => bandaiManifest().files.some((e) => e.file === f),
+  );
   assert.ok(only.length >= 2, "expected file names not in the manifest");
   const r1 = await fetchBandai(dir, { urlTemplate: `${await base()}/bandai/{source_path}`, only });
-  assert.deepEqual(Object.values(r1), only.map(() => "downloaded"));
+  assert.deepEqual(
+    Object.values(r1),
+    only.map(() => "downloaded"),
+  );
   const target = path.join(dir, "bandai-namco-motion");
-  for (const f of only) assert.deepEqual(fs.readFileSync(path.join(target, f)), fs.readFileSync(path.join(data.dir, "bandai-namco-motion", f)));
+  for (const f of only)
+    assert.deepEqual(
+      fs.readFileSync(path.join(target, f)),
+      fs.readFileSync(path.join(data.dir, "bandai-namco-motion", f)),
+    );
   // The manifest written next to the files carries the labels the loader reads (performer group, H36M action).
   const written = JSON.parse(fs.readFileSync(path.join(target, "manifest.json"), "utf8"));
   for (const f of only) {
     const a = written.files.find((x: { file: string }) => x.file === f);
     const b = shared().files.find((x) => x.file === f)!;
-    assert.deepEqual([a.actor, a.action, a.h36m_action, a.first_usable_frame], [b.actor, b.action, b.h36m_action, b.first_usable_frame]);
+    assert.deepEqual(
+      [a.actor, a.action, a.h36m_action, a.first_usable_frame],
+      [b.actor, b.action, b.h36m_action, b.first_usable_frame],
+    );
   }
   const licence = fs.readFileSync(path.join(target, "LICENCE.txt"), "utf8");
   assert.match(licence, /CC BY-NC 4\.0/);
@@ -80,7 +103,10 @@ test("fetchBandai downloads, verifies, writes labels and licence, and resumes a 
   assert.ok(mirror.ranges.includes(`${only[1]}:700`), `range requests: ${mirror.ranges.join(", ")}`);
   assert.deepEqual(fs.readFileSync(f1), full);
   // What a notebook prints about its data (the report header reads this line).
-  assert.equal(describeData(dir).line, `[hpe3d] data: Bandai Namco (${only.length} BVH files, CC BY-NC 4.0) in ${path.relative(process.cwd(), dir)}/`);
+  assert.equal(
+    describeData(dir).line,
+    `[hpe3d] data: Bandai Namco (${only.length} BVH files, CC BY-NC 4.0) in ${path.relative(process.cwd(), dir)}/`,
+  );
 });
 
 test("a corrupted Bandai download is refused with the expected checksum", { skip, timeout: 60_000 }, async () => {
@@ -88,17 +114,26 @@ test("a corrupted Bandai download is refused with the expected checksum", { skip
   const e = bandaiManifest().files[0];
   mirror.tamper = true;
   try {
-    await assert.rejects(fetchOne(entryUrl(`${await base()}/bandai/{source_path}`, e), path.join(dir, e.file), e, { retries: 0 }),
-      new RegExp(`checksum mismatch for ${e.file.replace(/\./g, "\\.")}: expected sha256 ${e.sha256}`));
+    await assert.rejects(
+      fetchOne(entryUrl(`${await base()}/bandai/{source_path}`, e), path.join(dir, e.file), e, { retries: 0 }),
+      new RegExp(`checksum mismatch for ${e.file.replace(/\./g, "\\.")}: expected sha256 ${e.sha256}`),
+    );
   } finally {
     mirror.tamper = false;
   }
   assert.deepEqual(fs.readdirSync(dir), []);
 });
 
-test("npm run fetch-data: Bandai only with --bandai, and its licence is printed", { skip, timeout: 180_000 }, async () => {
+test("npm run fetch-data: Bandai only with --bandai, and its licence is printed", {
+  skip,
+  timeout: 180_000,
+}, async () => {
   const dir = scratchDir("fetch-script");
-  const env = { HPE_DATA_DIR: dir, HPE_CMU_URL: `${await base()}/cmu/{file}`, HPE_BANDAI_URL: `${await base()}/bandai/{source_path}` };
+  const env = {
+    HPE_DATA_DIR: dir,
+    HPE_CMU_URL: `${await base()}/cmu/{file}`,
+    HPE_BANDAI_URL: `${await base()}/bandai/{source_path}`,
+  };
   const plain = await fetchData([], env);
   assert.equal(plain.code, 0, plain.out);
   assert.match(plain.out, /opt-in: npm run fetch-data -- --bandai/);

@@ -22,26 +22,35 @@ const data = mocapDataDir();
 /** BVH sources: the shared files under 600 KB (the CI budget; the script uses all of them). */
 const bvhFiles = data.skip
   ? []
-  : ["cmu-mocap", "bandai-namco-motion"].map((d) => path.join(data.dir, d)).filter((d) => fs.existsSync(d))
-    .flatMap((d) => listBvhFiles(d)).filter((f) => fs.statSync(f).size < 600_000);
+  : ["cmu-mocap", "bandai-namco-motion"]
+      .map((d) => path.join(data.dir, d))
+      .filter((d) => fs.existsSync(d))
+      .flatMap((d) => listBvhFiles(d))
+      .filter((f) => fs.statSync(f).size < 600_000);
 
 test("cases are reproducible: the same seed and index write the same bytes", () => {
-  const a = scratchDir("fuzz-a"), b = scratchDir("fuzz-b");
+  const a = scratchDir("fuzz-a"),
+    b = scratchDir("fuzz-b");
   for (let i = 0; i < 20; i++) {
-    const x = makeCase(SEED, i, a, bvhFiles), y = makeCase(SEED, i, b, bvhFiles);
+    const x = makeCase(SEED, i, a, bvhFiles),
+      y = makeCase(SEED, i, b, bvhFiles);
     assert.equal(x.mutation, y.mutation);
     assert.ok(fs.readFileSync(x.file).equals(fs.readFileSync(y.file)), `case ${i} differs`);
   }
 });
 
-test(`${CASES} mutated files end in finite output or an InputError naming the file, within time and memory bounds`, { timeout: 120_000 }, () => {
-  if (!data.skip) assert.ok(bvhFiles.length >= 100, `expected the shared BVH files under 600 KB, found ${bvhFiles.length}`);
+test(`${CASES} mutated files end in finite output or an InputError naming the file, within time and memory bounds`, {
+  timeout: 120_000,
+}, () => {
+  if (!data.skip)
+    assert.ok(bvhFiles.length >= 100, `expected the shared BVH files under 600 KB, found ${bvhFiles.length}`);
   const bad: string[] = [];
   const check = (r: CaseResult) => {
     const what = `case ${r.index} (${r.target} ${r.mutation})`;
     if (r.outcome === "untyped") bad.push(`${what}: untyped error ${r.message}`);
     if (r.outcome === "nonfinite") bad.push(`${what}: loaded with non-finite output`);
-    if (r.cpuMs > MAX_CPU_MS || r.ms > MAX_WALL_MS) bad.push(`${what}: ${r.cpuMs.toFixed(0)} ms CPU, ${r.ms.toFixed(0)} ms wall`);
+    if (r.cpuMs > MAX_CPU_MS || r.ms > MAX_WALL_MS)
+      bad.push(`${what}: ${r.cpuMs.toFixed(0)} ms CPU, ${r.ms.toFixed(0)} ms wall`);
     if (r.maxRssBytes > MAX_RSS_BYTES) bad.push(`${what}: RSS ${(r.maxRssBytes / 2 ** 20).toFixed(0)} MiB`);
   };
   const s = runCampaign({ seed: SEED, cases: CASES, dir: scratchDir("fuzz"), bvhFiles, onCase: check });

@@ -9,13 +9,21 @@ import { dataDir } from "../lib/data/dataset";
  * where missing data is a failure.
  */
 export function mocapDataDir(): { dir: string; skip: false } | { dir: ""; skip: string } {
-  const candidates = [process.env.HPE_DATA_DIR ? dataDir() : "", path.resolve("data"), path.resolve("..", "shared", "data")].filter(Boolean);
+  const candidates = [
+    process.env.HPE_DATA_DIR ? dataDir() : "",
+    path.resolve("data"),
+    path.resolve("..", "shared", "data"),
+  ].filter(Boolean);
   const hasBvh = (d: string) => fs.existsSync(d) && fs.readdirSync(d).some((f) => f.endsWith(".bvh"));
   for (const d of candidates) {
-    if (hasBvh(path.join(d, "cmu-mocap")) || hasBvh(path.join(d, "bandai-namco-motion"))) return { dir: d, skip: false };
+    if (hasBvh(path.join(d, "cmu-mocap")) || hasBvh(path.join(d, "bandai-namco-motion")))
+      return { dir: d, skip: false };
   }
   if (process.env.CI) throw new Error(`CI: no mocap data in ${candidates.join(", ")}`);
-  return { dir: "", skip: `no mocap data (looked in ${candidates.join(", ")}); run npm run fetch-data or set HPE_DATA_DIR` };
+  return {
+    dir: "",
+    skip: `no mocap data (looked in ${candidates.join(", ")}); run npm run fetch-data or set HPE_DATA_DIR`,
+  };
 }
 
 /** A fresh scratch folder under out/test-<name>. */

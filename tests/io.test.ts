@@ -22,7 +22,9 @@ test("a failed write keeps the old file and removes its temp file", () => {
   const blocked = path.join(dir, "blocked");
   fs.mkdirSync(path.join(blocked, "x"), { recursive: true });
   // The OS error names the file and its code.
-  assert.throws(() => writeFileAtomic(blocked, "new"), { message: new RegExp(`^cannot write ${blocked.replace(/[/.]/g, "\\$&")}: E[A-Z]+ \\(`) });
+  assert.throws(() => writeFileAtomic(blocked, "new"), {
+    message: new RegExp(`^cannot write ${blocked.replace(/[/.]/g, "\\$&")}: E[A-Z]+ \\(`),
+  });
   assert.equal(fs.readFileSync(f, "utf8"), "old");
   assert.ok(!fs.readdirSync(dir).some((n) => n.endsWith(".tmp")), "temp file left behind");
 });

@@ -18,7 +18,8 @@ test("C has one column per bone: −1 at the parent, +1 at the child", () => {
 });
 
 test("B = X·C as a matrix product equals the bone vectors child − parent", () => {
-  const { C, joints: J, bones: nb } = jointToBoneMatrix(), B = boneVectors(pose, 3);
+  const { C, joints: J, bones: nb } = jointToBoneMatrix(),
+    B = boneVectors(pose, 3);
   for (let d = 0; d < 3; d++) {
     for (let b = 0; b < nb; b++) {
       let s = 0;
@@ -30,7 +31,8 @@ test("B = X·C as a matrix product equals the bone vectors child − parent", ()
 });
 
 test("Ψ = BᵀB of the hand-made skeleton: squared bone lengths on the diagonal, dot products off it", () => {
-  const psi = kcsMatrix(pose, 3), nb = kcsBones().length;
+  const psi = kcsMatrix(pose, 3),
+    nb = kcsBones().length;
   for (const [name, sq] of Object.entries(HAND_SQUARED_LENGTHS)) {
     const b = boneOf(name as H36MJoint);
     assert.equal(psi[b * nb + b], sq, `Ψ diagonal at the bone ending in ${name}`);
@@ -55,6 +57,13 @@ test("inputToBoneMap: bones of root-less inputs, with the root at the origin (3D
   const x2 = NON_ROOT.flatMap((j) => [p2[j * 2], p2[j * 2 + 1]]);
   const m2 = inputToBoneMap(NON_ROOT, 2, { missingRoot: "midHips" });
   assert.deepEqual(apply(x2, m2.M, m2.cols), Array.from(boneVectors(p2, 2)));
-  assert.throws(() => inputToBoneMap(NON_ROOT.filter((j) => j !== jointIndex("LWrist")), 3), /joint 13 is missing from the input and is not the root/);
+  assert.throws(
+    () =>
+      inputToBoneMap(
+        NON_ROOT.filter((j) => j !== jointIndex("LWrist")),
+        3,
+      ),
+    /joint 13 is missing from the input and is not the root/,
+  );
   assert.throws(() => boneVectors(pose.subarray(3), 3), /expected a pose of 17 joints × 3 = 51 values, got 48/);
 });

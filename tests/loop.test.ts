@@ -27,16 +27,28 @@ const EPOCHS = 30;
 const numbers = (dir: string) => readMetrics(dir).map((h) => [h.epoch, h.step, h.terms, h.values]);
 const binSha = (dir: string) => {
   const meta = JSON.parse(fs.readFileSync(path.join(dir, "checkpoint.json"), "utf8"));
-  return createHash("sha256").update(fs.readFileSync(path.join(dir, meta.bin))).digest("hex");
+  return createHash("sha256")
+    .update(fs.readFileSync(path.join(dir, meta.bin)))
+    .digest("hex");
 };
 
-test("a toy GAN killed with SIGKILL mid-epoch resumes and ends identical to an uninterrupted run", { timeout: 120_000 }, async () => {
-  const whole = path.join(root, "whole"), killed = path.join(root, "killed");
+test("a toy GAN killed with SIGKILL mid-epoch resumes and ends identical to an uninterrupted run", {
+  timeout: 120_000,
+}, async () => {
+  const whole = path.join(root, "whole"),
+    killed = path.join(root, "killed");
   const ref = spawnSync("node", ["--import", "tsx", script, whole, String(EPOCHS)], { encoding: "utf8" });
   assert.equal(ref.status, 0, ref.stderr);
   const history = JSON.parse(ref.stdout);
   assert.equal(history.length, EPOCHS);
-  assert.deepEqual(Object.keys(history[0].terms).sort(), ["critic.fake", "critic.gradNorm", "critic.loss", "critic.real", "generator.gradNorm", "generator.loss"]);
+  assert.deepEqual(Object.keys(history[0].terms).sort(), [
+    "critic.fake",
+    "critic.gradNorm",
+    "critic.loss",
+    "critic.real",
+    "generator.gradNorm",
+    "generator.loss",
+  ]);
   const child = spawn("node", ["--import", "tsx", script, killed, String(EPOCHS)], { stdio: "ignore" });
   const ckpt = path.join(killed, "checkpoint.json");
   await new Promise<void>((resolve, reject) => {
@@ -72,25 +84,38 @@ test("a toy GAN killed with SIGKILL mid-epoch resumes and ends identical to an u
 test("training stops at the first non-finite term, naming the step and the term, and keeps the last checkpoint", async () => {
   const dir = path.join(root, "diverge");
   fs.mkdirSync(dir, { recursive: true });
-  const net = new Mlp({ inputDim: 2, hidden: 4, layers: 1, residual: false, batchNorm: false, dropout: 0, heads: [1] }, "net", 1);
+  const net = new Mlp(
+    { inputDim: 2, hidden: 4, layers: 1, residual: false, batchNorm: false, dropout: 0, heads: [1] },
+    "net",
+    1,
+  );
   const opt = new Adam(net.trainable());
   const model: Trainable<{ real: tf.Tensor2D; z: tf.Tensor2D }> = {
     parts: { net },
     optimizers: { adam: opt },
-    steps: [{
-      name: "fit",
-      // A finite loss until global step 37, then log(0 − 1) = NaN.
-      run: ({ real }, ctx) => minimize(opt, 1e-3, () => {
-        const out = tf.mean(net.apply(real, { training: true })[0]) as tf.Scalar;
-        const bomb = tf.log(tf.scalar(ctx.globalStep >= 37 ? -1 : 1)) as tf.Scalar;
-        return { loss: tf.add(tf.square(out), bomb) as tf.Scalar, terms: { bomb } };
-      }),
-    }],
+    steps: [
+      {
+        name: "fit",
+        // A finite loss until global step 37, then log(0 − 1) = NaN.
+        run: ({ real }, ctx) =>
+          minimize(opt, 1e-3, () => {
+            const out = tf.mean(net.apply(real, { training: true })[0]) as tf.Scalar;
+            const bomb = tf.log(tf.scalar(ctx.globalStep >= 37 ? -1 : 1)) as tf.Scalar;
+            return { loss: tf.add(tf.square(out), bomb) as tf.Scalar, terms: { bomb } };
+          }),
+      },
+    ],
   };
   const before = tf.memory().numTensors;
   await assert.rejects(
-    trainLoop(model, { name: "diverge", seed: 1, epochs: 5, batchSize: 16, checkpointEverySteps: 0 }, { dir, data: ringData(256, 1), verbose: false }),
-    (e: Error) => e instanceof TrainingDivergedError && /global step 37 \(epoch 3, step "fit"\): .*bomb.* became NaN or infinite/.test(e.message),
+    trainLoop(
+      model,
+      { name: "diverge", seed: 1, epochs: 5, batchSize: 16, checkpointEverySteps: 0 },
+      { dir, data: ringData(256, 1), verbose: false },
+    ),
+    (e: Error) =>
+      e instanceof TrainingDivergedError &&
+      /global step 37 \(epoch 3, step "fit"\): .*bomb.* became NaN or infinite/.test(e.message),
   );
   assert.equal(tf.memory().numTensors, before, "no tensor is left behind by the failed epoch");
   const meta = JSON.parse(fs.readFileSync(path.join(dir, "checkpoint.json"), "utf8"));
@@ -106,7 +131,10 @@ test("run files are validated: a truncated, a repositioned and a non-finite chec
   const good = fs.readFileSync(file, "utf8");
   try {
     fs.writeFileSync(file, good.slice(0, 100));
-    assert.throws(() => loadCheckpoint(dir, model), new RegExp(`${file.replace(/[/.]/g, "\\$&")}: the checkpoint is not valid JSON`));
+    assert.throws(
+      () => loadCheckpoint(dir, model),
+      new RegExp(`${file.replace(/[/.]/g, "\\$&")}: the checkpoint is not valid JSON`),
+    );
     fs.writeFileSync(file, good.replace(/"epoch": \d+/, '"epoch": -3'));
     assert.throws(() => loadCheckpoint(dir, model), /checkpoint.json: field "epoch" must be an integer ≥ 0, got -3/);
     // A NaN weight with a matching checksum is still refused.
@@ -116,8 +144,14 @@ test("run files are validated: a truncated, a repositioned and a non-finite chec
     bad.writeFloatLE(NaN, 8);
     const badName = "checkpoint-999999.bin";
     fs.writeFileSync(path.join(dir, badName), bad);
-    fs.writeFileSync(file, JSON.stringify({ ...meta, bin: badName, sha256: createHash("sha256").update(bad).digest("hex") }));
-    assert.throws(() => loadCheckpoint(dir, model), /checkpoint-999999\.bin: tensor generator\/0 holds a non-finite value \(NaN\)/);
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ ...meta, bin: badName, sha256: createHash("sha256").update(bad).digest("hex") }),
+    );
+    assert.throws(
+      () => loadCheckpoint(dir, model),
+      /checkpoint-999999\.bin: tensor generator\/0 holds a non-finite value \(NaN\)/,
+    );
     fs.rmSync(path.join(dir, badName));
     // A metrics line with a wrong field names the line.
     const mfile = path.join(dir, "metrics.jsonl");
@@ -137,9 +171,15 @@ test("a finished run reopens without training, orphaned temp files are removed, 
   const before = tf.memory().numTensors;
   for (let k = 0; k < 3; k++) {
     const model = toyGan(3);
-    const r = await trainLoop(model, { name: "toy-gan", seed: 11, epochs: EPOCHS, batchSize: 32, checkpointEverySteps: 5 }, {
-      dir, data: ringData(512, 5), verbose: false,
-    });
+    const r = await trainLoop(
+      model,
+      { name: "toy-gan", seed: 11, epochs: EPOCHS, batchSize: 32, checkpointEverySteps: 5 },
+      {
+        dir,
+        data: ringData(512, 5),
+        verbose: false,
+      },
+    );
     assert.equal(r.loaded, true);
     assert.equal(r.history.length, EPOCHS);
     model.dispose();

@@ -9,18 +9,35 @@ function randomPoses(n: number, scale = 300): Float64Array {
 }
 /** Rotation matrix about a unit axis by angle (Rodrigues), row-major. */
 function rotation(axis: number[], angle: number): number[] {
-  const [x, y, z] = axis, c = Math.cos(angle), s = Math.sin(angle), C = 1 - c;
-  return [c + x * x * C, x * y * C - z * s, x * z * C + y * s, y * x * C + z * s, c + y * y * C, y * z * C - x * s, z * x * C - y * s, z * y * C + x * s, c + z * z * C];
+  const [x, y, z] = axis,
+    c = Math.cos(angle),
+    s = Math.sin(angle),
+    C = 1 - c;
+  return [
+    c + x * x * C,
+    x * y * C - z * s,
+    x * z * C + y * s,
+    y * x * C + z * s,
+    c + y * y * C,
+    y * z * C - x * s,
+    z * x * C - y * s,
+    z * y * C + x * s,
+    c + z * z * C,
+  ];
 }
 function transform(p: Float64Array, R: number[], s: number, t: number[]): Float64Array {
   const out = new Float64Array(p.length);
-  for (let i = 0; i < p.length; i += 3) for (let r = 0; r < 3; r++) out[i + r] = s * (R[r * 3] * p[i] + R[r * 3 + 1] * p[i + 1] + R[r * 3 + 2] * p[i + 2]) + t[r];
+  for (let i = 0; i < p.length; i += 3)
+    for (let r = 0; r < 3; r++)
+      out[i + r] = s * (R[r * 3] * p[i] + R[r * 3 + 1] * p[i + 1] + R[r * 3 + 2] * p[i + 2]) + t[r];
   return out;
 }
 
 test("MPJPE matches a hand computation", () => {
-  const gt = new Float64Array(17 * 3), pred = new Float64Array(17 * 3);
-  pred[0] = 3; pred[1] = 4; // joint 0 off by (3,4,0) → 5 mm
+  const gt = new Float64Array(17 * 3),
+    pred = new Float64Array(17 * 3);
+  pred[0] = 3;
+  pred[1] = 4; // joint 0 off by (3,4,0) → 5 mm
   pred[3 * 5 + 2] = 17; // joint 5 off by 17 mm
   assert.ok(Math.abs(mpjpe(pred, gt) - 22 / 17) < 1e-12);
   assert.throws(() => mpjpe(pred, new Float64Array(3)), /prediction has 51 values, ground truth 3/);
@@ -42,23 +59,36 @@ test("P-MPJPE recovers a known rotation, translation and scale (≈ 0)", () => {
 test("P-MPJPE of a noisy prediction matches an independent brute-force rotation search", () => {
   // 2D case embedded in 3D (all z = 0): the best rotation about z can be found by scanning angles.
   const n = 17;
-  const gt = new Float64Array(n * 3), pred = new Float64Array(n * 3);
+  const gt = new Float64Array(n * 3),
+    pred = new Float64Array(n * 3);
   const r = mulberry32(3);
-  for (let j = 0; j < n; j++) { gt[j * 3] = 400 * (r() - 0.5); gt[j * 3 + 1] = 400 * (r() - 0.5); }
+  for (let j = 0; j < n; j++) {
+    gt[j * 3] = 400 * (r() - 0.5);
+    gt[j * 3 + 1] = 400 * (r() - 0.5);
+  }
   const R = rotation([0, 0, 1], 0.6);
   const noisy = transform(gt, R, 1.3, [10, 20, 0]);
-  for (let j = 0; j < n; j++) { noisy[j * 3] += 15 * normal(r); noisy[j * 3 + 1] += 15 * normal(r); }
+  for (let j = 0; j < n; j++) {
+    noisy[j * 3] += 15 * normal(r);
+    noisy[j * 3 + 1] += 15 * normal(r);
+  }
   pred.set(noisy);
   // Brute force over angle and scale, with optimal translation = centroid matching.
-  const c = (a: Float64Array, d: number) => { let s = 0; for (let j = 0; j < n; j++) s += a[j * 3 + d]; return s / n; };
+  const c = (a: Float64Array, d: number) => {
+    let s = 0;
+    for (let j = 0; j < n; j++) s += a[j * 3 + d];
+    return s / n;
+  };
   let best = Infinity;
   for (let k = 0; k < 3600; k++) {
     const th = (k / 3600) * 2 * Math.PI;
     // optimal scale for this angle: Σ x·(R y) / Σ |y|²
-    let num = 0, den = 0;
+    let num = 0,
+      den = 0;
     const ry: number[][] = [];
     for (let j = 0; j < n; j++) {
-      const y0 = pred[j * 3] - c(pred, 0), y1 = pred[j * 3 + 1] - c(pred, 1);
+      const y0 = pred[j * 3] - c(pred, 0),
+        y1 = pred[j * 3 + 1] - c(pred, 1);
       const v = [Math.cos(th) * y0 - Math.sin(th) * y1, Math.sin(th) * y0 + Math.cos(th) * y1];
       ry.push(v);
       num += (gt[j * 3] - c(gt, 0)) * v[0] + (gt[j * 3 + 1] - c(gt, 1)) * v[1];
@@ -66,7 +96,8 @@ test("P-MPJPE of a noisy prediction matches an independent brute-force rotation 
     }
     const s = num / den;
     let e = 0;
-    for (let j = 0; j < n; j++) e += Math.hypot(s * ry[j][0] + c(gt, 0) - gt[j * 3], s * ry[j][1] + c(gt, 1) - gt[j * 3 + 1]);
+    for (let j = 0; j < n; j++)
+      e += Math.hypot(s * ry[j][0] + c(gt, 0) - gt[j * 3], s * ry[j][1] + c(gt, 1) - gt[j * 3 + 1]);
     best = Math.min(best, e / n);
   }
   // Least squares (Procrustes) and least mean distance (the scan's criterion) differ slightly; both are tiny vs. 15 mm noise.
@@ -96,7 +127,8 @@ test("N-MPJPE undoes scale only", () => {
 
 test("action-wise and frame-wise averaging differ on an uneven fixture", () => {
   // Action 0: 3 frames with error 10; action 1: 1 frame with error 50.
-  const per = [10, 10, 10, 50], act = [0, 0, 0, 1];
+  const per = [10, 10, 10, 50],
+    act = [0, 0, 0, 1];
   const r = byAction(per, act, ["Walking", "Eating", "Unused"]);
   assert.deepEqual(r.perAction, { Walking: 10, Eating: 50 });
   assert.equal(r.actionWise, 30); // (10 + 50) / 2
@@ -107,10 +139,13 @@ test("action-wise and frame-wise averaging differ on an uneven fixture", () => {
 
 test("best-of-N takes the per-frame minimum over hypotheses", () => {
   const gt = randomPoses(3);
-  const good = Float64Array.from(gt), bad = Float64Array.from(gt, (v) => v + 10);
+  const good = Float64Array.from(gt),
+    bad = Float64Array.from(gt, (v) => v + 10);
   // Hypothesis A is right on frame 0 only, B on frames 1–2.
-  const A = Float64Array.from(bad), B = Float64Array.from(good);
-  A.set(good.subarray(0, 51), 0); B.set(bad.subarray(0, 51), 0);
+  const A = Float64Array.from(bad),
+    B = Float64Array.from(good);
+  A.set(good.subarray(0, 51), 0);
+  B.set(bad.subarray(0, 51), 0);
   const best = bestOfN([A, B], gt);
   assert.ok(best.every((v) => v < 1e-9));
   const single = mpjpePerFrame(A, gt);

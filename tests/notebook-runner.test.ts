@@ -10,7 +10,14 @@ import * as path from "node:path";
 
 function notebook(cells: string[]): unknown {
   return {
-    cells: cells.map((src, i) => ({ cell_type: "code", execution_count: null, id: `t${i}`, metadata: {}, outputs: [], source: src })),
+    cells: cells.map((src, i) => ({
+      cell_type: "code",
+      execution_count: null,
+      id: `t${i}`,
+      metadata: {},
+      outputs: [],
+      source: src,
+    })),
     metadata: { kernelspec: { display_name: "TypeScript (tslab)", language: "typescript", name: "tslab" } },
     nbformat: 4,
     nbformat_minor: 5,
@@ -24,9 +31,18 @@ test("a failing cell stops the runner with exit 1 and prints its error", { timeo
   const nbPath = path.join(dir, "99_failing.ipynb");
   fs.writeFileSync(
     nbPath,
-    JSON.stringify(notebook(['const ok = 1 + 1;\nconsole.log("first cell ran", ok);', 'throw new Error("deliberate failure 7391");', 'console.log("never runs");'])),
+    JSON.stringify(
+      notebook([
+        'const ok = 1 + 1;\nconsole.log("first cell ran", ok);',
+        'throw new Error("deliberate failure 7391");',
+        'console.log("never runs");',
+      ]),
+    ),
   );
-  const r = spawnSync("bash", ["scripts/run-notebooks.sh", "--out", path.join(dir, "out"), nbPath], { encoding: "utf8", env: { ...process.env } });
+  const r = spawnSync("bash", ["scripts/run-notebooks.sh", "--out", path.join(dir, "out"), nbPath], {
+    encoding: "utf8",
+    env: { ...process.env },
+  });
   assert.equal(r.status, 1, `runner exit status ${r.status}; stderr:\n${r.stderr}`);
   assert.match(r.stderr, /FAILED .*99_failing\.ipynb/);
   assert.match(r.stderr, /failing cell #1/);
@@ -42,13 +58,18 @@ test("a TypeScript type error in a cell is reported with its diagnostic", { time
   fs.mkdirSync(dir, { recursive: true });
   const nbPath = path.join(dir, "98_typeerror.ipynb");
   fs.writeFileSync(nbPath, JSON.stringify(notebook(['const n: number = "not a number";'])));
-  const r = spawnSync("bash", ["scripts/run-notebooks.sh", "--no-html", "--out", path.join(dir, "out"), nbPath], { encoding: "utf8" });
+  const r = spawnSync("bash", ["scripts/run-notebooks.sh", "--no-html", "--out", path.join(dir, "out"), nbPath], {
+    encoding: "utf8",
+  });
   assert.equal(r.status, 1);
   assert.match(r.stderr, /Type 'string' is not assignable to type 'number'/);
 });
 
 /** Run the notebook runner asynchronously, recording when each stdout line arrived. */
-function runAsync(args: string[], env: Record<string, string>): Promise<{ code: number | null; lines: { t: number; line: string }[]; stderr: string; end: number }> {
+function runAsync(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; lines: { t: number; line: string }[]; stderr: string; end: number }> {
   return new Promise((resolve) => {
     const p = spawn("bash", ["scripts/run-notebooks.sh", ...args], { env: { ...process.env, ...env } });
     const lines: { t: number; line: string }[] = [];
@@ -65,7 +86,9 @@ function runAsync(args: string[], env: Record<string, string>): Promise<{ code: 
   });
 }
 
-test("the runner streams cells and [train] lines as they happen, times each notebook, and writes a readable report", { timeout: 240_000 }, async () => {
+test("the runner streams cells and [train] lines as they happen, times each notebook, and writes a readable report", {
+  timeout: 240_000,
+}, async () => {
   const dir = path.resolve("out", "test-runner-report");
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
@@ -75,7 +98,12 @@ test("the runner streams cells and [train] lines as they happen, times each note
     'for (let e = 1; e <= 2; e++) {\n  console.log(`[train] check epoch ${e}/2  loss ${(1 / e).toFixed(4)}`);\n  console.log("a line the console does not need");\n  await new Promise((r) => setTimeout(r, 2500));\n}',
     'await plot({ data: [{ x: [1, 2, 3], y: [2, 4, 8], type: "scatter" }], layout: { title: { text: "Doubling check" } } }, { name: "doubling" });\nshowTable([{ n: 1, twice: 2 }, { n: 2, twice: 4 }], { name: "twice", caption: "Twice n" });',
   ]) as { cells: Record<string, unknown>[] };
-  nb.cells.unshift({ cell_type: "markdown", id: "md0", metadata: {}, source: "# 97 · Progress check\n\nA notebook for the runner's test.\n\n## Second section" });
+  nb.cells.unshift({
+    cell_type: "markdown",
+    id: "md0",
+    metadata: {},
+    source: "# 97 · Progress check\n\nA notebook for the runner's test.\n\n## Second section",
+  });
   fs.writeFileSync(nbPath, JSON.stringify(nb));
   const out = path.join(dir, "out");
   const r = await runAsync(["--out", out, nbPath], { HPE_PROFILE: "smoke" });
@@ -85,8 +113,8 @@ test("the runner streams cells and [train] lines as they happen, times each note
   assert.match(text, /\[nb\] 97_progress: cell 3\/3 .*await plot/);
   assert.doesNotMatch(text, /a line the console does not need/);
   // Streamed: epoch 1's line reached the console while the cell was still running (≥ 2 s before epoch 2's).
-  const e1 = r.lines.find((l) => /^\s+\[train\] check epoch 1\/2  loss 1\.0000$/.test(l.line));
-  const e2 = r.lines.find((l) => /^\s+\[train\] check epoch 2\/2  loss 0\.5000$/.test(l.line));
+  const e1 = r.lines.find((l) => /^\s+\[train\] check epoch 1\/2 {2}loss 1\.0000$/.test(l.line));
+  const e2 = r.lines.find((l) => /^\s+\[train\] check epoch 2\/2 {2}loss 0\.5000$/.test(l.line));
   assert.ok(e1 && e2, `no [train] lines on the console:\n${text}`);
   assert.ok(e2.t - e1.t >= 2000, `[train] lines arrived together (${e2.t - e1.t} ms apart): not streamed`);
   // Run time beside the notebooks.
@@ -102,12 +130,16 @@ test("the runner streams cells and [train] lines as they happen, times each note
   assert.match(html, /<a href="#Second-section">Second section<\/a>/);
   assert.match(html, /<b>Figure 1:<\/b> Doubling check/);
   assert.match(html, /Table 1:<\/span> Twice n <a href="..\/tables\/97_progress\/twice.csv">CSV<\/a>/);
-  for (const m of html.matchAll(/href="\.\.\/((?:figures|tables|notebooks)\/[^"]+)"/g)) assert.ok(fs.existsSync(path.join(out, m[1])), `broken link ${m[1]}`);
+  for (const m of html.matchAll(/href="\.\.\/((?:figures|tables|notebooks)\/[^"]+)"/g))
+    assert.ok(fs.existsSync(path.join(out, m[1])), `broken link ${m[1]}`);
   assert.ok(fs.existsSync(path.join(out, "figures", "97_progress", "doubling.svg")));
   assert.ok(!html.includes(process.cwd()), "the report prints the project's absolute path");
   assert.match(html, /root is \.\n/);
   assert.match(html, /quoted (&quot;|&#34;)\.\/lib\1, at the end \.\./);
-  assert.ok(!fs.readFileSync(path.join(out, "notebooks", "97_progress.ipynb"), "utf8").includes(process.cwd()), "the executed notebook prints the project's absolute path");
+  assert.ok(
+    !fs.readFileSync(path.join(out, "notebooks", "97_progress.ipynb"), "utf8").includes(process.cwd()),
+    "the executed notebook prints the project's absolute path",
+  );
   assert.ok(!fs.existsSync(path.join(out, ".chromium")), "out/.chromium was left behind");
   const index = fs.readFileSync(path.join(out, "index.html"), "utf8");
   assert.match(index, /<img src="figures\/97_progress\/doubling.png"/);
@@ -118,12 +150,18 @@ test("a kernel that dies is reported with the end of its own stderr (kept in out
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   const nbPath = path.join(dir, "96_dies.ipynb");
-  fs.writeFileSync(nbPath, JSON.stringify(notebook(['require("fs").writeSync(2, "kernel dying 4417\\n");\nprocess.exit(3);'])));
+  fs.writeFileSync(
+    nbPath,
+    JSON.stringify(notebook(['require("fs").writeSync(2, "kernel dying 4417\\n");\nprocess.exit(3);'])),
+  );
   const out = path.join(dir, "out");
   const r = spawnSync("bash", ["scripts/run-notebooks.sh", "--no-html", "--out", out, nbPath], { encoding: "utf8" });
   assert.equal(r.status, 1, r.stderr);
   assert.match(r.stderr, /DeadKernelError/);
-  assert.match(r.stderr, /the kernel's stderr \(out\/test-runner-dead\/out\/logs\/kernel-96_dies\.log\), last lines:\nkernel dying 4417/);
+  assert.match(
+    r.stderr,
+    /the kernel's stderr \(out\/test-runner-dead\/out\/logs\/kernel-96_dies\.log\), last lines:\nkernel dying 4417/,
+  );
   assert.match(fs.readFileSync(path.join(out, "logs", "kernel-96_dies.log"), "utf8"), /^kernel dying 4417$/m);
   const timings = JSON.parse(fs.readFileSync(path.join(out, "notebooks", "timings.json"), "utf8"));
   assert.match(timings.notebooks["96_dies"].status, /^failed/);

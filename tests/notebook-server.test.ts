@@ -47,11 +47,18 @@ async function waitForServer(url: string, server: ChildProcess, log: () => strin
 
 /** Every file under a folder (relative paths). */
 function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => !e.isDirectory()).map((e) => path.relative(dir, path.join(e.parentPath, e.name)));
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => !e.isDirectory())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)));
 }
 
-test("npm run notebook: a cell typed in Chromium runs on the tslab kernel and shows its output", { timeout: 300_000 }, async (t) => {
-  const install = spawnSync("bash", ["scripts/apt-install.sh", "jupyter-notebook", "python3-notebook"], { encoding: "utf8" });
+test("npm run notebook: a cell typed in Chromium runs on the tslab kernel and shows its output", {
+  timeout: 300_000,
+}, async (t) => {
+  const install = spawnSync("bash", ["scripts/apt-install.sh", "jupyter-notebook", "python3-notebook"], {
+    encoding: "utf8",
+  });
   if (install.status !== 0) {
     const why = `jupyter-notebook is not installed and could not be installed: ${(install.stdout + install.stderr).trim().split("\n").slice(-3).join(" / ")}`;
     if (process.env.CI === "true") assert.fail(why);
@@ -62,20 +69,34 @@ test("npm run notebook: a cell typed in Chromium runs on the tslab kernel and sh
   const home = path.join(dir, "home");
   fs.mkdirSync(home);
   const nbRel = path.relative(process.cwd(), path.join(dir, "check.ipynb"));
-  fs.writeFileSync(path.join(dir, "check.ipynb"), JSON.stringify({
-    cells: [{ cell_type: "code", execution_count: null, id: "c0", metadata: {}, outputs: [], source: "" }],
-    metadata: { kernelspec: { display_name: "TypeScript (hpe3d tslab)", language: "typescript", name: "tslab" } },
-    nbformat: 4,
-    nbformat_minor: 5,
-  }));
+  fs.writeFileSync(
+    path.join(dir, "check.ipynb"),
+    JSON.stringify({
+      cells: [{ cell_type: "code", execution_count: null, id: "c0", metadata: {}, outputs: [], source: "" }],
+      metadata: { kernelspec: { display_name: "TypeScript (hpe3d tslab)", language: "typescript", name: "tslab" } },
+      nbformat: 4,
+      nbformat_minor: 5,
+    }),
+  );
   const port = await freePort();
   const token = randomBytes(12).toString("hex");
   let log = "";
-  const server = spawn("bash", ["scripts/notebook.sh", "--no-browser", "--ip=127.0.0.1", `--port=${port}`, "--NotebookApp.port_retries=0", `--NotebookApp.token=${token}`], {
-    env: { ...process.env, HOME: home, BROWSER: "true" },
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const server = spawn(
+    "bash",
+    [
+      "scripts/notebook.sh",
+      "--no-browser",
+      "--ip=127.0.0.1",
+      `--port=${port}`,
+      "--NotebookApp.port_retries=0",
+      `--NotebookApp.token=${token}`,
+    ],
+    {
+      env: { ...process.env, HOME: home, BROWSER: "true" },
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   server.stdout!.on("data", (d) => (log += d));
   server.stderr!.on("data", (d) => (log += d));
   const stop = async () => {
@@ -85,7 +106,10 @@ test("npm run notebook: a cell typed in Chromium runs on the tslab kernel and sh
     } catch {
       // already gone
     }
-    await new Promise((r) => { server.once("exit", r); setTimeout(r, 10_000); });
+    await new Promise((r) => {
+      server.once("exit", r);
+      setTimeout(r, 10_000);
+    });
   };
   try {
     await waitForServer(`http://127.0.0.1:${port}/api/status?token=${token}`, server, () => log, 90_000);
@@ -94,7 +118,10 @@ test("npm run notebook: a cell typed in Chromium runs on the tslab kernel and sh
       const page = await ctx.newPage();
       const errors: string[] = [];
       page.on("pageerror", (e) => errors.push(e.message));
-      await page.goto(`http://127.0.0.1:${port}/notebooks/${nbRel}?token=${token}`, { waitUntil: "load", timeout: 60_000 });
+      await page.goto(`http://127.0.0.1:${port}/notebooks/${nbRel}?token=${token}`, {
+        waitUntil: "load",
+        timeout: 60_000,
+      });
       // The page shows the project kernel, started and idle.
       await page.waitForSelector("#kernel_indicator_icon.kernel_idle_icon", { timeout: 120_000 });
       assert.equal((await page.textContent(".kernel_indicator_name"))?.trim(), "TypeScript (hpe3d tslab)");
@@ -116,7 +143,11 @@ test("npm run notebook: a cell typed in Chromium runs on the tslab kernel and sh
       await page.keyboard.press("Shift+Enter");
       const out = page.locator(".cell").first().locator(".output_subarea");
       await out.first().waitFor({ timeout: 120_000 });
-      await page.waitForFunction(() => /mpjpe/.test((globalThis as any).document.querySelector(".cell .output_subarea")?.textContent ?? ""), null, { timeout: 120_000 });
+      await page.waitForFunction(
+        () => /mpjpe/.test((globalThis as any).document.querySelector(".cell .output_subarea")?.textContent ?? ""),
+        null,
+        { timeout: 120_000 },
+      );
       const text = (await out.first().textContent()) ?? "";
       assert.equal(text.trim(), `mpjpe 5 cwd ${process.cwd()}`, "the kernel runs lib/ code from the project root");
       assert.match((await page.locator(".cell .input_prompt").first().textContent()) ?? "", /\[1\]/);

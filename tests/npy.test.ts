@@ -29,7 +29,9 @@ test("npz round trip for every supported dtype, stored and deflated", () => {
   }
 });
 
-test("numpy reads what we write and we read what numpy writes", { skip: hasNumpy ? false : "python3-numpy not installed" }, () => {
+test("numpy reads what we write and we read what numpy writes", {
+  skip: hasNumpy ? false : "python3-numpy not installed",
+}, () => {
   const ours = path.join(dir, "ours.npz");
   writeNpz(ours, { a: { data: Float32Array.from({ length: 24 }, (_, i) => i / 3), shape: [2, 3, 4] } });
   const theirs = path.join(dir, "theirs.npz");
@@ -52,15 +54,36 @@ np.save(sys.argv[3], np.ones((2, 2), dtype=np.float32))`;
 test("pickled object arrays are refused with a message naming the file", () => {
   // A .npy with an object dtype, as numpy writes for a dict saved with allow_pickle.
   const header = "{'descr': '|O', 'fortran_order': False, 'shape': (), }";
-  const buf = Buffer.concat([Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]), Buffer.from([header.length + 1, 0]), Buffer.from(header + "\n"), Buffer.from([0x80, 0x02])]);
-  assert.throws(() => parseNpy(buf, "data_3d_h36m.npz [positions_3d.npy]"), /data_3d_h36m\.npz \[positions_3d\.npy\]: holds a pickled object array \(dtype '\|O'\); hpe3d refuses to unpickle.*convert_h36m\.py/);
+  const buf = Buffer.concat([
+    Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]),
+    Buffer.from([header.length + 1, 0]),
+    Buffer.from(header + "\n"),
+    Buffer.from([0x80, 0x02]),
+  ]);
+  assert.throws(
+    () => parseNpy(buf, "data_3d_h36m.npz [positions_3d.npy]"),
+    /data_3d_h36m\.npz \[positions_3d\.npy\]: holds a pickled object array \(dtype '\|O'\); hpe3d refuses to unpickle.*convert_h36m\.py/,
+  );
 });
 
-test("a real VideoPose3D-style pickled npz is refused", { skip: hasNumpy ? false : "python3-numpy not installed" }, () => {
+test("a real VideoPose3D-style pickled npz is refused", {
+  skip: hasNumpy ? false : "python3-numpy not installed",
+}, () => {
   const f = path.join(dir, "pickled.npz");
-  const r = spawnSync("/usr/bin/python3", ["-c", "import numpy as np, sys; np.savez_compressed(sys.argv[1], positions_3d={'S1': {'Walking': np.zeros((2, 32, 3))}})", f], { encoding: "utf8" });
+  const r = spawnSync(
+    "/usr/bin/python3",
+    [
+      "-c",
+      "import numpy as np, sys; np.savez_compressed(sys.argv[1], positions_3d={'S1': {'Walking': np.zeros((2, 32, 3))}})",
+      f,
+    ],
+    { encoding: "utf8" },
+  );
   assert.equal(r.status, 0, r.stderr);
-  assert.throws(() => readNpz(f), new RegExp(`${f.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} \\[positions_3d\\.npy\\]: holds a pickled object array`));
+  assert.throws(
+    () => readNpz(f),
+    new RegExp(`${f.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} \\[positions_3d\\.npy\\]: holds a pickled object array`),
+  );
 });
 
 test("truncated and corrupt files are errors, not wrong numbers", () => {
@@ -76,7 +99,10 @@ test("truncated and corrupt files are errors, not wrong numbers", () => {
   fs.writeFileSync(bad, flipped);
   assert.throws(() => readNpz(bad), /bad\.npz \[a\.npy\]: CRC mismatch: the file is corrupt/);
   const npy = formatNpy({ data: Float32Array.from([1, 2, 3, 4]), shape: [4] });
-  assert.throws(() => parseNpy(npy.subarray(0, npy.length - 4), "x.npy"), /x\.npy: truncated data: shape \[4\] <f4 needs 16 bytes, file has 12/);
+  assert.throws(
+    () => parseNpy(npy.subarray(0, npy.length - 4), "x.npy"),
+    /x\.npy: truncated data: shape \[4\] <f4 needs 16 bytes, file has 12/,
+  );
   assert.throws(() => readNpz(path.join(dir, "missing.npz")), /missing\.npz: file not found/);
 });
 
@@ -97,34 +123,79 @@ function npyWithHeader(header: string, payload: Uint8Array = new Uint8Array(0)):
   const h = header + " ".repeat(63 - ((10 + header.length) % 64)) + "\n";
   const len = Buffer.alloc(2);
   len.writeUInt16LE(h.length);
-  return Buffer.concat([Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]), len, Buffer.from(h, "latin1"), payload]);
+  return Buffer.concat([
+    Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]),
+    len,
+    Buffer.from(h, "latin1"),
+    payload,
+  ]);
 }
 
 test("npy shapes: (,,,), negative and malformed shapes are refused; () is a scalar, (5,) a vector", () => {
   for (const shape of [",,,", "-1,", "2,,3", "3 4", "1e3,", "0x10,"]) {
-    throwsInput(() => parseNpy(npyWithHeader(`{'descr': '<f4', 'fortran_order': False, 'shape': (${shape}), }`), "s.npy"), "s.npy", "shape", /s\.npy: bad shape/);
+    throwsInput(
+      () => parseNpy(npyWithHeader(`{'descr': '<f4', 'fortran_order': False, 'shape': (${shape}), }`), "s.npy"),
+      "s.npy",
+      "shape",
+      /s\.npy: bad shape/,
+    );
   }
   const four = new Uint8Array(Float32Array.from([1, 2, 3, 4]).buffer);
-  assert.deepEqual(parseNpy(npyWithHeader(`{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }`, four), "v.npy").shape, [4]);
-  assert.deepEqual(parseNpy(npyWithHeader(`{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }`, four), "m.npy").shape, [2, 2]);
-  assert.deepEqual(Array.from(parseNpy(npyWithHeader(`{'descr': '<f4', 'fortran_order': False, 'shape': (), }`, four.subarray(0, 4)), "s.npy").data), [1]);
+  assert.deepEqual(
+    parseNpy(npyWithHeader(`{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }`, four), "v.npy").shape,
+    [4],
+  );
+  assert.deepEqual(
+    parseNpy(npyWithHeader(`{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }`, four), "m.npy").shape,
+    [2, 2],
+  );
+  assert.deepEqual(
+    Array.from(
+      parseNpy(npyWithHeader(`{'descr': '<f4', 'fortran_order': False, 'shape': (), }`, four.subarray(0, 4)), "s.npy")
+        .data,
+    ),
+    [1],
+  );
 });
 
 test("npy declared sizes are checked against the data before anything is allocated", () => {
   // 10^11 × 3 float32 declared, 16 bytes present: an error, not a 1.2 TB allocation.
   const four = new Uint8Array(16);
-  throwsInput(() => parseNpy(npyWithHeader(`{'descr': '<f4', 'fortran_order': False, 'shape': (100000000000, 3), }`, four), "huge.npy"), "huge.npy", "shape",
-    /truncated data: shape \[100000000000, 3\] <f4 needs 1200000000000 bytes, file has 16/);
+  throwsInput(
+    () =>
+      parseNpy(
+        npyWithHeader(`{'descr': '<f4', 'fortran_order': False, 'shape': (100000000000, 3), }`, four),
+        "huge.npy",
+      ),
+    "huge.npy",
+    "shape",
+    /truncated data: shape \[100000000000, 3\] <f4 needs 1200000000000 bytes, file has 16/,
+  );
   // More data than the shape needs is corruption too.
-  throwsInput(() => parseNpy(npyWithHeader(`{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }`, four), "long.npy"), "long.npy", "shape", /needs 12 bytes, but 16 follow the header \(4 extra\)/);
-  throwsInput(() => parseNpy(npyWithHeader(`{'descr': '<f4', 'fortran_order': True, 'shape': (4,), }`, four), "f.npy"), "f.npy", "fortran_order", /Fortran-ordered/);
+  throwsInput(
+    () => parseNpy(npyWithHeader(`{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }`, four), "long.npy"),
+    "long.npy",
+    "shape",
+    /needs 12 bytes, but 16 follow the header \(4 extra\)/,
+  );
+  throwsInput(
+    () => parseNpy(npyWithHeader(`{'descr': '<f4', 'fortran_order': True, 'shape': (4,), }`, four), "f.npy"),
+    "f.npy",
+    "fortran_order",
+    /Fortran-ordered/,
+  );
   const v9 = npyWithHeader(`{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }`, four);
   v9[6] = 9;
   throwsInput(() => parseNpy(v9, "v9.npy"), "v9.npy", "version", /unsupported \.npy format version 9\.0/);
   // The file size limit applies before reading.
   const f = path.join(dir, "four.npy");
   fs.writeFileSync(f, formatNpy({ data: Float32Array.from([1, 2, 3, 4]), shape: [4] }));
-  throwsInput(() => readNpy(f, { limits: { maxArrayFileBytes: 50 } }), f, "size", /file size 144 bytes exceeds the limit of 50 bytes \(maxArrayFileBytes\); raise it/);
+  throwsInput(
+    () => readNpy(f, { limits: { maxArrayFileBytes: 50 } }),
+    f,
+    "size",
+    /file size 144 bytes exceeds the limit of 50 bytes \(maxArrayFileBytes\); raise it/,
+  );
   assert.deepEqual(Array.from(readNpy(f).data), [1, 2, 3, 4]);
 });
 
@@ -134,8 +205,16 @@ test("finite: true refuses NaN and ±Infinity in float arrays", () => {
   assert.equal(readNpy(f).data[2], Infinity); // a plain read returns the numbers as stored
   throwsInput(() => readNpy(f, { finite: true }), f, "data", /element 2 of shape \[3\] is not finite \(Infinity\)/);
   const z = path.join(dir, "nan.npz");
-  writeNpz(z, { ok: { data: Float32Array.from([1]), shape: [1] }, bad: { data: Float32Array.from([0, NaN]), shape: [2] } });
-  throwsInput(() => readNpz(z, { finite: true }), z, "data", /nan\.npz \[bad\.npy\]: element 1 of shape \[2\] is not finite \(NaN\)/);
+  writeNpz(z, {
+    ok: { data: Float32Array.from([1]), shape: [1] },
+    bad: { data: Float32Array.from([0, NaN]), shape: [2] },
+  });
+  throwsInput(
+    () => readNpz(z, { finite: true }),
+    z,
+    "data",
+    /nan\.npz \[bad\.npy\]: element 1 of shape \[2\] is not finite \(NaN\)/,
+  );
 });
 
 /** Offsets of the central directory records of a .npz written by writeNpz. */
@@ -169,14 +248,24 @@ test("npz sizes: a huge declared size is refused before inflating; a stream past
   fs.writeFileSync(f, small);
   const rssBefore = process.memoryUsage().rss;
   const t0 = Date.now();
-  throwsInput(() => readNpz(f), f, "entry size", /bomb\.npz \[z\.npy\]: decompresses to more than its declared 1000 bytes/);
+  throwsInput(
+    () => readNpz(f),
+    f,
+    "entry size",
+    /bomb\.npz \[z\.npy\]: decompresses to more than its declared 1000 bytes/,
+  );
   assert.ok(Date.now() - t0 < 500, `${Date.now() - t0} ms`);
   assert.ok(process.memoryUsage().rss - rssBefore < 15_000_000, "inflated well past the declared size");
   // Declared 4 GB: over maxNpzBytes, refused before anything is inflated.
   const huge = Buffer.from(buf);
   huge.writeUInt32LE(0xfffffff0, cd + 24);
   fs.writeFileSync(f, huge);
-  throwsInput(() => readNpz(f), f, "entry size", /entries declare 4294967280 bytes uncompressed \(up to "z\.npy"\), over the limit of 1073741824 \(maxNpzBytes\); raise it/);
+  throwsInput(
+    () => readNpz(f),
+    f,
+    "entry size",
+    /entries declare 4294967280 bytes uncompressed \(up to "z\.npy"\), over the limit of 1073741824 \(maxNpzBytes\); raise it/,
+  );
   // The limit is a setting: a genuine file over it loads when the limit is raised.
   fs.writeFileSync(f, buf);
   throwsInput(() => readNpz(f, { limits: { maxNpzBytes: 1_000_000 } }), f, "entry size", /over the limit of 1000000/);
@@ -190,13 +279,38 @@ test("corrupt zip structures are InputErrors naming the file", () => {
   const [cd] = centralRecords(buf);
   const eocd = buf.length - 22;
   const cases: [string, (b: Buffer) => void, string, RegExp][] = [
-    ["count", (b) => b.writeUInt16LE(3000, eocd + 10), "entries", /declares 3000 entries, more than a \d+-byte file can hold/],
-    ["entries", (b) => b.writeUInt16LE(5, eocd + 10), "entries", /declares 5 entries, over the limit of 4 \(maxNpzEntries\)/],
-    ["cd offset", (b) => b.writeUInt32LE(5, eocd + 16), "central directory", /corrupt zip central directory \(entry 0\)/],
+    [
+      "count",
+      (b) => b.writeUInt16LE(3000, eocd + 10),
+      "entries",
+      /declares 3000 entries, more than a \d+-byte file can hold/,
+    ],
+    [
+      "entries",
+      (b) => b.writeUInt16LE(5, eocd + 10),
+      "entries",
+      /declares 5 entries, over the limit of 4 \(maxNpzEntries\)/,
+    ],
+    [
+      "cd offset",
+      (b) => b.writeUInt32LE(5, eocd + 16),
+      "central directory",
+      /corrupt zip central directory \(entry 0\)/,
+    ],
     ["zip64", (b) => b.writeUInt32LE(0xffffffff, eocd + 16), "zip64", /corrupt zip64 archive: no zip64 locator/],
     ["name length", (b) => b.writeUInt16LE(60000, cd + 28), "central directory", /entry 0 runs past the end/],
-    ["local offset", (b) => b.writeUInt32LE(1_000_000, cd + 42), "local header", /zip\.npz \[a\.npy\]: corrupt zip entry header/],
-    ["stored size", (b) => b.writeUInt32LE(130, cd + 24), "entry size", /stored entry declares 130 bytes but holds 136/],
+    [
+      "local offset",
+      (b) => b.writeUInt32LE(1_000_000, cd + 42),
+      "local header",
+      /zip\.npz \[a\.npy\]: corrupt zip entry header/,
+    ],
+    [
+      "stored size",
+      (b) => b.writeUInt32LE(130, cd + 24),
+      "entry size",
+      /stored entry declares 130 bytes but holds 136/,
+    ],
     ["method", (b) => b.writeUInt16LE(12, cd + 10), "method", /unsupported zip compression method 12/],
   ];
   for (const [name, edit, field, re] of cases) {

@@ -9,7 +9,10 @@ after(closeSharedExporter);
 const dir = path.resolve("out", "test-plot");
 
 test("figure HTML is safe inside a script element and keeps a PNG fallback", () => {
-  const html = figureHtml({ data: [{ x: [1], y: [2], type: "scatter", name: "</script><b>x" }] }, Buffer.from("png-bytes"));
+  const html = figureHtml(
+    { data: [{ x: [1], y: [2], type: "scatter", name: "</script><b>x" }] },
+    Buffer.from("png-bytes"),
+  );
   assert.equal((html.match(/<\/script>/g) ?? []).length, 1, "only the wrapper's own </script> may appear");
   assert.match(html, /\\u003c\/script>\\u003cb>x/);
   assert.match(html, /<img alt="figure \(static\)"[^>]*src="data:image\/png;base64,cG5nLWJ5dGVz"/);
@@ -22,9 +25,14 @@ test("the embedded plotly library is inline (no CDN) and hides AMD define while 
   assert.match(html, /window\.define = undefined/);
 });
 
-test("export writes real SVG, PNG and PDF files; a 3D figure's SVG/PDF are its projected vector version", { timeout: 120_000 }, async () => {
+test("export writes real SVG, PNG and PDF files; a 3D figure's SVG/PDF are its projected vector version", {
+  timeout: 120_000,
+}, async () => {
   fs.rmSync(dir, { recursive: true, force: true });
-  const fig2d = withDefaults({ data: [{ x: [0, 1, 2], y: [1, 3, 2], type: "scatter" }], layout: { title: { text: "t" }, width: 400, height: 300 } });
+  const fig2d = withDefaults({
+    data: [{ x: [0, 1, 2], y: [1, 3, 2], type: "scatter" }],
+    layout: { title: { text: "t" }, width: 400, height: 300 },
+  });
   const r = await exportFigure(fig2d, "line", undefined, dir);
   assert.deepEqual(Object.keys(r.files).sort(), ["pdf", "png", "svg"]);
   assert.match(fs.readFileSync(r.files.svg!, "utf8").slice(0, 300), /<svg[^>]*width="400"/);
@@ -32,7 +40,10 @@ test("export writes real SVG, PNG and PDF files; a 3D figure's SVG/PDF are its p
   assert.equal(png.subarray(1, 4).toString(), "PNG");
   assert.equal(png.readUInt32BE(16), 800, "PNG is exported at 2× the layout width");
   assert.equal(fs.readFileSync(r.files.pdf!).subarray(0, 5).toString(), "%PDF-");
-  const fig3d = withDefaults({ data: [{ x: [0, 1], y: [0, 1], z: [0, 1], type: "scatter3d", mode: "markers" }], layout: { width: 300, height: 300 } });
+  const fig3d = withDefaults({
+    data: [{ x: [0, 1], y: [0, 1], z: [0, 1], type: "scatter3d", mode: "markers" }],
+    layout: { width: 300, height: 300 },
+  });
   const r3 = await exportFigure(fig3d, "points3d", undefined, dir);
   assert.deepEqual(Object.keys(r3.files).sort(), ["pdf", "png", "svg"]);
   assert.equal(r3.projected, true);
@@ -43,7 +54,10 @@ test("export writes real SVG, PNG and PDF files; a 3D figure's SVG/PDF are its p
   // The PNG is the interactive 3D view (WebGL snapshot), at 2× the layout size.
   assert.equal(fs.readFileSync(r3.files.png!).readUInt32BE(16), 600);
   // A 3D trace that cannot be projected falls back to the raster SVG, without a PDF.
-  const mesh = withDefaults({ data: [{ type: "mesh3d", x: [0, 1, 0], y: [0, 0, 1], z: [0, 1, 1] }], layout: { width: 300, height: 300 } });
+  const mesh = withDefaults({
+    data: [{ type: "mesh3d", x: [0, 1, 0], y: [0, 0, 1], z: [0, 1, 1] }],
+    layout: { width: 300, height: 300 },
+  });
   const rm = await exportFigure(mesh, "mesh3d", undefined, dir);
   assert.deepEqual(Object.keys(rm.files).sort(), ["png", "svg"]);
   assert.equal(rm.projected, false);

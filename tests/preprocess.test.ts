@@ -11,17 +11,31 @@ import { maxAbsDiff } from "./helpers";
 function makeSet(frames: number, seed: number): PoseSet {
   const r = mulberry32(seed);
   const world = new Float32Array(frames * 17 * 3);
-  for (let f = 0; f < frames; f++) for (let j = 0; j < 17; j++) {
-    world[(f * 17 + j) * 3] = 200 * normal(r);
-    world[(f * 17 + j) * 3 + 1] = 200 * normal(r);
-    world[(f * 17 + j) * 3 + 2] = 100 + 100 * j + 30 * normal(r);
-  }
+  for (let f = 0; f < frames; f++)
+    for (let j = 0; j < 17; j++) {
+      world[(f * 17 + j) * 3] = 200 * normal(r);
+      world[(f * 17 + j) * 3 + 1] = 200 * normal(r);
+      world[(f * 17 + j) * 3 + 2] = 100 + 100 * j + 30 * normal(r);
+    }
   const { views } = virtualCapture(world, "S1");
   const n = frames * 4;
   const set: PoseSet = {
-    n, poses3d: new Float32Array(n * 51), poses2d: new Float32Array(n * 34), visible: new Uint8Array(n * 17).fill(1),
-    action: new Int32Array(n), actions: ["Walking"], sourceAction: new Int32Array(n), sourceActions: ["walk"], subject: new Int32Array(n), subjects: ["x"],
-    camera: new Int8Array(n), rig: new Int32Array(n), rigs: ["S1"], sequence: new Int32Array(n), sequences: ["fixture"], frame: new Int32Array(n),
+    n,
+    poses3d: new Float32Array(n * 51),
+    poses2d: new Float32Array(n * 34),
+    visible: new Uint8Array(n * 17).fill(1),
+    action: new Int32Array(n),
+    actions: ["Walking"],
+    sourceAction: new Int32Array(n),
+    sourceActions: ["walk"],
+    subject: new Int32Array(n),
+    subjects: ["x"],
+    camera: new Int8Array(n),
+    rig: new Int32Array(n),
+    rigs: ["S1"],
+    sequence: new Int32Array(n),
+    sequences: ["fixture"],
+    frame: new Int32Array(n),
   };
   views.forEach((v, c) => {
     set.poses3d.set(v.poses3dCamMm, c * frames * 51);
@@ -39,10 +53,17 @@ test("thesis mode: z-scored training inputs and targets, exact round trip back t
   const nz = normalize(train, stats);
   assert.equal(nz.dimIn, 32);
   assert.equal(nz.dimOut, 48);
-  for (const [arr, dim] of [[nz.x, 32], [nz.y, 48]] as const) {
+  for (const [arr, dim] of [
+    [nz.x, 32],
+    [nz.y, 48],
+  ] as const) {
     for (let d = 0; d < dim; d++) {
-      let s = 0, s2 = 0;
-      for (let i = 0; i < nz.n; i++) { s += arr[i * dim + d]; s2 += arr[i * dim + d] ** 2; }
+      let s = 0,
+        s2 = 0;
+      for (let i = 0; i < nz.n; i++) {
+        s += arr[i * dim + d];
+        s2 += arr[i * dim + d] ** 2;
+      }
       assert.ok(Math.abs(s / nz.n) < 1e-4 && Math.abs(s2 / nz.n - 1) < 1e-3, `dim ${d}`);
     }
   }
@@ -53,7 +74,8 @@ test("thesis mode: z-scored training inputs and targets, exact round trip back t
 });
 
 test("test data uses the training statistics; invisible joints are masked to the mean", () => {
-  const train = makeSet(100, 2), test_ = makeSet(50, 3);
+  const train = makeSet(100, 2),
+    test_ = makeSet(50, 3);
   const stats = computeStats(train);
   test_.visible[5 * 17 + jointIndex("LWrist")] = 0;
   const nz = normalize(test_, stats);
@@ -85,5 +107,8 @@ test("non-finite input is an error naming the sample", () => {
   const set = makeSet(10, 5);
   const stats = computeStats(set);
   set.poses2d[3 * 34 + 4] = NaN;
-  assert.throws(() => normalize(set, stats), /normalize: sample 3 \(sequence fixture, frame 0\) has a non-finite 2D value/);
+  assert.throws(
+    () => normalize(set, stats),
+    /normalize: sample 3 \(sequence fixture, frame 0\) has a non-finite 2D value/,
+  );
 });

@@ -20,9 +20,16 @@ const skip = dir ? false : "HPE_REPORTS_DIR not set (npm test sets it after runn
 function reports(): string[] {
   const r = path.join(dir!, "reports");
   assert.ok(fs.existsSync(r), `no reports folder in ${dir}`);
-  const files = fs.readdirSync(r).filter((f) => f.endsWith(".html")).sort();
+  const files = fs
+    .readdirSync(r)
+    .filter((f) => f.endsWith(".html"))
+    .sort();
   const notebooks = fs.readdirSync(path.resolve("notebooks")).filter((f) => /^\d+.*\.ipynb$/.test(f));
-  assert.equal(files.length, notebooks.length, `expected one report per notebook (${notebooks.join(", ")}), found ${files.join(", ")}`);
+  assert.equal(
+    files.length,
+    notebooks.length,
+    `expected one report per notebook (${notebooks.join(", ")}), found ${files.join(", ")}`,
+  );
   return files.map((f) => path.join(r, f));
 }
 
@@ -54,11 +61,19 @@ test("every report draws its plotly figures offline", { skip, timeout: 300_000 }
       const name = path.basename(file);
       assert.equal(r.plotly, "function", `${name}: plotly did not load offline`);
       assert.ok(r.figures > 0, `${name}: no figures in the report`);
-      assert.equal(r.drawn, r.figures, `${name}: ${r.drawn} of ${r.figures} figures drawn offline (blocked: ${blocked.join(", ")}; errors: ${errors.join("; ")})`);
+      assert.equal(
+        r.drawn,
+        r.figures,
+        `${name}: ${r.drawn} of ${r.figures} figures drawn offline (blocked: ${blocked.join(", ")}; errors: ${errors.join("; ")})`,
+      );
       assert.ok(r.svgs >= r.figures, `${name}: figures have no plot svg`);
       assert.deepEqual(errors, [], `${name}: page errors`);
       // Equations are MathML (no MathJax needed offline): no TeX delimiters left in rendered markdown.
-      const tex = await page.evaluate(() => Array.from((globalThis as any).document.querySelectorAll(".jp-MarkdownCell, .jp-RenderedMarkdown")).map((e: any) => e.textContent as string).filter((t) => /\$[^$]*\\[a-zA-Z]+/.test(t)));
+      const tex = await page.evaluate(() =>
+        Array.from((globalThis as any).document.querySelectorAll(".jp-MarkdownCell, .jp-RenderedMarkdown"))
+          .map((e: any) => e.textContent as string)
+          .filter((t) => /\$[^$]*\\[a-zA-Z]+/.test(t)),
+      );
       assert.deepEqual(tex, [], `${name}: equations left as TeX`);
       await page.close();
     }
@@ -76,7 +91,10 @@ test("with JavaScript off, every report shows its PNG fallbacks", { skip, timeou
       const r = await page.evaluate(() => {
         const d = (globalThis as any).document;
         const imgs = Array.from(d.querySelectorAll(".hpe-figure img")) as any[];
-        return { figures: d.querySelectorAll(".hpe-figure").length, loaded: imgs.filter((i) => i.complete && i.naturalWidth > 0).length };
+        return {
+          figures: d.querySelectorAll(".hpe-figure").length,
+          loaded: imgs.filter((i) => i.complete && i.naturalWidth > 0).length,
+        };
       });
       assert.equal(r.loaded, r.figures, `${path.basename(file)}: ${r.loaded} of ${r.figures} PNG fallbacks shown`);
       await page.close();
@@ -102,7 +120,11 @@ test("every figure of every notebook was exported as SVG and PNG", { skip }, () 
       }
       const png = fs.readFileSync(path.join(figDir, `${s}.png`));
       assert.equal(png.subarray(1, 4).toString(), "PNG", `${s}.png is not a PNG`);
-      assert.match(fs.readFileSync(path.join(figDir, `${s}.svg`), "utf8").slice(0, 200), /<svg/, `${s}.svg is not an SVG`);
+      assert.match(
+        fs.readFileSync(path.join(figDir, `${s}.svg`), "utf8").slice(0, 200),
+        /<svg/,
+        `${s}.svg is not an SVG`,
+      );
     }
     const reportHtml = fs.readFileSync(file, "utf8");
     const shown = (reportHtml.match(/class="hpe-figure"/g) ?? []).length;
@@ -118,7 +140,9 @@ function machinePaths(): string[] {
   return [...new Set(out)].filter((p) => p.length > 1);
 }
 
-test("reports read on their own: title, header, banner, contents, numbered captions with working links", { skip }, () => {
+test("reports read on their own: title, header, banner, contents, numbered captions with working links", {
+  skip,
+}, () => {
   for (const file of reports()) {
     const name = path.basename(file, ".html");
     const html = fs.readFileSync(file, "utf8");
@@ -132,23 +156,40 @@ test("reports read on their own: title, header, banner, contents, numbered capti
     }
     const profile = /<th>Profile<\/th><td><b>(\w+)<\/b>/.exec(html)?.[1];
     assert.equal(profile, process.env.HPE_PROFILE ?? profile, `${name}: profile in the header`);
-    assert.equal(html.includes('class="hpe-smoke"'), profile === "smoke", `${name}: smoke banner iff the smoke profile`);
+    assert.equal(
+      html.includes('class="hpe-smoke"'),
+      profile === "smoke",
+      `${name}: smoke banner iff the smoke profile`,
+    );
     assert.match(html, /<a href="\.\.\/index\.html">/, `${name}: no link back to the index`);
     assert.match(html, /<nav class="hpe-toc"/, `${name}: no table of contents`);
     // Every figure has a numbered caption, numbered 1..n in order, with links to files that exist.
     const figures = (html.match(/<div id="hpe-fig-[^"]+" class="hpe-figure"/g) ?? []).length;
-    const captions = [...html.matchAll(/<div class="hpe-caption" id="figure-(\d+)"><b>Figure (\d+):<\/b>/g)].map((m) => Number(m[2]));
-    assert.deepEqual(captions, Array.from({ length: captions.length }, (_, i) => i + 1), `${name}: figure numbers`);
+    const captions = [...html.matchAll(/<div class="hpe-caption" id="figure-(\d+)"><b>Figure (\d+):<\/b>/g)].map((m) =>
+      Number(m[2]),
+    );
+    assert.deepEqual(
+      captions,
+      Array.from({ length: captions.length }, (_, i) => i + 1),
+      `${name}: figure numbers`,
+    );
     assert.equal(captions.length, figures, `${name}: ${figures} figures but ${captions.length} captions`);
     const tables = (html.match(/<table class="hpe-table"/g) ?? []).length;
     const tcaps = [...html.matchAll(/<span id="table-(\d+)">Table (\d+):<\/span>/g)].map((m) => Number(m[2]));
-    assert.deepEqual(tcaps, Array.from({ length: tables }, (_, i) => i + 1), `${name}: table numbers`);
+    assert.deepEqual(
+      tcaps,
+      Array.from({ length: tables }, (_, i) => i + 1),
+      `${name}: table numbers`,
+    );
     const csvLinks = [...html.matchAll(/href="\.\.\/(tables\/[^"]+\.csv)"/g)].map((m) => m[1]);
     assert.equal(csvLinks.length, tables, `${name}: ${tables} tables but ${csvLinks.length} CSV links`);
     const links = [...html.matchAll(/href="\.\.\/([^"#]+)"/g)].map((m) => decodeURIComponent(m[1]));
     for (const l of links) assert.ok(fs.existsSync(path.join(dir!, l)), `${name}: broken link ../${l}`);
     for (const ext of ["svg", "png"]) {
-      assert.ok(links.filter((l) => l.startsWith(`figures/${name}/`) && l.endsWith(`.${ext}`)).length >= figures, `${name}: not every figure links its ${ext}`);
+      assert.ok(
+        links.filter((l) => l.startsWith(`figures/${name}/`) && l.endsWith(`.${ext}`)).length >= figures,
+        `${name}: not every figure links its ${ext}`,
+      );
     }
   }
 });
@@ -157,11 +198,15 @@ test("nothing a run writes prints the build machine's absolute paths", { skip },
   const files = [
     ...reports(),
     path.join(dir!, "index.html"),
-    ...fs.readdirSync(path.join(dir!, "notebooks")).filter((f) => f.endsWith(".ipynb")).map((f) => path.join(dir!, "notebooks", f)),
+    ...fs
+      .readdirSync(path.join(dir!, "notebooks"))
+      .filter((f) => f.endsWith(".ipynb"))
+      .map((f) => path.join(dir!, "notebooks", f)),
   ];
   for (const f of files) {
     const text = fs.readFileSync(f, "utf8");
-    for (const p of machinePaths()) assert.ok(!text.includes(p), `${path.relative(dir!, f)} contains the absolute path ${p}`);
+    for (const p of machinePaths())
+      assert.ok(!text.includes(p), `${path.relative(dir!, f)} contains the absolute path ${p}`);
   }
 });
 
@@ -176,7 +221,9 @@ test("code is wrapped (nothing cut off) and every code cell folds", { skip, time
       const r = await page.evaluate(() => {
         const d = (globalThis as any).document;
         const pres = Array.from(d.querySelectorAll(".jp-InputArea-editor pre, .jp-OutputArea-output pre")) as any[];
-        const cut = pres.filter((p) => p.scrollWidth > p.clientWidth + 1).map((p) => (p.textContent as string).slice(0, 80));
+        const cut = pres
+          .filter((p) => p.scrollWidth > p.clientWidth + 1)
+          .map((p) => (p.textContent as string).slice(0, 80));
         const cells = d.querySelectorAll(".jp-CodeCell").length;
         const folds = Array.from(d.querySelectorAll(".jp-CodeCell > details.hpe-code")) as any[];
         const before = folds.map((f) => f.getBoundingClientRect().height);
@@ -197,7 +244,10 @@ test("code is wrapped (nothing cut off) and every code cell folds", { skip, time
   }
 });
 
-test("the index is a dashboard that opens offline: notebooks, headline P1/P2, runs, a thumbnail per figure", { skip, timeout: 120_000 }, async () => {
+test("the index is a dashboard that opens offline: notebooks, headline P1/P2, runs, a thumbnail per figure", {
+  skip,
+  timeout: 120_000,
+}, async () => {
   const index = path.join(dir!, "index.html");
   const html = fs.readFileSync(index, "utf8");
   const timings = JSON.parse(fs.readFileSync(path.join(dir!, "notebooks", "timings.json"), "utf8"));
@@ -206,7 +256,9 @@ test("the index is a dashboard that opens offline: notebooks, headline P1/P2, ru
     assert.ok(timings.notebooks[name]?.seconds > 0, `timings.json has no run time for ${name}`);
     assert.match(html, new RegExp(`<td>${name}</td><td>ok</td>`), `index: ${name} not listed as ok`);
   }
-  const runs = fs.existsSync(path.join(dir!, "runs")) ? fs.readdirSync(path.join(dir!, "runs")).filter((r) => fs.existsSync(path.join(dir!, "runs", r, "config.json"))) : [];
+  const runs = fs.existsSync(path.join(dir!, "runs"))
+    ? fs.readdirSync(path.join(dir!, "runs")).filter((r) => fs.existsSync(path.join(dir!, "runs", r, "config.json")))
+    : [];
   const figs = reports().flatMap((f) => {
     const d = path.join(dir!, "figures", path.basename(f, ".html"));
     return fs.existsSync(d) ? fs.readdirSync(d).filter((x) => x.endsWith(".png")) : [];
@@ -231,7 +283,9 @@ test("the index is a dashboard that opens offline: notebooks, headline P1/P2, ru
         loaded: imgs.filter((i) => i.complete && i.naturalWidth > 0).length,
         imgs: imgs.length,
         runRows: d.querySelectorAll("table.runs tbody tr").length,
-        headline: Array.from(d.querySelectorAll("#headline + table tbody tr")).map((tr: any) => (tr.textContent as string).trim()),
+        headline: Array.from(d.querySelectorAll("#headline + table tbody tr")).map((tr: any) =>
+          (tr.textContent as string).trim(),
+        ),
         hrefs,
       };
     });
@@ -240,7 +294,11 @@ test("the index is a dashboard that opens offline: notebooks, headline P1/P2, ru
     assert.equal(r.loaded, r.imgs, `${r.loaded} of ${r.imgs} thumbnails load`);
     for (const c of r.captions) assert.match(c, /^Figure \d+: \S/);
     assert.equal(r.runRows, runs.length, `${runs.length} runs, ${r.runRows} rows in the runs table`);
-    if (runs.length) assert.ok(r.headline.length > 0 && r.headline.every((h) => /\d+\.\d/.test(h)), `headline table: ${r.headline.join(" | ")}`);
+    if (runs.length)
+      assert.ok(
+        r.headline.length > 0 && r.headline.every((h) => /\d+\.\d/.test(h)),
+        `headline table: ${r.headline.join(" | ")}`,
+      );
     for (const h of r.hrefs) {
       assert.ok(!/^[a-z]+:/i.test(h) && !h.startsWith("/"), `index link is not relative: ${h}`);
       assert.ok(fs.existsSync(path.join(dir!, decodeURIComponent(h.split("#")[0]))), `index: broken link ${h}`);
@@ -261,7 +319,8 @@ test("PDFs carry the figure title, and no Chromium profile is left in the output
       let title = m[1];
       if (title.startsWith("<")) {
         const hex = Buffer.from(title.slice(1, -1), "hex");
-        title = hex[0] === 0xfe && hex[1] === 0xff ? hex.subarray(2).swap16().toString("utf16le") : hex.toString("latin1");
+        title =
+          hex[0] === 0xfe && hex[1] === 0xff ? hex.subarray(2).swap16().toString("utf16le") : hex.toString("latin1");
       } else title = title.slice(1, -1);
       assert.ok(title.trim() && title !== "about:blank", `${f}: PDF title is "${title}"`);
       pdfs++;

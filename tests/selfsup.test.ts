@@ -12,19 +12,42 @@ import { rootCentred } from "../lib/data/preprocess";
 import { depthFlips } from "../lib/eval/depth-flips";
 import { normalize2d, projectPoses, rotatePoses, SelfSupLifter, skeletonPriors } from "../lib/models/selfsup";
 import { H36M_PARENTS, jointIndex, NUM_JOINTS } from "../lib/pose/skeleton";
-import { DEFAULT_SELFSUP_CONFIG, type SelfSupConfig, trainSelfSup, validateSelfSupConfig } from "../lib/train/selfsup-run";
+import {
+  DEFAULT_SELFSUP_CONFIG,
+  type SelfSupConfig,
+  trainSelfSup,
+  validateSelfSupConfig,
+} from "../lib/train/selfsup-run";
 import { maxAbsDiff, mocapDataDir, scratchDir } from "./helpers";
 
 const data = mocapDataDir();
 const TINY: SelfSupConfig = {
-  ...DEFAULT_SELFSUP_CONFIG, name: "tiny-selfsup", hidden: 64, layers: 3, criticHidden: 32, criticBlocks: 1,
-  trainEveryNth: 40, testEveryNth: 40, epochs: 4, batchSize: 128, lr: 1e-3,
+  ...DEFAULT_SELFSUP_CONFIG,
+  name: "tiny-selfsup",
+  hidden: 64,
+  layers: 3,
+  criticHidden: 32,
+  criticBlocks: 1,
+  trainEveryNth: 40,
+  testEveryNth: 40,
+  epochs: 4,
+  batchSize: 128,
+  lr: 1e-3,
 };
 
 test("a 90° azimuth turns x into −z and z into x; 90° elevation turns y into z; inverse undoes both", async () => {
   await initBackend({ quiet: true });
-  const X = tf.tensor3d([[[1, 0, 0], [0, 0, 1], [0, 1, 0]]]);
-  const r = (az: number, el: number, inv = false) => rotatePoses(X, tf.tensor1d([az]), tf.tensor1d([el]), inv).arraySync()[0].flat();
+  const X = tf.tensor3d([
+    [
+      [1, 0, 0],
+      [0, 0, 1],
+      [0, 1, 0],
+    ],
+  ]);
+  const r = (az: number, el: number, inv = false) =>
+    rotatePoses(X, tf.tensor1d([az]), tf.tensor1d([el]), inv)
+      .arraySync()[0]
+      .flat();
   assert.ok(maxAbsDiff(r(Math.PI / 2, 0), [0, 0, -1, 1, 0, 0, 0, 1, 0]) < 1e-6);
   assert.ok(maxAbsDiff(r(0, Math.PI / 2), [1, 0, 0, 0, -1, 0, 0, 0, 1]) < 1e-6);
   const Y = rotatePoses(X, tf.tensor1d([0.7]), tf.tensor1d([-0.3]));
@@ -34,7 +57,15 @@ test("a 90° azimuth turns x into −z and z into x; 90° elevation turns y into
 
 test("projection: c·(x, y)/(c + z); 2D normalization: root-centred, RMS distance 1", async () => {
   await initBackend({ quiet: true });
-  const P = projectPoses(tf.tensor3d([[[1, 2, 10], [3, -4, 0]]]), 10).dataSync();
+  const P = projectPoses(
+    tf.tensor3d([
+      [
+        [1, 2, 10],
+        [3, -4, 0],
+      ],
+    ]),
+    10,
+  ).dataSync();
   assert.ok(maxAbsDiff(P, [0.5, 1, 3, -4]) < 1e-6);
   const pts = Array.from({ length: NUM_JOINTS }, (_, j) => [100 + (j === 0 ? 0 : 3), 50 + (j === 0 ? 0 : 4)]);
   const { p, scale } = normalize2d(tf.tensor3d([pts]));
@@ -54,8 +85,10 @@ test("priors: 0 for a symmetric pose; a longer left femur gives the hand-compute
   const sym = skeletonPriors(tf.tensor3d(pose, [1, NUM_JOINTS, 3]));
   assert.ok(sym.symmetry.dataSync()[0] < 1e-8 && sym.ratio.dataSync()[0] < 1e-8);
   // LKnee 1 further from LHip (femur length 2, and the subtree moves with it).
-  const k = jointIndex("LKnee"), f = jointIndex("LFoot");
-  pose[k * 3 + 1] += 1; pose[f * 3 + 1] += 1;
+  const k = jointIndex("LKnee"),
+    f = jointIndex("LFoot");
+  pose[k * 3 + 1] += 1;
+  pose[f * 3 + 1] += 1;
   const asym = skeletonPriors(tf.tensor3d(pose, [1, NUM_JOINTS, 3]));
   // Mean bone length 17/16; ratios: femur 2·16/17, its mirror 16/17: one pair of 6 differs by 16/17.
   const want = (16 / 17) ** 2 / 6;
@@ -84,14 +117,26 @@ test("each training step leaves no tensor behind", async () => {
   const before = tf.memory().numTensors;
   for (let s = 1; s < 3; s++) for (const step of m.steps) tf.dispose(Object.values(step.run({ x }, ctx(s))));
   assert.equal(tf.memory().numTensors, before);
-  assert.deepEqual(m.steps.map((s) => s.name), ["critic", "lifter"]);
+  assert.deepEqual(
+    m.steps.map((s) => s.name),
+    ["critic", "lifter"],
+  );
   m.dispose();
   x.dispose();
 });
 
-test("trains on 2D only: the training set's 3D accessor throws, and the 2D losses fall", { skip: data.skip, timeout: 300_000 }, async () => {
+test("trains on 2D only: the training set's 3D accessor throws, and the 2D losses fall", {
+  skip: data.skip,
+  timeout: 300_000,
+}, async () => {
   await initBackend({ quiet: true });
-  const d = experimentData({ sources: TINY.sources, inputMode: "thesis", trainEveryNth: TINY.trainEveryNth, testEveryNth: TINY.testEveryNth, dataDir: data.dir });
+  const d = experimentData({
+    sources: TINY.sources,
+    inputMode: "thesis",
+    trainEveryNth: TINY.trainEveryNth,
+    testEveryNth: TINY.testEveryNth,
+    dataDir: data.dir,
+  });
   const reads: string[] = [];
   const no3d = new Proxy(d.train, {
     get(target, key, recv) {
@@ -103,8 +148,10 @@ test("trains on 2D only: the training set's 3D accessor throws, and the 2D losse
   assert.throws(() => no3d.poses3d, /3D ground truth/);
   const r = await trainSelfSup(TINY, { train: no3d }, { runsDir: scratchDir("selfsup-runs"), verbose: false });
   assert.deepEqual([...new Set(reads)].sort(), ["n", "poses2d"]);
-  const first = r.history[0].terms, last = r.history.at(-1)!.terms;
-  for (const t of ["lifter.reprojection", "lifter.cycle2d"]) assert.ok(last[t] < first[t] * 0.8, `${t}: ${first[t]} → ${last[t]}`);
+  const first = r.history[0].terms,
+    last = r.history.at(-1)!.terms;
+  for (const t of ["lifter.reprojection", "lifter.cycle2d"])
+    assert.ok(last[t] < first[t] * 0.8, `${t}: ${first[t]} → ${last[t]}`);
   // Scored on the test split with its 3D (evaluation only): finite, scale-free errors.
   const test3d = subsample(d.test, 4);
   const { predictSelfSup } = await import("../lib/train/selfsup-run");

@@ -3,7 +3,15 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as os from "node:os";
-import { BACKEND_NAMES, checkSettings, SETTINGS, setting, SettingError, settingsTable, type SettingName } from "../lib/core/settings";
+import {
+  BACKEND_NAMES,
+  checkSettings,
+  SETTINGS,
+  setting,
+  SettingError,
+  settingsTable,
+  type SettingName,
+} from "../lib/core/settings";
 import { dataDir, outDir, ROOT, runsDir } from "../lib/core/paths";
 import { profileName } from "../lib/core/profile";
 import { notebookOutDir } from "../lib/core/context";
@@ -32,7 +40,10 @@ test("good values are parsed to their types", () => {
   assert.equal(setting("HPE_PROFILE", { HPE_PROFILE: "smoke" }), "smoke");
   assert.equal(setting("HPE_BACKEND", { HPE_BACKEND: "cpu" }), "cpu");
   assert.equal(setting("HPE_ROOT", { HPE_ROOT: os.tmpdir() }), os.tmpdir());
-  assert.equal(setting("HPE_CMU_URL", { HPE_CMU_URL: "http://127.0.0.1:8080/{subject}/{file}" }), "http://127.0.0.1:8080/{subject}/{file}");
+  assert.equal(
+    setting("HPE_CMU_URL", { HPE_CMU_URL: "http://127.0.0.1:8080/{subject}/{file}" }),
+    "http://127.0.0.1:8080/{subject}/{file}",
+  );
 });
 
 test("a bad value is an error saying what the variable takes", () => {
@@ -45,18 +56,37 @@ test("a bad value is an error saying what the variable takes", () => {
     ["HPE_BLAS", "off", 'HPE_BLAS="off": expected 0 (off) or 1 (on)'],
     ["HPE_EXPORT", "false", 'HPE_EXPORT="false": expected 0 (off) or 1 (on)'],
     ["HPE_NOTEBOOK", "a/b", `HPE_NOTEBOOK="a/b": expected a name of letters, digits, '.', '_' and '-'`],
-    ["HPE_CHROMIUM", "/no/such/chrome", 'HPE_CHROMIUM="/no/such/chrome": expected the path of an existing Chromium or Chrome executable'],
+    [
+      "HPE_CHROMIUM",
+      "/no/such/chrome",
+      'HPE_CHROMIUM="/no/such/chrome": expected the path of an existing Chromium or Chrome executable',
+    ],
     ["HPE_ROOT", "/no/such/dir", 'HPE_ROOT="/no/such/dir": expected an existing folder'],
-    ["HPE_CMU_URL", "ftp://x/{file}", 'HPE_CMU_URL="ftp://x/{file}": expected an http:// or https:// URL template containing {file}'],
-    ["HPE_CMU_URL", "https://x/", 'HPE_CMU_URL="https://x/": expected an http:// or https:// URL template containing {file}'],
+    [
+      "HPE_CMU_URL",
+      "ftp://x/{file}",
+      'HPE_CMU_URL="ftp://x/{file}": expected an http:// or https:// URL template containing {file}',
+    ],
+    [
+      "HPE_CMU_URL",
+      "https://x/",
+      'HPE_CMU_URL="https://x/": expected an http:// or https:// URL template containing {file}',
+    ],
   ];
   for (const [name, value, message] of bad) {
-    assert.throws(() => setting(name, { [name]: value }), (e: Error) => e instanceof SettingError && e.message === message, `${name}=${value}`);
+    assert.throws(
+      () => setting(name, { [name]: value }),
+      (e: Error) => e instanceof SettingError && e.message === message,
+      `${name}=${value}`,
+    );
     assert.throws(() => checkSettings({ [name]: value }), SettingError);
   }
   // A long value is clipped in the message.
   const long = "y".repeat(5000);
-  assert.throws(() => setting("HPE_BLAS", { HPE_BLAS: long }), (e: Error) => e.message.length < 140);
+  assert.throws(
+    () => setting("HPE_BLAS", { HPE_BLAS: long }),
+    (e: Error) => e.message.length < 140,
+  );
 });
 
 test("values are read at call time by the modules that use them", () => {
@@ -95,7 +125,11 @@ function readmeSettingsRows(): Map<string, string[]> {
   const rows = new Map<string, string[]>();
   for (const line of section.split("\n")) {
     const m = /^\| `(HPE_[A-Z0-9_]+)` \|(.*)\|$/.exec(line);
-    if (m) rows.set(m[1], m[2].split(" | ").map((c) => c.trim()));
+    if (m)
+      rows.set(
+        m[1],
+        m[2].split(" | ").map((c) => c.trim()),
+      );
   }
   return rows;
 }
@@ -107,7 +141,8 @@ test("the README's settings table is exactly the settings module's table", () =>
   // Every HPE_ variable the README mentions anywhere is a setting.
   const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
   const mentioned = new Set(readme.match(/HPE_[A-Z0-9_]+/g));
-  for (const v of mentioned) assert.ok(names.includes(v as SettingName), `README mentions ${v}, which lib/core/settings.ts does not define`);
+  for (const v of mentioned)
+    assert.ok(names.includes(v as SettingName), `README mentions ${v}, which lib/core/settings.ts does not define`);
 });
 
 function filesUnder(dir: string, exts: string[]): string[] {
@@ -121,7 +156,9 @@ function filesUnder(dir: string, exts: string[]): string[] {
 }
 
 test("every HPE_ variable used in the code is a setting", () => {
-  const files = ["lib", "scripts", "bench", "tests"].flatMap((d) => filesUnder(path.join(ROOT, d), [".ts", ".sh", ".py", ".cjs"]));
+  const files = ["lib", "scripts", "bench", "tests"].flatMap((d) =>
+    filesUnder(path.join(ROOT, d), [".ts", ".sh", ".py", ".cjs"]),
+  );
   const unknown: string[] = [];
   for (const f of files) {
     for (const v of fs.readFileSync(f, "utf8").match(/HPE_[A-Z0-9_]+/g) ?? []) {
@@ -134,9 +171,18 @@ test("every HPE_ variable used in the code is a setting", () => {
 // Modules still reading process.env.HPE_* directly, switched to setting() when the training core lands.
 
 test("lib/ and the CLI read HPE_ variables only through lib/core/settings.ts", () => {
-  const files = [...filesUnder(path.join(ROOT, "lib"), [".ts"]), ...filesUnder(path.join(ROOT, "bench"), [".ts"]), path.join(ROOT, "scripts", "hpe.ts")];
+  const files = [
+    ...filesUnder(path.join(ROOT, "lib"), [".ts"]),
+    ...filesUnder(path.join(ROOT, "bench"), [".ts"]),
+    path.join(ROOT, "scripts", "hpe.ts"),
+  ];
   const direct = files.filter(
-    (f) => !f.endsWith(path.join("core", "settings.ts")) && /process\.env(\.HPE_|\[["']HPE_)/.test(fs.readFileSync(f, "utf8")),
+    (f) =>
+      !f.endsWith(path.join("core", "settings.ts")) &&
+      /process\.env(\.HPE_|\[["']HPE_)/.test(fs.readFileSync(f, "utf8")),
   );
-  assert.deepEqual(direct.map((f) => path.relative(ROOT, f)), []);
+  assert.deepEqual(
+    direct.map((f) => path.relative(ROOT, f)),
+    [],
+  );
 });

@@ -1,6 +1,20 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BONES, CHILDREN, cocoToH36m, COCO_KEYPOINTS, FLIP_PERMUTATION, H36M_JOINTS, H36M_PARENTS, H36M32_KEPT, H36M32_PARENTS, jointIndex, JOINTS_LEFT, JOINTS_RIGHT, NON_ROOT } from "../lib/pose/skeleton";
+import {
+  BONES,
+  CHILDREN,
+  cocoToH36m,
+  COCO_KEYPOINTS,
+  FLIP_PERMUTATION,
+  H36M_JOINTS,
+  H36M_PARENTS,
+  H36M32_KEPT,
+  H36M32_PARENTS,
+  jointIndex,
+  JOINTS_LEFT,
+  JOINTS_RIGHT,
+  NON_ROOT,
+} from "../lib/pose/skeleton";
 
 test("the H36M skeleton matches the reference (VideoPose3D / Martinez)", () => {
   assert.equal(H36M_JOINTS.length, 17);
@@ -35,9 +49,18 @@ test("bones, children and the flip permutation derive from the parents", () => {
 });
 
 test("COCO keypoints map to H36M joints with visibility", () => {
-  const xy = new Float32Array(34), vis = new Float32Array(17).fill(1);
-  const set = (n: (typeof COCO_KEYPOINTS)[number], x: number, y: number) => { const k = COCO_KEYPOINTS.indexOf(n); xy[k * 2] = x; xy[k * 2 + 1] = y; };
-  set("left_hip", 110, 300); set("right_hip", 90, 300); set("left_shoulder", 120, 150); set("right_shoulder", 80, 150); set("nose", 100, 110);
+  const xy = new Float32Array(34),
+    vis = new Float32Array(17).fill(1);
+  const set = (n: (typeof COCO_KEYPOINTS)[number], x: number, y: number) => {
+    const k = COCO_KEYPOINTS.indexOf(n);
+    xy[k * 2] = x;
+    xy[k * 2 + 1] = y;
+  };
+  set("left_hip", 110, 300);
+  set("right_hip", 90, 300);
+  set("left_shoulder", 120, 150);
+  set("right_shoulder", 80, 150);
+  set("nose", 100, 110);
   const r = cocoToH36m(xy, vis);
   const get = (n: (typeof H36M_JOINTS)[number]) => [r.xy[jointIndex(n) * 2], r.xy[jointIndex(n) * 2 + 1]];
   assert.deepEqual(get("Hip"), [100, 300]);

@@ -3,20 +3,30 @@ import assert from "node:assert/strict";
 import { SPLITS, splitOf, subjectsOf, VALIDATION, validationFiles } from "../lib/data/splits";
 
 test("no subject is in both splits, in any dataset", () => {
-  const train = new Set(subjectsOf("train")), test_ = subjectsOf("test");
-  assert.deepEqual(test_.filter((s) => train.has(s)), []);
+  const train = new Set(subjectsOf("train")),
+    test_ = subjectsOf("test");
+  assert.deepEqual(
+    test_.filter((s) => train.has(s)),
+    [],
+  );
   assert.deepEqual([...SPLITS.h36m.test], ["S9", "S11"]);
   assert.deepEqual([...SPLITS.virtualCameras.train], [...SPLITS.h36m.train]);
   assert.equal(splitOf("cmu-13"), "test");
   assert.equal(splitOf("bandai-P1"), "train");
-  assert.throws(() => splitOf("bandai-P3"), /unknown subject "bandai-P3": it is in no split; known subjects are S1, S5/);
+  assert.throws(
+    () => splitOf("bandai-P3"),
+    /unknown subject "bandai-P3": it is in no split; known subjects are S1, S5/,
+  );
 });
 
 test("validation holds out every 8th sequence of each training subject, by sorted file name", () => {
   // cmu-07 has 11 sequences (positions 1 and 9 are held out); cmu-05 has one (kept for training);
   // test subjects are never in validation.
   const seqs = [
-    ...Array.from({ length: 11 }, (_, i) => ({ subject: "cmu-07", file: `/d/cmu/07_${String(11 - i).padStart(2, "0")}.bvh` })),
+    ...Array.from({ length: 11 }, (_, i) => ({
+      subject: "cmu-07",
+      file: `/d/cmu/07_${String(11 - i).padStart(2, "0")}.bvh`,
+    })),
     { subject: "cmu-05", file: "/d/cmu/05_01.bvh" },
     ...Array.from({ length: 4 }, (_, i) => ({ subject: "cmu-13", file: `/d/cmu/13_0${i}.bvh` })),
   ];

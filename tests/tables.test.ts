@@ -15,6 +15,9 @@ test("tables render as HTML, text and CSV with rounding and escaping", () => {
   assert.equal(dfToCsv(df), 'action,mpjpe,n\nWalking,45.678,3\n"Greet, ""hi"" <b>",50,10\n');
   const text = dfToText(df, 1).split("\n");
   assert.equal(text.length, 3);
-  assert.ok(text.every((l) => l.length === text[0].length), "text columns are aligned");
+  assert.ok(
+    text.every((l) => l.length === text[0].length),
+    "text columns are aligned",
+  );
   assert.throws(() => frame([]), /no rows/);
 });

@@ -14,7 +14,19 @@ import { mocapDataDir, scratchDir } from "./helpers";
 const data = mocapDataDir();
 const skip = data.skip;
 const runs = scratchDir("train-runs");
-const TINY: TrainConfig = { ...DEFAULT_VAE_CONFIG, name: "tiny", hidden: 64, layers: 3, latentDim: 16, epochs: 3, batchSize: 128, trainEveryNth: 20, testEveryNth: 40, checkpointEverySteps: 7, lrDecaySteps: 20 };
+const TINY: TrainConfig = {
+  ...DEFAULT_VAE_CONFIG,
+  name: "tiny",
+  hidden: 64,
+  layers: 3,
+  latentDim: 16,
+  epochs: 3,
+  batchSize: 128,
+  trainEveryNth: 20,
+  testEveryNth: 40,
+  checkpointEverySteps: 7,
+  lrDecaySteps: 20,
+};
 const env = { ...process.env, HPE_DATA_DIR: data.dir, HPE_RUNS_DIR: runs };
 
 /** The parts of an epoch log that must reproduce exactly (not timings). */
@@ -23,12 +35,19 @@ const numbers = (h: EpochLog[]) => h.map((e) => [e.epoch, e.step, e.terms, e.val
 async function train(cfg: TrainConfig): Promise<EpochLog[]> {
   await initBackend({ quiet: true });
   const d = experimentData({ ...cfg, dataDir: data.dir });
-  const r = await trainRun(cfg, { train: d.trainN, val: { x: d.valN, set: d.val }, stats: d.stats }, { runsDir: runs, verbose: false });
+  const r = await trainRun(
+    cfg,
+    { train: d.trainN, val: { x: d.valN, set: d.val }, stats: d.stats },
+    { runsDir: runs, verbose: false },
+  );
   r.lifter.dispose();
   return r.history;
 }
 
-test("training lowers the loss on the shared data, and the same seed gives identical metrics", { skip, timeout: 300_000 }, async () => {
+test("training lowers the loss on the shared data, and the same seed gives identical metrics", {
+  skip,
+  timeout: 300_000,
+}, async () => {
   const a = await train({ ...TINY, name: "seed-a" });
   const b = await train({ ...TINY, name: "seed-b" });
   // (With both shared sets the loss falls by ~40% here; a CMU-only folder has ~1k samples and falls less.)
@@ -40,7 +59,10 @@ test("training lowers the loss on the shared data, and the same seed gives ident
   assert.deepEqual(numbers(await train({ ...TINY, name: "seed-a" })), numbers(a));
 });
 
-test("a run killed mid-epoch resumes from its checkpoint and ends with the same numbers", { skip, timeout: 300_000 }, async () => {
+test("a run killed mid-epoch resumes from its checkpoint and ends with the same numbers", {
+  skip,
+  timeout: 300_000,
+}, async () => {
   const name = "killed";
   const cfgFile = path.join(runs, "tiny.json");
   fs.writeFileSync(cfgFile, JSON.stringify({ ...TINY, name }));
@@ -52,10 +74,19 @@ test("a run killed mid-epoch resumes from its checkpoint and ends with the same 
     const timer = setInterval(() => {
       try {
         const m = fs.existsSync(ckpt) && JSON.parse(fs.readFileSync(ckpt, "utf8"));
-        if (m && (m.stepInEpoch > 0 || m.epoch >= 1)) { clearInterval(timer); child.kill("SIGKILL"); resolve(); }
-      } catch { /* being replaced: atomic rename, try again */ }
+        if (m && (m.stepInEpoch > 0 || m.epoch >= 1)) {
+          clearInterval(timer);
+          child.kill("SIGKILL");
+          resolve();
+        }
+      } catch {
+        /* being replaced: atomic rename, try again */
+      }
     }, 5);
-    child.on("exit", () => { clearInterval(timer); reject(new Error("training finished before it could be killed")); });
+    child.on("exit", () => {
+      clearInterval(timer);
+      reject(new Error("training finished before it could be killed"));
+    });
   });
   await new Promise((r) => child.once("exit", r));
   const killedAt = JSON.parse(fs.readFileSync(ckpt, "utf8"));
@@ -63,22 +94,34 @@ test("a run killed mid-epoch resumes from its checkpoint and ends with the same 
   const resumed = spawnSync("node", args, { env, encoding: "utf8" });
   assert.equal(resumed.status, 0, resumed.stderr);
   assert.match(resumed.stdout, new RegExp(`resuming at epoch ${killedAt.epoch + 1}, step ${killedAt.stepInEpoch}/`));
-  const history = fs.readFileSync(path.join(runs, name, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as EpochLog);
+  const history = fs
+    .readFileSync(path.join(runs, name, "metrics.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as EpochLog);
   const reference = await train({ ...TINY, name: "uninterrupted" });
   assert.deepEqual(numbers(history), numbers(reference));
   // eval.json was written by the CLI after training.
   assert.ok(fs.existsSync(path.join(runs, name, "eval.json")));
 });
 
-test("eval on a folder of BVH files the project has never seen prints P1/P2 per action as JSON", { skip, timeout: 300_000 }, () => {
+test("eval on a folder of BVH files the project has never seen prints P1/P2 per action as JSON", {
+  skip,
+  timeout: 300_000,
+}, () => {
   const unseen = scratchDir("unseen-bvh");
   // Copies without their manifest: no labels but the file names.
   const bandai = path.join(data.dir, "bandai-namco-motion");
   const [src, pick, labels] = fs.existsSync(bandai)
     ? [bandai, /dataset-2_(walk|wave-left-hand)_(normal|active)_/, ["walk", "wave-left-hand"]]
     : [path.join(data.dir, "cmu-mocap"), /^08_0[1-4]\.bvh$/, ["unlabelled"]];
-  for (const f of fs.readdirSync(src).filter((f) => pick.test(f))) fs.copyFileSync(path.join(src, f), path.join(unseen, f));
-  const r = spawnSync("node", ["--import", "tsx", "scripts/hpe.ts", "eval", "--run", "seed-a", "--data", unseen, "--best-of", "1,4"], { env, encoding: "utf8" });
+  for (const f of fs.readdirSync(src).filter((f) => pick.test(f)))
+    fs.copyFileSync(path.join(src, f), path.join(unseen, f));
+  const r = spawnSync(
+    "node",
+    ["--import", "tsx", "scripts/hpe.ts", "eval", "--run", "seed-a", "--data", unseen, "--best-of", "1,4"],
+    { env, encoding: "utf8" },
+  );
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /\[hpe3d\] backend: /);
   const out = JSON.parse(r.stdout);
@@ -89,12 +132,25 @@ test("eval on a folder of BVH files the project has never seen prints P1/P2 per 
   assert.ok(out.bestOfN[1].p1 <= out.bestOfN[0].p1 + 1e-9, "best of 4 is never worse than best of 1");
 });
 
-test("a different config under an existing run name, and a corrupt checkpoint, are clear errors", { skip, timeout: 120_000 }, async () => {
-  await assert.rejects(train({ ...TINY, name: "seed-a", lr: 0.5 }), /holds a run with a different config; use another name or delete the folder/);
+test("a different config under an existing run name, and a corrupt checkpoint, are clear errors", {
+  skip,
+  timeout: 120_000,
+}, async () => {
+  await assert.rejects(
+    train({ ...TINY, name: "seed-a", lr: 0.5 }),
+    /holds a run with a different config; use another name or delete the folder/,
+  );
   // Same config, other data (its statistics differ): refused rather than silently mixed.
   const d = experimentData({ ...TINY, dataDir: data.dir });
   const shifted = { ...d.stats, mean2d: d.stats.mean2d.map((v) => v + 5) };
-  await assert.rejects(trainRun({ ...TINY, name: "seed-a" }, { train: d.trainN, val: { x: d.valN, set: d.val }, stats: shifted }, { runsDir: runs, verbose: false }), /normalization statistics differ from the ones this run started with/);
+  await assert.rejects(
+    trainRun(
+      { ...TINY, name: "seed-a" },
+      { train: d.trainN, val: { x: d.valN, set: d.val }, stats: shifted },
+      { runsDir: runs, verbose: false },
+    ),
+    /normalization statistics differ from the ones this run started with/,
+  );
   const dir = path.join(runs, "seed-b");
   const meta = JSON.parse(fs.readFileSync(path.join(dir, "checkpoint.json"), "utf8"));
   const bin = path.join(dir, meta.bin);

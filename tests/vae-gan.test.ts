@@ -16,7 +16,7 @@ import { evaluateLifter } from "../lib/eval/evaluate";
 import type { LifterOptions } from "../lib/models/lifter";
 import { exportLifter, loadExportedLifter } from "../lib/models/export";
 import { createLifter } from "../lib/models/registry";
-import { VAE_GAN_PARTS, VaeGanLifter, type VaeGanPart, type VaeGanTerm } from "../lib/models/vae-gan";
+import { VAE_GAN_PARTS, type VaeGanLifter, type VaeGanPart, type VaeGanTerm } from "../lib/models/vae-gan";
 import {
   DEFAULT_AE_CONFIG,
   DEFAULT_VAE_CONFIG,

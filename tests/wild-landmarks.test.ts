@@ -2,7 +2,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { COCO_KEYPOINTS, H36M_JOINTS, jointIndex } from "../lib/pose/skeleton";
 import {
-  BLAZEPOSE_LANDMARKS, BLAZEPOSE_TO_COCO, BLAZEPOSE_TO_H36M, blazePoseIndex, blazePoseWorldToH36mMm,
+  BLAZEPOSE_LANDMARKS,
+  BLAZEPOSE_TO_COCO,
+  BLAZEPOSE_TO_H36M,
+  blazePoseIndex,
+  blazePoseWorldToH36mMm,
 } from "../lib/wild/landmarks";
 
 /** Landmark i at (i, 2i, -i) cm: every value is known by hand. */
@@ -18,8 +22,14 @@ test("BlazePose names: 33, unique, and a superset of COCO-17", () => {
 
 test("world landmarks → H36M-17 in mm: 15 shared joints, midpoints for Hip and Thorax", () => {
   const { xyzMm, shared } = blazePoseWorldToH36mMm(world);
-  assert.equal(shared.reduce((s, v) => s + v, 0), 15);
-  assert.deepEqual(H36M_JOINTS.filter((_, j) => !shared[j]), ["Spine", "Head"]);
+  assert.equal(
+    shared.reduce((s, v) => s + v, 0),
+    15,
+  );
+  assert.deepEqual(
+    H36M_JOINTS.filter((_, j) => !shared[j]),
+    ["Spine", "Head"],
+  );
   assert.ok(Number.isNaN(xyzMm[jointIndex("Head") * 3]));
   const at = (j: string) => Array.from(xyzMm.subarray(jointIndex(j as never) * 3, jointIndex(j as never) * 3 + 3));
   // Hip = mean of left_hip (23) and right_hip (24) = 23.5 → (235, 470, -235) mm.

@@ -50,7 +50,8 @@ function firstLine(e: unknown): string {
 async function tryBackend(choice: BackendChoice): Promise<string | undefined> {
   try {
     if (choice === "node-gpu" || choice === "node") {
-      if (!packageVersion(PKG[choice])) return `${PKG[choice]} is not installed (its install step downloads libtensorflow, so it needs internet; see environment.md)`;
+      if (!packageVersion(PKG[choice]))
+        return `${PKG[choice]} is not installed (its install step downloads libtensorflow, so it needs internet; see environment.md)`;
       // The native packages register a "tensorflow" backend when their binding loads.
       // danfojs-node aliases @tensorflow/tfjs-node to plain tfjs; that registers nothing.
       rootRequire(PKG[choice]);

@@ -8,7 +8,8 @@ export function pickRows<T extends TypedArray>(a: T, rows: ArrayLike<number>, pe
   const out = new (a.constructor as { new (n: number): T })(n * per);
   for (let k = 0; k < n; k++) {
     const r = rows[k];
-    if (!(r >= 0 && (r + 1) * per <= a.length)) throw new Error(`pickRows: row ${r} is outside 0..${a.length / per - 1}`);
+    if (!(r >= 0 && (r + 1) * per <= a.length))
+      throw new Error(`pickRows: row ${r} is outside 0..${a.length / per - 1}`);
     out.set(a.subarray(r * per, (r + 1) * per), k * per);
   }
   return out;

@@ -14,7 +14,8 @@ export const MAX_MESSAGE_CHARS = 400;
 export const MAX_QUOTED_CHARS = 60;
 
 /** C0/C1 control characters, DEL, lone surrogates, line/paragraph separators and BOM-like marks. */
-const NON_PRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufff9-\ufffb]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const NON_PRINTABLE =
+  /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufff9-\ufffb]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 function escapeChar(c: string): string {
   if (c === "\n") return "\\n";

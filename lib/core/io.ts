@@ -22,7 +22,9 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
     fs.rmSync(tmp, { force: true });
     const err = e as NodeJS.ErrnoException;
     if (!err.code) throw e;
-    throw new Error(`cannot write ${file}: ${err.code} (${err.message.replace(/^[A-Z]+: /, "").replace(/, \w+ '.*'$/, "")})`);
+    throw new Error(
+      `cannot write ${file}: ${err.code} (${err.message.replace(/^[A-Z]+: /, "").replace(/, \w+ '.*'$/, "")})`,
+    );
   }
 }
 

@@ -52,7 +52,7 @@ function oneOf<const V extends string>(values: readonly V[], doc: string, defaul
     expected: `one of ${values.join(", ")}`,
     defaultText,
     fallback: undefined,
-    parse: (raw) => (values as readonly string[]).includes(raw) ? (raw as V) : undefined,
+    parse: (raw) => ((values as readonly string[]).includes(raw) ? (raw as V) : undefined),
   };
 }
 
@@ -77,7 +77,9 @@ export const SETTINGS = {
     fallback: undefined,
     parse: (raw) => (/^[1-9][0-9]{0,3}$/.test(raw) ? Number(raw) : undefined),
   } as Spec<number | undefined>,
-  HPE_NATIVE_OPS: onOff("`0` leaves element-wise, reduction, Adam and random kernels to wasm (the addon keeps the matrix products)"),
+  HPE_NATIVE_OPS: onOff(
+    "`0` leaves element-wise, reduction, Adam and random kernels to wasm (the addon keeps the matrix products)",
+  ),
   HPE_NATIVE_CONV: onOff("`0` leaves convolutions to the pure TF.js kernels (the addon keeps the matrix products)"),
   HPE_WASM_FIX: onOff("`0` keeps tfjs-backend-wasm's kernels as shipped (benchmarks compare them)"),
   HPE_RUNS_DIR: text("where training runs live", "a folder path", "`out/runs`"),

@@ -19,24 +19,41 @@ export function captureCentreMm(cams: CameraParams[]): [number, number] {
  * `maxExtentMm` on the floor, and each segment is re-centred on the volume centre.
  * Heights are kept (the floor is z = 0 in both). Returns new poses [F, 17, 3] mm.
  */
-export function placeInCaptureVolume(poses: Float32Array, centreMm: [number, number], maxExtentMm = 2000): Float32Array {
+export function placeInCaptureVolume(
+  poses: Float32Array,
+  centreMm: [number, number],
+  maxExtentMm = 2000,
+): Float32Array {
   const F = poses.length / (NUM_JOINTS * 3);
   const out = new Float32Array(poses.length);
   let start = 0;
   while (start < F) {
-    let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
+    let minX = Infinity,
+      maxX = -Infinity,
+      minY = Infinity,
+      maxY = -Infinity;
     let end = start;
     for (; end < F; end++) {
-      const x = poses[(end * NUM_JOINTS + ROOT) * 3], y = poses[(end * NUM_JOINTS + ROOT) * 3 + 1];
-      const nx0 = Math.min(minX, x), nx1 = Math.max(maxX, x), ny0 = Math.min(minY, y), ny1 = Math.max(maxY, y);
+      const x = poses[(end * NUM_JOINTS + ROOT) * 3],
+        y = poses[(end * NUM_JOINTS + ROOT) * 3 + 1];
+      const nx0 = Math.min(minX, x),
+        nx1 = Math.max(maxX, x),
+        ny0 = Math.min(minY, y),
+        ny1 = Math.max(maxY, y);
       if (end > start && (nx1 - nx0 > maxExtentMm || ny1 - ny0 > maxExtentMm)) break;
-      minX = nx0; maxX = nx1; minY = ny0; maxY = ny1;
+      minX = nx0;
+      maxX = nx1;
+      minY = ny0;
+      maxY = ny1;
     }
-    const dx = centreMm[0] - (minX + maxX) / 2, dy = centreMm[1] - (minY + maxY) / 2;
+    const dx = centreMm[0] - (minX + maxX) / 2,
+      dy = centreMm[1] - (minY + maxY) / 2;
     for (let f = start; f < end; f++) {
       for (let j = 0; j < NUM_JOINTS; j++) {
         const o = (f * NUM_JOINTS + j) * 3;
-        out[o] = poses[o] + dx; out[o + 1] = poses[o + 1] + dy; out[o + 2] = poses[o + 2];
+        out[o] = poses[o] + dx;
+        out[o + 1] = poses[o + 1] + dy;
+        out[o + 2] = poses[o + 2];
       }
     }
     start = end;
@@ -63,16 +80,23 @@ export function captureViews(worldPosesMm: Float32Array, cams: CameraParams[], w
     for (let p = 2; p < cam3d.length; p += 3) {
       if (cam3d[p] > 0) continue;
       // cam3d is [F, 17, 3]: point (p - 2) / 3 is frame ⌊point / 17⌋, joint point mod 17.
-      const point = (p - 2) / 3, frame = Math.floor(point / NUM_JOINTS), joint = H36M_JOINTS[point % NUM_JOINTS];
+      const point = (p - 2) / 3,
+        frame = Math.floor(point / NUM_JOINTS),
+        joint = H36M_JOINTS[point % NUM_JOINTS];
       if (!Number.isFinite(cam3d[p - 2]) || !Number.isFinite(cam3d[p - 1]) || !Number.isFinite(cam3d[p])) {
-        throw new Error(`${where}: frame ${frame}, joint ${joint} has a non-finite position in camera ${camera.id} (${cam3d[p - 2]}, ${cam3d[p - 1]}, ${cam3d[p]} mm)`);
+        throw new Error(
+          `${where}: frame ${frame}, joint ${joint} has a non-finite position in camera ${camera.id} (${cam3d[p - 2]}, ${cam3d[p - 1]}, ${cam3d[p]} mm)`,
+        );
       }
-      throw new Error(`${where}: frame ${frame}, joint ${joint} is behind camera ${camera.id} (Z = ${cam3d[p].toFixed(0)} mm)`);
+      throw new Error(
+        `${where}: frame ${frame}, joint ${joint} is behind camera ${camera.id} (Z = ${cam3d[p].toFixed(0)} mm)`,
+      );
     }
     const px = projectToImage(cam3d, camera);
     const visible = new Uint8Array(px.length / 2);
     for (let i = 0; i < visible.length; i++) {
-      const u = px[i * 2], v = px[i * 2 + 1];
+      const u = px[i * 2],
+        v = px[i * 2 + 1];
       visible[i] = u >= 0 && u <= camera.resWidthPx && v >= 0 && v <= camera.resHeightPx ? 1 : 0;
     }
     return { camera, cameraIndex, poses3dCamMm: Float32Array.from(cam3d), poses2dPx: Float32Array.from(px), visible };
@@ -80,7 +104,11 @@ export function captureViews(worldPosesMm: Float32Array, cams: CameraParams[], w
 }
 
 /** Place a mocap sequence in subject `subject`'s volume and capture it with its 4 cameras. */
-export function virtualCapture(worldPosesMm: Float32Array, subject: string, where = "sequence"): { placed: Float32Array; views: CameraView[] } {
+export function virtualCapture(
+  worldPosesMm: Float32Array,
+  subject: string,
+  where = "sequence",
+): { placed: Float32Array; views: CameraView[] } {
   const cams = h36mCameras(subject);
   const placed = placeInCaptureVolume(worldPosesMm, captureCentreMm(cams));
   return { placed, views: captureViews(placed, cams, where) };

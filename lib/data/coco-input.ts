@@ -35,13 +35,22 @@ export const COCO_INPUT_DIM = NUM_COCO * 3;
 /** The H36M joint each COCO keypoint is taken from; null: no counterpart (always missing). */
 export const COCO_FROM_H36M: Record<CocoKeypoint, H36MJoint | null> = {
   nose: "Neck/Nose",
-  left_eye: null, right_eye: null, left_ear: null, right_ear: null,
-  left_shoulder: "LShoulder", right_shoulder: "RShoulder",
-  left_elbow: "LElbow", right_elbow: "RElbow",
-  left_wrist: "LWrist", right_wrist: "RWrist",
-  left_hip: "LHip", right_hip: "RHip",
-  left_knee: "LKnee", right_knee: "RKnee",
-  left_ankle: "LFoot", right_ankle: "RFoot",
+  left_eye: null,
+  right_eye: null,
+  left_ear: null,
+  right_ear: null,
+  left_shoulder: "LShoulder",
+  right_shoulder: "RShoulder",
+  left_elbow: "LElbow",
+  right_elbow: "RElbow",
+  left_wrist: "LWrist",
+  right_wrist: "RWrist",
+  left_hip: "LHip",
+  right_hip: "RHip",
+  left_knee: "LKnee",
+  right_knee: "RKnee",
+  left_ankle: "LFoot",
+  right_ankle: "RFoot",
 };
 
 /** The 13 body keypoints that mocap provides (COCO order), as COCO indices. */
@@ -66,7 +75,8 @@ export interface CocoKeypoints {
  * joint; eyes and ears are missing.
  */
 export function cocoKeypointsFromPoseSet(set: PoseSet): CocoKeypoints {
-  const xy = new Float32Array(set.n * NUM_COCO * 2), mask = new Uint8Array(set.n * NUM_COCO);
+  const xy = new Float32Array(set.n * NUM_COCO * 2),
+    mask = new Uint8Array(set.n * NUM_COCO);
   const src = COCO_KEYPOINTS.map((k) => (COCO_FROM_H36M[k] ? jointIndex(COCO_FROM_H36M[k]!) : -1));
   const p3 = new Float64Array(NUM_COCO * 3);
   for (let i = 0; i < set.n; i++) {
@@ -94,14 +104,21 @@ export function keypointsFromDetection(
   keypoints: readonly { name: string; x: number; y: number; score: number }[],
   threshold = DEFAULT_CONF_THRESHOLD,
 ): CocoKeypoints {
-  if (keypoints.length !== NUM_COCO) throw new Error(`keypointsFromDetection: expected ${NUM_COCO} COCO keypoints, got ${keypoints.length}`);
-  if (!(threshold >= 0 && threshold <= 1)) throw new Error(`keypointsFromDetection: threshold must be in [0, 1], got ${threshold}`);
-  const xy = new Float32Array(NUM_COCO * 2), mask = new Uint8Array(NUM_COCO);
+  if (keypoints.length !== NUM_COCO)
+    throw new Error(`keypointsFromDetection: expected ${NUM_COCO} COCO keypoints, got ${keypoints.length}`);
+  if (!(threshold >= 0 && threshold <= 1))
+    throw new Error(`keypointsFromDetection: threshold must be in [0, 1], got ${threshold}`);
+  const xy = new Float32Array(NUM_COCO * 2),
+    mask = new Uint8Array(NUM_COCO);
   keypoints.forEach((k, i) => {
-    if (k.name !== COCO_KEYPOINTS[i]) throw new Error(`keypointsFromDetection: keypoint ${i} is "${k.name}", expected "${COCO_KEYPOINTS[i]}"`);
+    if (k.name !== COCO_KEYPOINTS[i])
+      throw new Error(`keypointsFromDetection: keypoint ${i} is "${k.name}", expected "${COCO_KEYPOINTS[i]}"`);
     xy[i * 2] = k.x;
     xy[i * 2 + 1] = k.y;
-    mask[i] = COCO_FROM_H36M[k.name as CocoKeypoint] && Number.isFinite(k.x) && Number.isFinite(k.y) && k.score >= threshold ? 1 : 0;
+    mask[i] =
+      COCO_FROM_H36M[k.name as CocoKeypoint] && Number.isFinite(k.x) && Number.isFinite(k.y) && k.score >= threshold
+        ? 1
+        : 0;
   });
   return { n: 1, xy, mask };
 }
@@ -117,24 +134,33 @@ export const MIN_VISIBLE = 2;
 export function cocoFeatures(kp: CocoKeypoints): Float32Array {
   const { n, xy, mask } = kp;
   if (xy.length !== n * NUM_COCO * 2 || mask.length !== n * NUM_COCO) {
-    throw new Error(`cocoFeatures: expected xy [${n}, ${NUM_COCO}, 2] and mask [${n}, ${NUM_COCO}], got ${xy.length} and ${mask.length} values`);
+    throw new Error(
+      `cocoFeatures: expected xy [${n}, ${NUM_COCO}, 2] and mask [${n}, ${NUM_COCO}], got ${xy.length} and ${mask.length} values`,
+    );
   }
   const out = new Float32Array(n * COCO_INPUT_DIM);
   for (let i = 0; i < n; i++) {
-    let cx = 0, cy = 0, m = 0;
+    let cx = 0,
+      cy = 0,
+      m = 0;
     for (let k = 0; k < NUM_COCO; k++) {
       if (!mask[i * NUM_COCO + k]) continue;
-      cx += xy[(i * NUM_COCO + k) * 2]; cy += xy[(i * NUM_COCO + k) * 2 + 1]; m++;
+      cx += xy[(i * NUM_COCO + k) * 2];
+      cy += xy[(i * NUM_COCO + k) * 2 + 1];
+      m++;
     }
-    if (m < MIN_VISIBLE) throw new Error(`cocoFeatures: sample ${i} has ${m} visible keypoints, at least ${MIN_VISIBLE} are needed`);
-    cx /= m; cy /= m;
+    if (m < MIN_VISIBLE)
+      throw new Error(`cocoFeatures: sample ${i} has ${m} visible keypoints, at least ${MIN_VISIBLE} are needed`);
+    cx /= m;
+    cy /= m;
     let r2 = 0;
     for (let k = 0; k < NUM_COCO; k++) {
       if (!mask[i * NUM_COCO + k]) continue;
       r2 += (xy[(i * NUM_COCO + k) * 2] - cx) ** 2 + (xy[(i * NUM_COCO + k) * 2 + 1] - cy) ** 2;
     }
     const s = Math.sqrt(r2 / m);
-    if (!(s > 1e-6) || !Number.isFinite(s)) throw new Error(`cocoFeatures: sample ${i}: its visible keypoints have no spread (RMS radius ${s})`);
+    if (!(s > 1e-6) || !Number.isFinite(s))
+      throw new Error(`cocoFeatures: sample ${i}: its visible keypoints have no spread (RMS radius ${s})`);
     const o = i * COCO_INPUT_DIM;
     for (let k = 0; k < NUM_COCO; k++) {
       const vis = mask[i * NUM_COCO + k];
@@ -149,7 +175,8 @@ export function cocoFeatures(kp: CocoKeypoints): Float32Array {
 
 /** Normalized 3D targets [n, 48] of a set with (training) thesis statistics: root-centred mm, z-scored. */
 export function cocoTargets(set: PoseSet, stats: NormStats): Float32Array {
-  const rc = rootCentred(set), D3 = stats.joints3d.length * 3;
+  const rc = rootCentred(set),
+    D3 = stats.joints3d.length * 3;
   const y = new Float32Array(set.n * D3);
   for (let i = 0; i < set.n; i++) {
     stats.joints3d.forEach((j, k) => {
@@ -185,12 +212,20 @@ export interface CorruptionOptions {
  * missing (at least MIN_VISIBLE stay), then N(0, noisePx²) is added to each visible coordinate.
  * The same `random` state gives the same result.
  */
-export function corruptKeypoints(kp: CocoKeypoints, rows: ArrayLike<number>, o: CorruptionOptions, random: Random): CocoKeypoints {
-  if (!(o.dropProb >= 0 && o.dropProb <= 1)) throw new Error(`corruptKeypoints: dropProb must be in [0, 1], got ${o.dropProb}`);
-  if (!(Number.isInteger(o.maxDropped) && o.maxDropped >= 0)) throw new Error(`corruptKeypoints: maxDropped must be an integer ≥ 0, got ${o.maxDropped}`);
+export function corruptKeypoints(
+  kp: CocoKeypoints,
+  rows: ArrayLike<number>,
+  o: CorruptionOptions,
+  random: Random,
+): CocoKeypoints {
+  if (!(o.dropProb >= 0 && o.dropProb <= 1))
+    throw new Error(`corruptKeypoints: dropProb must be in [0, 1], got ${o.dropProb}`);
+  if (!(Number.isInteger(o.maxDropped) && o.maxDropped >= 0))
+    throw new Error(`corruptKeypoints: maxDropped must be an integer ≥ 0, got ${o.maxDropped}`);
   if (!(o.noisePx >= 0)) throw new Error(`corruptKeypoints: noisePx must be ≥ 0, got ${o.noisePx}`);
   const n = rows.length;
-  const xy = new Float32Array(n * NUM_COCO * 2), mask = new Uint8Array(n * NUM_COCO);
+  const xy = new Float32Array(n * NUM_COCO * 2),
+    mask = new Uint8Array(n * NUM_COCO);
   for (let r = 0; r < n; r++) {
     const i = rows[r];
     if (!(i >= 0 && i < kp.n)) throw new Error(`corruptKeypoints: row ${i} is outside 0..${kp.n - 1}`);
@@ -221,7 +256,8 @@ export function corruptKeypoints(kp: CocoKeypoints, rows: ArrayLike<number>, o: 
  * by `random`; samples with fewer than count + MIN_VISIBLE visible ones keep MIN_VISIBLE). For evaluation.
  */
 export function dropKeypoints(kp: CocoKeypoints, count: number, random: Random): CocoKeypoints {
-  if (!(Number.isInteger(count) && count >= 0)) throw new Error(`dropKeypoints: count must be an integer ≥ 0, got ${count}`);
+  if (!(Number.isInteger(count) && count >= 0))
+    throw new Error(`dropKeypoints: count must be an integer ≥ 0, got ${count}`);
   const mask = kp.mask.slice();
   for (let i = 0; i < kp.n; i++) {
     const vis = COCO_BODY.filter((k) => mask[i * NUM_COCO + k]);

@@ -40,7 +40,12 @@ export function mocapFolders(dir = dataDir()): { cmu?: string; bandai?: string }
 
 /** Load the shared mocap sequences (both sets when present), resampled to 50 fps. `limits`: see lib/data/limits.ts. */
 export function loadMocap(
-  opts: { dir?: string; sources?: ("cmu" | "bandai")[]; filter?: (file: string) => boolean; limits?: Partial<LoaderLimits> } = {},
+  opts: {
+    dir?: string;
+    sources?: ("cmu" | "bandai")[];
+    filter?: (file: string) => boolean;
+    limits?: Partial<LoaderLimits>;
+  } = {},
 ): MocapSequence[] {
   const folders = mocapFolders(opts.dir);
   const want = opts.sources ?? ["cmu", "bandai"];
@@ -79,8 +84,20 @@ export interface PoseSet {
 }
 
 class PoseSetBuilder {
-  private chunks: { p3: Float32Array; p2: Float32Array; vis: Uint8Array; n: number; labels: [number, number, number, number, number, number] }[] = [];
-  private dicts = { action: new Map<string, number>(), sourceAction: new Map<string, number>(), subject: new Map<string, number>(), rig: new Map<string, number>(), sequence: new Map<string, number>() };
+  private chunks: {
+    p3: Float32Array;
+    p2: Float32Array;
+    vis: Uint8Array;
+    n: number;
+    labels: [number, number, number, number, number, number];
+  }[] = [];
+  private dicts = {
+    action: new Map<string, number>(),
+    sourceAction: new Map<string, number>(),
+    subject: new Map<string, number>(),
+    rig: new Map<string, number>(),
+    sequence: new Map<string, number>(),
+  };
 
   private id(kind: keyof PoseSetBuilder["dicts"], name: string): number {
     const d = this.dicts[kind];
@@ -88,18 +105,48 @@ class PoseSetBuilder {
     return d.get(name)!;
   }
 
-  add(p3: Float32Array, p2: Float32Array, vis: Uint8Array, l: { action: string; sourceAction: string; subject: string; rig: string; sequence: string; camera: number }): void {
+  add(
+    p3: Float32Array,
+    p2: Float32Array,
+    vis: Uint8Array,
+    l: { action: string; sourceAction: string; subject: string; rig: string; sequence: string; camera: number },
+  ): void {
     const n = p3.length / (NUM_JOINTS * 3);
-    this.chunks.push({ p3, p2, vis, n, labels: [this.id("action", l.action), this.id("sourceAction", l.sourceAction), this.id("subject", l.subject), this.id("rig", l.rig), this.id("sequence", l.sequence), l.camera] });
+    this.chunks.push({
+      p3,
+      p2,
+      vis,
+      n,
+      labels: [
+        this.id("action", l.action),
+        this.id("sourceAction", l.sourceAction),
+        this.id("subject", l.subject),
+        this.id("rig", l.rig),
+        this.id("sequence", l.sequence),
+        l.camera,
+      ],
+    });
   }
 
   build(): PoseSet {
     const n = this.chunks.reduce((s, c) => s + c.n, 0);
     const set: PoseSet = {
-      n, poses3d: new Float32Array(n * NUM_JOINTS * 3), poses2d: new Float32Array(n * NUM_JOINTS * 2), visible: new Uint8Array(n * NUM_JOINTS),
-      action: new Int32Array(n), actions: [...this.dicts.action.keys()], sourceAction: new Int32Array(n), sourceActions: [...this.dicts.sourceAction.keys()],
-      subject: new Int32Array(n), subjects: [...this.dicts.subject.keys()], camera: new Int8Array(n), rig: new Int32Array(n), rigs: [...this.dicts.rig.keys()],
-      sequence: new Int32Array(n), sequences: [...this.dicts.sequence.keys()], frame: new Int32Array(n),
+      n,
+      poses3d: new Float32Array(n * NUM_JOINTS * 3),
+      poses2d: new Float32Array(n * NUM_JOINTS * 2),
+      visible: new Uint8Array(n * NUM_JOINTS),
+      action: new Int32Array(n),
+      actions: [...this.dicts.action.keys()],
+      sourceAction: new Int32Array(n),
+      sourceActions: [...this.dicts.sourceAction.keys()],
+      subject: new Int32Array(n),
+      subjects: [...this.dicts.subject.keys()],
+      camera: new Int8Array(n),
+      rig: new Int32Array(n),
+      rigs: [...this.dicts.rig.keys()],
+      sequence: new Int32Array(n),
+      sequences: [...this.dicts.sequence.keys()],
+      frame: new Int32Array(n),
     };
     let o = 0;
     for (const c of this.chunks) {
@@ -107,8 +154,12 @@ class PoseSetBuilder {
       set.poses2d.set(c.p2, o * NUM_JOINTS * 2);
       set.visible.set(c.vis, o * NUM_JOINTS);
       const [a, sa, s, r, q, cam] = c.labels;
-      set.action.fill(a, o, o + c.n); set.sourceAction.fill(sa, o, o + c.n); set.subject.fill(s, o, o + c.n);
-      set.rig.fill(r, o, o + c.n); set.sequence.fill(q, o, o + c.n); set.camera.fill(cam, o, o + c.n);
+      set.action.fill(a, o, o + c.n);
+      set.sourceAction.fill(sa, o, o + c.n);
+      set.subject.fill(s, o, o + c.n);
+      set.rig.fill(r, o, o + c.n);
+      set.sequence.fill(q, o, o + c.n);
+      set.camera.fill(cam, o, o + c.n);
       for (let f = 0; f < c.n; f++) set.frame[o + f] = f;
       o += c.n;
     }
@@ -122,7 +173,11 @@ class PoseSetBuilder {
  * order), and is seen by its 4 cameras. Sequences of subjects in the other split are skipped,
  * unless `ignoreSplits` (evaluation on a folder the project has never seen).
  */
-export function captureMocap(seqs: MocapSequence[], split: SplitName, opts: { everyNth?: number; ignoreSplits?: boolean } = {}): PoseSet {
+export function captureMocap(
+  seqs: MocapSequence[],
+  split: SplitName,
+  opts: { everyNth?: number; ignoreSplits?: boolean } = {},
+): PoseSet {
   const rigs = SPLITS.virtualCameras[split];
   const b = new PoseSetBuilder();
   const heldOut = opts.ignoreSplits ? new Set<string>() : validationFiles(seqs);
@@ -139,8 +194,14 @@ export function captureMocap(seqs: MocapSequence[], split: SplitName, opts: { ev
     const step = opts.everyNth ?? 1;
     for (const v of views) {
       const idx = Array.from({ length: Math.ceil(s.frames / step) }, (_, i) => i * step);
-      b.add(pick(v.poses3dCamMm, idx, 3), pick(v.poses2dPx, idx, 2), pick(v.visible, idx, 1),
-        { action: s.action, sourceAction: s.sourceAction, subject: s.subject, rig, sequence: path.basename(s.file), camera: v.cameraIndex });
+      b.add(pick(v.poses3dCamMm, idx, 3), pick(v.poses2dPx, idx, 2), pick(v.visible, idx, 1), {
+        action: s.action,
+        sourceAction: s.sourceAction,
+        subject: s.subject,
+        rig,
+        sequence: path.basename(s.file),
+        camera: v.cameraIndex,
+      });
     }
   }
   return b.build();
@@ -156,7 +217,11 @@ function pick<T extends Float32Array | Uint8Array>(a: T, frames: number[], dims:
  * Human3.6M from a converted data_3d_h36m file, Protocol 1 split: each sequence seen by
  * its own subject's 4 real cameras (2D = ground-truth projection).
  */
-export function loadH36mSplit(file: string, split: SplitName, opts: { everyNth?: number; limits?: Partial<LoaderLimits> } = {}): PoseSet {
+export function loadH36mSplit(
+  file: string,
+  split: SplitName,
+  opts: { everyNth?: number; limits?: Partial<LoaderLimits> } = {},
+): PoseSet {
   const subjects = SPLITS.h36m[split === "test" ? "test" : "train"];
   const b = new PoseSetBuilder();
   const seqs = loadH36m3d(file, { subjects, limits: opts.limits });
@@ -168,22 +233,35 @@ export function loadH36mSplit(file: string, split: SplitName, opts: { everyNth?:
     const idx = Array.from({ length: Math.ceil(s.frames / step) }, (_, i) => i * step);
     const poses = pick(s.poses, idx, 3);
     for (const v of captureViews(poses, h36mCameras(s.subject), `${file} [${s.subject}/${s.sourceAction}]`)) {
-      b.add(v.poses3dCamMm, v.poses2dPx, v.visible, { action: s.action, sourceAction: s.sourceAction, subject: s.subject, rig: s.subject, sequence: `${s.subject}/${s.sourceAction}`, camera: v.cameraIndex });
+      b.add(v.poses3dCamMm, v.poses2dPx, v.visible, {
+        action: s.action,
+        sourceAction: s.sourceAction,
+        subject: s.subject,
+        rig: s.subject,
+        sequence: `${s.subject}/${s.sourceAction}`,
+        camera: v.cameraIndex,
+      });
     }
   }
   return b.build();
 }
 
 /** Frames per (label, label) pair, e.g. per subject and action, for dataset tables. */
-export function countBy(set: PoseSet, rows: "subject" | "action" | "sourceAction", cols: "subject" | "action" | "sourceAction"): { row: string; col: string; frames: number }[] {
+export function countBy(
+  set: PoseSet,
+  rows: "subject" | "action" | "sourceAction",
+  cols: "subject" | "action" | "sourceAction",
+): { row: string; col: string; frames: number }[] {
   const names = { subject: set.subjects, action: set.actions, sourceAction: set.sourceActions };
   const counts = new Map<string, number>();
   for (let i = 0; i < set.n; i++) {
     const k = `${set[rows][i]}\u0000${set[cols][i]}`;
     counts.set(k, (counts.get(k) ?? 0) + 1);
   }
-  return [...counts.entries()].map(([k, frames]) => {
-    const [r, c] = k.split("\u0000").map(Number);
-    return { row: names[rows][r], col: names[cols][c], frames };
-  }).sort((a, b) => a.row.localeCompare(b.row) || a.col.localeCompare(b.col));
+  return [...counts.entries()]
+    .map(([k, frames]) => {
+      const [r, c] = k.split("\u0000").map(Number);
+      return { row: names[rows][r], col: names[cols][c], frames };
+    })
+    .sort((a, b) => a.row.localeCompare(b.row) || a.col.localeCompare(b.col));
 }

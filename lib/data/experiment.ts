@@ -31,17 +31,31 @@ export function selectSamples(set: PoseSet, idx: ArrayLike<number>): PoseSet {
   const n = idx.length;
   const pick = <T extends TypedArray>(a: T, per: number): T => pickRows(a, idx, per);
   return {
-    ...set, n,
-    poses3d: pick(set.poses3d, NUM_JOINTS * 3), poses2d: pick(set.poses2d, NUM_JOINTS * 2), visible: pick(set.visible, NUM_JOINTS),
-    action: pick(set.action, 1), sourceAction: pick(set.sourceAction, 1), subject: pick(set.subject, 1),
-    camera: pick(set.camera, 1), rig: pick(set.rig, 1), sequence: pick(set.sequence, 1), frame: pick(set.frame, 1),
+    ...set,
+    n,
+    poses3d: pick(set.poses3d, NUM_JOINTS * 3),
+    poses2d: pick(set.poses2d, NUM_JOINTS * 2),
+    visible: pick(set.visible, NUM_JOINTS),
+    action: pick(set.action, 1),
+    sourceAction: pick(set.sourceAction, 1),
+    subject: pick(set.subject, 1),
+    camera: pick(set.camera, 1),
+    rig: pick(set.rig, 1),
+    sequence: pick(set.sequence, 1),
+    frame: pick(set.frame, 1),
   };
 }
 
 const cache = new Map<string, ExperimentData>();
 
 /** Load (or reuse) the experiment data for these settings. */
-export function experimentData(opts: { sources: ("cmu" | "bandai")[]; inputMode: InputMode; trainEveryNth: number; testEveryNth: number; dataDir?: string }): ExperimentData {
+export function experimentData(opts: {
+  sources: ("cmu" | "bandai")[];
+  inputMode: InputMode;
+  trainEveryNth: number;
+  testEveryNth: number;
+  dataDir?: string;
+}): ExperimentData {
   const key = JSON.stringify(opts);
   const hit = cache.get(key);
   if (hit) return hit;
@@ -50,7 +64,15 @@ export function experimentData(opts: { sources: ("cmu" | "bandai")[]; inputMode:
   const val = subsample(captureMocap(seqs, "val"), opts.testEveryNth);
   const test = subsample(captureMocap(seqs, "test"), opts.testEveryNth);
   const stats = computeStats(train, opts.inputMode);
-  const data = { train, val, test, stats, trainN: normalize(train, stats), valN: normalize(val, stats), testN: normalize(test, stats) };
+  const data = {
+    train,
+    val,
+    test,
+    stats,
+    trainN: normalize(train, stats),
+    valN: normalize(val, stats),
+    testN: normalize(test, stats),
+  };
   cache.set(key, data);
   return data;
 }

@@ -67,7 +67,8 @@ export function isComplete(file: string, e: FetchEntry): boolean {
 
 export function entryUrl(template: string, e: FetchEntry): string {
   const need = (key: "subject" | "source_path") => {
-    if (e[key] === undefined) throw new Error(`URL template ${template} needs {${key}}, but the manifest entry of ${e.file} has no "${key}"`);
+    if (e[key] === undefined)
+      throw new Error(`URL template ${template} needs {${key}}, but the manifest entry of ${e.file} has no "${key}"`);
     return String(e[key]);
   };
   let url = template.replace("{file}", e.file);
@@ -77,7 +78,12 @@ export function entryUrl(template: string, e: FetchEntry): string {
 }
 
 /** Download one file, resuming a previous partial download. Throws on a checksum mismatch. */
-export async function fetchOne(url: string, dest: string, e: FetchEntry, opts: { retries?: number } = {}): Promise<"downloaded" | "present" | "resumed"> {
+export async function fetchOne(
+  url: string,
+  dest: string,
+  e: FetchEntry,
+  opts: { retries?: number } = {},
+): Promise<"downloaded" | "present" | "resumed"> {
   if (isComplete(dest, e)) return "present";
   fs.mkdirSync(path.dirname(dest), { recursive: true });
   const part = `${dest}.part`;
@@ -99,12 +105,17 @@ export async function fetchOne(url: string, dest: string, e: FetchEntry, opts: {
       const got = sha256File(part);
       if (got !== e.sha256) {
         fs.rmSync(part, { force: true });
-        throw new ChecksumError(`${url}: checksum mismatch for ${e.file}: expected sha256 ${e.sha256}, got ${got}; the partial file was removed`);
+        throw new ChecksumError(
+          `${url}: checksum mismatch for ${e.file}: expected sha256 ${e.sha256}, got ${got}; the partial file was removed`,
+        );
       }
       fs.renameSync(part, dest);
       return resumed ? "resumed" : "downloaded";
     } catch (err) {
-      if (err instanceof ChecksumError || attempt > retries) throw err instanceof ChecksumError ? err : new Error(`${url}: download of ${e.file} failed after ${attempt} attempts: ${(err as Error).message}`);
+      if (err instanceof ChecksumError || attempt > retries)
+        throw err instanceof ChecksumError
+          ? err
+          : new Error(`${url}: download of ${e.file} failed after ${attempt} attempts: ${(err as Error).message}`);
       await new Promise((r) => setTimeout(r, 500 * attempt));
     }
   }
@@ -119,7 +130,12 @@ export interface FetchOptions {
 }
 
 /** Fetch the files of a manifest into `dir` and write the manifest there (labels for the loader). */
-async function fetchSet<M extends { files: (FetchEntry & Record<string, unknown>)[] }>(m: M, dir: string, template: string, opts: FetchOptions): Promise<Record<string, string>> {
+async function fetchSet<M extends { files: (FetchEntry & Record<string, unknown>)[] }>(
+  m: M,
+  dir: string,
+  template: string,
+  opts: FetchOptions,
+): Promise<Record<string, string>> {
   if (opts.only) {
     const unknown = opts.only.filter((f) => !m.files.some((e) => e.file === f));
     if (unknown.length) throw new Error(`not in the manifest: ${unknown.join(", ")}`);
@@ -142,7 +158,12 @@ async function fetchSet<M extends { files: (FetchEntry & Record<string, unknown>
  */
 export async function fetchCmu(dataDir: string, opts: FetchOptions = {}): Promise<Record<string, string>> {
   const m = cmuManifest();
-  return fetchSet(m, path.join(dataDir, "cmu-mocap"), opts.urlTemplate ?? setting("HPE_CMU_URL") ?? m.source.url_template, opts);
+  return fetchSet(
+    m,
+    path.join(dataDir, "cmu-mocap"),
+    opts.urlTemplate ?? setting("HPE_CMU_URL") ?? m.source.url_template,
+    opts,
+  );
 }
 
 /**
@@ -159,8 +180,12 @@ export async function fetchBandai(dataDir: string, opts: FetchOptions = {}): Pro
 
 /** Which open datasets are complete in the data folder (size and checksum of every listed file). */
 export function datasetStatus(dataDir: string): { cmu: boolean; bandai: boolean } {
-  const complete = (files: FetchEntry[], sub: string) => files.every((e) => isComplete(path.join(dataDir, sub, e.file), e));
-  return { cmu: complete(cmuManifest().files, "cmu-mocap"), bandai: complete(bandaiManifest().files, "bandai-namco-motion") };
+  const complete = (files: FetchEntry[], sub: string) =>
+    files.every((e) => isComplete(path.join(dataDir, sub, e.file), e));
+  return {
+    cmu: complete(cmuManifest().files, "cmu-mocap"),
+    bandai: complete(bandaiManifest().files, "bandai-namco-motion"),
+  };
 }
 
 export interface DatasetInfo {
@@ -185,7 +210,12 @@ export function describeData(dir: string): { datasets: DatasetInfo[]; line: stri
   };
   const all: DatasetInfo[] = [
     { name: "CMU", folder: "cmu-mocap", files: count("cmu-mocap", /\.bvh$/i), licence: "free licence" },
-    { name: "Bandai Namco", folder: "bandai-namco-motion", files: count("bandai-namco-motion", /\.bvh$/i), licence: "CC BY-NC 4.0" },
+    {
+      name: "Bandai Namco",
+      folder: "bandai-namco-motion",
+      files: count("bandai-namco-motion", /\.bvh$/i),
+      licence: "CC BY-NC 4.0",
+    },
     { name: "Human3.6M", folder: "h36m", files: count("h36m", /_flat\.npz$/), licence: "licence-restricted" },
   ];
   const datasets = all.filter((d) => d.files > 0);

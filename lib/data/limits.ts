@@ -59,16 +59,19 @@ export const DEFAULT_LIMITS: Readonly<LoaderLimits> = Object.freeze({
 export function resolveLimits(overrides: Partial<LoaderLimits> = {}): LoaderLimits {
   const out: LoaderLimits = { ...DEFAULT_LIMITS };
   for (const [k, v] of Object.entries(setting("HPE_LOADER_LIMITS"))) {
-    if (!(k in DEFAULT_LIMITS)) throw new Error(`HPE_LOADER_LIMITS: unknown limit "${k}"; limits are ${Object.keys(DEFAULT_LIMITS).join(", ")}`);
+    if (!(k in DEFAULT_LIMITS))
+      throw new Error(`HPE_LOADER_LIMITS: unknown limit "${k}"; limits are ${Object.keys(DEFAULT_LIMITS).join(", ")}`);
     out[k as keyof LoaderLimits] = v;
   }
   for (const [k, v] of Object.entries(overrides)) {
-    if (!(k in DEFAULT_LIMITS)) throw new Error(`limits: unknown limit "${k}"; expected one of ${Object.keys(DEFAULT_LIMITS).join(", ")}`);
+    if (!(k in DEFAULT_LIMITS))
+      throw new Error(`limits: unknown limit "${k}"; expected one of ${Object.keys(DEFAULT_LIMITS).join(", ")}`);
     if (v === undefined) continue;
     if (typeof v !== "number" || !(v > 0)) throw new Error(`limits.${k}: expected a positive number, got ${String(v)}`);
     out[k as keyof LoaderLimits] = v;
   }
-  if (out.minFrameTimeS > out.maxFrameTimeS) throw new Error(`limits: minFrameTimeS ${out.minFrameTimeS} exceeds maxFrameTimeS ${out.maxFrameTimeS}`);
+  if (out.minFrameTimeS > out.maxFrameTimeS)
+    throw new Error(`limits: minFrameTimeS ${out.minFrameTimeS} exceeds maxFrameTimeS ${out.maxFrameTimeS}`);
   return out;
 }
 

@@ -38,44 +38,102 @@ export interface MocapProfile {
 
 const mid = (a: V3, b: V3): V3 => [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2, (a[2] + b[2]) / 2];
 const add = (a: V3, b: V3): V3 => [a[0] + b[0], a[1] + b[1], a[2] + b[2]];
-const lerp = (a: V3, b: V3, t: number): V3 => [a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1]), a[2] + t * (b[2] - a[2])];
+const lerp = (a: V3, b: V3, t: number): V3 => [
+  a[0] + t * (b[0] - a[0]),
+  a[1] + t * (b[1] - a[1]),
+  a[2] + t * (b[2] - a[2]),
+];
 const at = (name: string) => (a: JointAccess) => a.pos(name);
 
 /** CMU via the Daz/Poser BVH conversion (hip, abdomen, chest, rThigh, …), centimetres, 120 fps. */
 export const CMU_DAZ: MocapProfile = {
   name: "cmu-daz",
-  required: ["hip", "abdomen", "chest", "neck", "head", "leftEye", "rightEye", "rThigh", "rShin", "rFoot", "lThigh", "lShin", "lFoot", "rShldr", "rForeArm", "rHand", "lShldr", "lForeArm", "lHand"],
+  required: [
+    "hip",
+    "abdomen",
+    "chest",
+    "neck",
+    "head",
+    "leftEye",
+    "rightEye",
+    "rThigh",
+    "rShin",
+    "rFoot",
+    "lThigh",
+    "lShin",
+    "lFoot",
+    "rShldr",
+    "rForeArm",
+    "rHand",
+    "lShldr",
+    "lForeArm",
+    "lHand",
+  ],
   defaultFirstFrame: 10, // frame 0 is a T-pose, frames 1–5 blend into the capture
   unitToMm: 10,
   map: {
     Hip: at("hip"),
-    RHip: at("rThigh"), RKnee: at("rShin"), RFoot: at("rFoot"),
-    LHip: at("lThigh"), LKnee: at("lShin"), LFoot: at("lFoot"),
+    RHip: at("rThigh"),
+    RKnee: at("rShin"),
+    RFoot: at("rFoot"),
+    LHip: at("lThigh"),
+    LKnee: at("lShin"),
+    LFoot: at("lFoot"),
     Spine: (a) => mid(a.pos("abdomen"), a.pos("chest")),
     Thorax: at("neck"),
     "Neck/Nose": (a) => mid(a.pos("leftEye"), a.pos("rightEye")),
     Head: (a) => lerp(a.pos("head"), mid(a.pos("leftEye"), a.pos("rightEye")), 1.5),
-    LShoulder: at("lShldr"), LElbow: at("lForeArm"), LWrist: at("lHand"),
-    RShoulder: at("rShldr"), RElbow: at("rForeArm"), RWrist: at("rHand"),
+    LShoulder: at("lShldr"),
+    LElbow: at("lForeArm"),
+    LWrist: at("lHand"),
+    RShoulder: at("rShldr"),
+    RElbow: at("rForeArm"),
+    RWrist: at("rHand"),
   },
 };
 
 /** Bandai Namco Research Motion Dataset (Hips, UpperLeg_L, …), centimetres, 30 fps. */
 export const BANDAI_NAMCO: MocapProfile = {
   name: "bandai-namco",
-  required: ["Hips", "Spine", "Chest", "Neck", "Head", "UpperLeg_R", "LowerLeg_R", "Foot_R", "UpperLeg_L", "LowerLeg_L", "Foot_L", "UpperArm_L", "LowerArm_L", "Hand_L", "UpperArm_R", "LowerArm_R", "Hand_R"],
+  required: [
+    "Hips",
+    "Spine",
+    "Chest",
+    "Neck",
+    "Head",
+    "UpperLeg_R",
+    "LowerLeg_R",
+    "Foot_R",
+    "UpperLeg_L",
+    "LowerLeg_L",
+    "Foot_L",
+    "UpperArm_L",
+    "LowerArm_L",
+    "Hand_L",
+    "UpperArm_R",
+    "LowerArm_R",
+    "Hand_R",
+  ],
   defaultFirstFrame: 0, // clips are trimmed
   unitToMm: 10,
   map: {
     Hip: at("Hips"),
-    RHip: at("UpperLeg_R"), RKnee: at("LowerLeg_R"), RFoot: at("Foot_R"),
-    LHip: at("UpperLeg_L"), LKnee: at("LowerLeg_L"), LFoot: at("Foot_L"),
+    RHip: at("UpperLeg_R"),
+    RKnee: at("LowerLeg_R"),
+    RFoot: at("Foot_R"),
+    LHip: at("UpperLeg_L"),
+    LKnee: at("LowerLeg_L"),
+    LFoot: at("Foot_L"),
     Spine: (a) => mid(a.pos("Spine"), a.pos("Chest")),
     Thorax: at("Neck"),
     "Neck/Nose": (a) => add(a.pos("Head"), a.along("Head", [10, 0, 0])), // Head's local +X points up the head
     Head: (a) => add(a.pos("Head"), a.along("Head", [18, 0, 0])),
-    LShoulder: at("UpperArm_L"), LElbow: at("LowerArm_L"), LWrist: at("Hand_L"),
-    RShoulder: at("UpperArm_R"), RElbow: at("LowerArm_R"), RWrist: at("Hand_R"),
+    LShoulder: at("UpperArm_L"),
+    LElbow: at("LowerArm_L"),
+    LWrist: at("Hand_L"),
+    RShoulder: at("UpperArm_R"),
+    RElbow: at("LowerArm_R"),
+    RWrist: at("Hand_R"),
   },
 };
 
@@ -100,7 +158,8 @@ export function detectProfile(bvh: Bvh): MocapProfile {
 
 /** How many samples `resampleTimes` returns (computed without allocating). */
 export function resampledLength(frames: number, frameTimeS: number, firstFrame: number, fps: number): number {
-  const t0 = firstFrame * frameTimeS, t1 = (frames - 1) * frameTimeS;
+  const t0 = firstFrame * frameTimeS,
+    t1 = (frames - 1) * frameTimeS;
   return Math.max(0, Math.floor((t1 - t0) * fps + 1e-9) + 1);
 }
 
@@ -111,7 +170,7 @@ export function resampledLength(frames: number, frameTimeS: number, firstFrame: 
 export function resampleTimes(frames: number, frameTimeS: number, firstFrame: number, fps: number): Float64Array {
   const n = resampledLength(frames, frameTimeS, firstFrame, fps);
   const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = firstFrame + (i / fps) / frameTimeS;
+  for (let i = 0; i < n; i++) out[i] = firstFrame + i / fps / frameTimeS;
   return out;
 }
 
@@ -121,16 +180,26 @@ export function resampleTimes(frames: number, frameTimeS: number, firstFrame: nu
  */
 export function bvhToH36m(
   bvh: Bvh,
-  opts: { profile?: MocapProfile; firstFrame?: number; fps?: number; limits?: Partial<LoaderLimits>; /** FK block size (tests). */ fkBlockFrames?: number } = {},
+  opts: {
+    profile?: MocapProfile;
+    firstFrame?: number;
+    fps?: number;
+    limits?: Partial<LoaderLimits> /** FK block size (tests). */;
+    fkBlockFrames?: number;
+  } = {},
 ): { poses: Float32Array; frames: number; fps: number; profile: MocapProfile } {
   const limits = resolveLimits(opts.limits);
   const profile = opts.profile ?? detectProfile(bvh);
   const first = opts.firstFrame ?? profile.defaultFirstFrame;
-  if (!Number.isInteger(first) || first < 0) throw new InputError(bvh.file, "first_usable_frame", `first usable frame ${String(first)} is not an integer ≥ 0`);
-  if (first >= bvh.frames) throw new InputError(bvh.file, "Frames", `has ${bvh.frames} frames, all before the first usable frame ${first}`);
+  if (!Number.isInteger(first) || first < 0)
+    throw new InputError(bvh.file, "first_usable_frame", `first usable frame ${String(first)} is not an integer ≥ 0`);
+  if (first >= bvh.frames)
+    throw new InputError(bvh.file, "Frames", `has ${bvh.frames} frames, all before the first usable frame ${first}`);
   const fps = opts.fps ?? H36M_FPS;
   if (!(fps > 0 && fps <= 1 / limits.minFrameTimeS)) {
-    throw new Error(`${bvh.file}: resampling rate ${fps} fps is outside (0, ${1 / limits.minFrameTimeS}] (the inverse of limits.minFrameTimeS)`);
+    throw new Error(
+      `${bvh.file}: resampling rate ${fps} fps is outside (0, ${1 / limits.minFrameTimeS}] (the inverse of limits.minFrameTimeS)`,
+    );
   }
   const n = resampledLength(bvh.frames, bvh.frameTimeS, first, fps);
   if (n > limits.maxResampledFrames) {
@@ -143,16 +212,20 @@ export function bvhToH36m(
   }
   const times = resampleTimes(bvh.frames, bvh.frameTimeS, first, fps);
   const index = new Map(bvh.joints.map((j, i) => [j.name, i]));
-  const last = bvh.frames - 1, NJ = NUM_JOINTS; // a local: imported bindings are getters in hot loops
+  const last = bvh.frames - 1,
+    NJ = NUM_JOINTS; // a local: imported bindings are getters in hot loops
   // FK on the source frames we need (floor and ceil of each sample time; times increase).
   const needed: number[] = [];
   for (let i = 0; i < times.length; i++) {
-    const lo = Math.floor(times[i]), hi = Math.min(last, Math.ceil(times[i]));
+    const lo = Math.floor(times[i]),
+      hi = Math.min(last, Math.ceil(times[i]));
     if (!needed.length || lo > needed[needed.length - 1]) needed.push(lo);
     if (hi > needed[needed.length - 1]) needed.push(hi);
   }
   const row = new Int32Array(bvh.frames).fill(-1);
-  needed.forEach((f, i) => { row[f] = i; });
+  needed.forEach((f, i) => {
+    row[f] = i;
+  });
   const mapped = new Float64Array(needed.length * NJ * 3);
   // FK in blocks of frames: its [frames, joints, 12] float64 arrays stay small for long files.
   const block = opts.fkBlockFrames ?? Math.max(1, Math.floor(2 ** 18 / bvh.joints.length)); // ≤ 25 MB per block
@@ -163,15 +236,20 @@ export function bvhToH36m(
   const poses = new Float32Array(times.length * NUM_JOINTS * 3);
   const s = profile.unitToMm;
   for (let i = 0; i < times.length; i++) {
-    const lo = Math.floor(times[i]), hi = Math.min(last, Math.ceil(times[i])), w = times[i] - lo;
-    const a = row[lo] * NJ * 3, b = row[hi] * NJ * 3;
+    const lo = Math.floor(times[i]),
+      hi = Math.min(last, Math.ceil(times[i])),
+      w = times[i] - lo;
+    const a = row[lo] * NJ * 3,
+      b = row[hi] * NJ * 3;
     for (let j = 0; j < NJ; j++) {
       const x = (1 - w) * mapped[a + j * 3] + w * mapped[b + j * 3];
       const y = (1 - w) * mapped[a + j * 3 + 1] + w * mapped[b + j * 3 + 1];
       const z = (1 - w) * mapped[a + j * 3 + 2] + w * mapped[b + j * 3 + 2];
       // BVH +Y up → H36M +Z up: (x, y, z) ↦ (x, −z, y), a proper rotation about X.
       const o = (i * NJ + j) * 3;
-      poses[o] = x * s; poses[o + 1] = -z * s; poses[o + 2] = y * s;
+      poses[o] = x * s;
+      poses[o + 1] = -z * s;
+      poses[o + 2] = y * s;
       if (!(Number.isFinite(poses[o]) && Number.isFinite(poses[o + 1]) && Number.isFinite(poses[o + 2]))) {
         throw new InputError(
           bvh.file,
@@ -186,8 +264,16 @@ export function bvhToH36m(
 }
 
 /** Map every frame of `fk` to the 17 H36M joints, written to `out` from offset `o` ([frames, 17, 3]). */
-function mapFrames(fk: ForwardKinematics, index: Map<string, number>, profile: MocapProfile, out: Float64Array, o: number): void {
-  const J = fk.joints, P = fk.positions, R = fk.rotations;
+function mapFrames(
+  fk: ForwardKinematics,
+  index: Map<string, number>,
+  profile: MocapProfile,
+  out: Float64Array,
+  o: number,
+): void {
+  const J = fk.joints,
+    P = fk.positions,
+    R = fk.rotations;
   let r = 0; // the frame being mapped; one accessor serves every frame
   const idx = (n: string) => {
     const i = index.get(n);
@@ -195,10 +281,17 @@ function mapFrames(fk: ForwardKinematics, index: Map<string, number>, profile: M
     return r * J + i;
   };
   const access: JointAccess = {
-    pos: (n) => { const b = idx(n) * 3; return [P[b], P[b + 1], P[b + 2]]; },
+    pos: (n) => {
+      const b = idx(n) * 3;
+      return [P[b], P[b + 1], P[b + 2]];
+    },
     along: (n, v) => {
       const b = idx(n) * 9;
-      return [R[b] * v[0] + R[b + 1] * v[1] + R[b + 2] * v[2], R[b + 3] * v[0] + R[b + 4] * v[1] + R[b + 5] * v[2], R[b + 6] * v[0] + R[b + 7] * v[1] + R[b + 8] * v[2]];
+      return [
+        R[b] * v[0] + R[b + 1] * v[1] + R[b + 2] * v[2],
+        R[b + 3] * v[0] + R[b + 4] * v[1] + R[b + 5] * v[2],
+        R[b + 6] * v[0] + R[b + 7] * v[1] + R[b + 8] * v[2],
+      ];
     },
   };
   const fns = H36M_JOINTS.map((name) => profile.map[name]);
@@ -206,7 +299,9 @@ function mapFrames(fk: ForwardKinematics, index: Map<string, number>, profile: M
     const base = o + r * fns.length * 3;
     for (let j = 0; j < fns.length; j++) {
       const p = fns[j](access);
-      out[base + j * 3] = p[0]; out[base + j * 3 + 1] = p[1]; out[base + j * 3 + 2] = p[2];
+      out[base + j * 3] = p[0];
+      out[base + j * 3 + 1] = p[1];
+      out[base + j * 3 + 2] = p[2];
     }
   }
 }
@@ -247,30 +342,57 @@ function readManifest(dir: string): Map<string, ManifestEntry> {
   } catch (e) {
     throw new InputError(f, "json", `not valid JSON (${(e as Error).message})`);
   }
-  if (!m || !Array.isArray(m.files)) throw new InputError(f, "files", `expected a "files" array of {file, action, h36m_action, …}`);
+  if (!m || !Array.isArray(m.files))
+    throw new InputError(f, "files", `expected a "files" array of {file, action, h36m_action, …}`);
   for (const [i, e] of m.files.entries()) {
-    if (!e || typeof e.file !== "string") throw new InputError(f, `files[${i}].file`, `files[${i}]: expected an object with a "file" name`);
+    if (!e || typeof e.file !== "string")
+      throw new InputError(f, `files[${i}].file`, `files[${i}]: expected an object with a "file" name`);
     const ff = e.first_usable_frame;
     if (ff !== undefined && !(Number.isInteger(ff) && ff >= 0)) {
-      throw new InputError(f, `files[${i}].first_usable_frame`, `files[${i}] (${quote(e.file)}): first_usable_frame ${quote(String(ff))} is not an integer ≥ 0`);
+      throw new InputError(
+        f,
+        `files[${i}].first_usable_frame`,
+        `files[${i}] (${quote(e.file)}): first_usable_frame ${quote(String(ff))} is not an integer ≥ 0`,
+      );
     }
   }
   return new Map(m.files.map((e) => [e.file, e]));
 }
 
 /** Subject and labels of a file, from the manifest or else from its name. */
-function describe(file: string, profile: MocapProfile, entry: ManifestEntry | undefined, datasetName: string): Pick<MocapSequence, "dataset" | "subject" | "action" | "sourceAction"> {
+function describe(
+  file: string,
+  profile: MocapProfile,
+  entry: ManifestEntry | undefined,
+  datasetName: string,
+): Pick<MocapSequence, "dataset" | "subject" | "action" | "sourceAction"> {
   const base = path.basename(file, ".bvh");
   if (profile === CMU_DAZ) {
-    const subj = entry?.subject !== undefined ? String(entry.subject).padStart(2, "0") : (/^(\d+)_/.exec(base)?.[1] ?? base);
-    return { dataset: "cmu", subject: `cmu-${subj}`, action: entry?.h36m_action ?? "Other", sourceAction: entry?.action ?? "unlabelled" };
+    const subj =
+      entry?.subject !== undefined ? String(entry.subject).padStart(2, "0") : (/^(\d+)_/.exec(base)?.[1] ?? base);
+    return {
+      dataset: "cmu",
+      subject: `cmu-${subj}`,
+      action: entry?.h36m_action ?? "Other",
+      sourceAction: entry?.action ?? "unlabelled",
+    };
   }
   if (profile === BANDAI_NAMCO) {
     const parsed = /^dataset-(\d)_([^_]+)_([^_]+)_/.exec(base);
     const actor = entry?.actor ?? (parsed ? `R${parsed[1]}` : "unknown");
-    return { dataset: "bandai", subject: `bandai-${actor}`, action: entry?.h36m_action ?? "Other", sourceAction: entry?.action ?? parsed?.[2] ?? "unlabelled" };
+    return {
+      dataset: "bandai",
+      subject: `bandai-${actor}`,
+      action: entry?.h36m_action ?? "Other",
+      sourceAction: entry?.action ?? parsed?.[2] ?? "unlabelled",
+    };
   }
-  return { dataset: datasetName, subject: `${datasetName}-${base}`, action: entry?.h36m_action ?? "Other", sourceAction: entry?.action ?? "unlabelled" };
+  return {
+    dataset: datasetName,
+    subject: `${datasetName}-${base}`,
+    action: entry?.h36m_action ?? "Other",
+    sourceAction: entry?.action ?? "unlabelled",
+  };
 }
 
 /** Options of the BVH loaders. */
@@ -282,12 +404,27 @@ export interface MocapLoadOptions {
 }
 
 /** Load one BVH file as an H36M-17 sequence (manifest entry optional). */
-export function loadBvhSequence(file: string, opts: MocapLoadOptions & { manifest?: Map<string, ManifestEntry> } = {}): MocapSequence {
+export function loadBvhSequence(
+  file: string,
+  opts: MocapLoadOptions & { manifest?: Map<string, ManifestEntry> } = {},
+): MocapSequence {
   const bvh = readBvh(file, { limits: opts.limits });
   const profile = detectProfile(bvh);
   const entry = (opts.manifest ?? readManifest(path.dirname(file))).get(path.basename(file));
-  const { poses, frames, fps } = bvhToH36m(bvh, { profile, firstFrame: entry?.first_usable_frame, fps: opts.fps, limits: opts.limits });
-  return { ...describe(file, profile, entry, path.basename(path.dirname(file))), file, profile: profile.name, fps, frames, poses };
+  const { poses, frames, fps } = bvhToH36m(bvh, {
+    profile,
+    firstFrame: entry?.first_usable_frame,
+    fps: opts.fps,
+    limits: opts.limits,
+  });
+  return {
+    ...describe(file, profile, entry, path.basename(path.dirname(file))),
+    file,
+    profile: profile.name,
+    fps,
+    frames,
+    poses,
+  };
 }
 
 /** All BVH files under a folder (recursively), sorted. */
@@ -309,7 +446,10 @@ export function listBvhFiles(dir: string): string[] {
  * Load every BVH file under a folder. Each folder's manifest.json (if any) gives labels
  * and the first usable frame. `limit` keeps the first N files per folder (smoke runs).
  */
-export function loadBvhFolder(dir: string, opts: MocapLoadOptions & { filter?: (file: string) => boolean } = {}): MocapSequence[] {
+export function loadBvhFolder(
+  dir: string,
+  opts: MocapLoadOptions & { filter?: (file: string) => boolean } = {},
+): MocapSequence[] {
   const files = listBvhFiles(dir).filter((f) => (opts.filter ? opts.filter(f) : true));
   if (!files.length) throw new InputError(dir, "folder", "no .bvh files found");
   const manifests = new Map<string, Map<string, ManifestEntry>>();

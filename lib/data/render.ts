@@ -48,8 +48,17 @@ export interface RenderPart {
   forwardMm: number;
 }
 
-const part = (name: string, from: H36MJoint, to: H36MJoint, r0: number, r1: number, group: PartGroup, t0 = 0, t1 = 1,
-  forwardMm = 0): RenderPart => ({ name, from, to, t0, t1, radiusMm: [r0, r1], group, forwardMm });
+const part = (
+  name: string,
+  from: H36MJoint,
+  to: H36MJoint,
+  r0: number,
+  r1: number,
+  group: PartGroup,
+  t0 = 0,
+  t1 = 1,
+  forwardMm = 0,
+): RenderPart => ({ name, from, to, t0, t1, radiusMm: [r0, r1], group, forwardMm });
 
 /** The body parts, in label order (a label map holds these indices; −1 is background). */
 export const RENDER_PARTS: readonly RenderPart[] = [
@@ -114,8 +123,16 @@ export interface RenderOptions {
 }
 
 export const DEFAULT_RENDER_OPTIONS: Readonly<RenderOptions> = {
-  size: 64, marginFrac: 0.12, jitterPx: 2, jitterScale: 0.05, background: "mixed", range: "signed",
-  colourJitter: true, noise: 0.015, person: true, labels: false,
+  size: 64,
+  marginFrac: 0.12,
+  jitterPx: 2,
+  jitterScale: 0.05,
+  background: "mixed",
+  range: "signed",
+  colourJitter: true,
+  noise: 0.015,
+  person: true,
+  labels: false,
 };
 
 /** The crop of one image: camera pixel (u, v) → output pixel ((u − x0Px)·scale, (v − y0Px)·scale). */
@@ -139,11 +156,14 @@ export function applyCrop(uvPx: ArrayLike<number>, crop: CropTransform): Float64
 function checkOptions(o: RenderOptions): void {
   const bad = (field: keyof RenderOptions, want: string) =>
     new Error(`render opts.${field}: expected ${want}, got ${String(o[field])}`);
-  if (!Number.isInteger(o.size) || o.size < 16 || o.size > 512) throw bad("size", "an integer number of pixels in 16–512");
+  if (!Number.isInteger(o.size) || o.size < 16 || o.size > 512)
+    throw bad("size", "an integer number of pixels in 16–512");
   if (!(o.marginFrac >= 0 && o.marginFrac <= 2)) throw bad("marginFrac", "a number in 0–2");
-  if (!(o.jitterPx >= 0 && o.jitterPx <= o.size / 4)) throw bad("jitterPx", `pixels in 0–${o.size / 4} (a quarter of the size)`);
+  if (!(o.jitterPx >= 0 && o.jitterPx <= o.size / 4))
+    throw bad("jitterPx", `pixels in 0–${o.size / 4} (a quarter of the size)`);
   if (!(o.jitterScale >= 0 && o.jitterScale <= 0.5)) throw bad("jitterScale", "a number in 0–0.5");
-  if (!["solid", "gradient", "noise", "mixed"].includes(o.background)) throw bad("background", `"solid", "gradient", "noise" or "mixed"`);
+  if (!["solid", "gradient", "noise", "mixed"].includes(o.background))
+    throw bad("background", `"solid", "gradient", "noise" or "mixed"`);
   if (o.range !== "signed" && o.range !== "unit") throw bad("range", `"signed" or "unit"`);
   if (!(o.noise >= 0 && o.noise <= 0.2)) throw bad("noise", "a number in 0–0.2");
 }
@@ -151,7 +171,9 @@ function checkOptions(o: RenderOptions): void {
 function resolveOptions(opts: Partial<RenderOptions>): RenderOptions {
   for (const k of Object.keys(opts)) {
     if (!(k in DEFAULT_RENDER_OPTIONS)) {
-      throw new Error(`render opts: unknown option "${k}"; options are ${Object.keys(DEFAULT_RENDER_OPTIONS).join(", ")}`);
+      throw new Error(
+        `render opts: unknown option "${k}"; options are ${Object.keys(DEFAULT_RENDER_OPTIONS).join(", ")}`,
+      );
     }
   }
   const o = { ...DEFAULT_RENDER_OPTIONS, ...opts };
@@ -168,9 +190,19 @@ function sampleSeed(seed: number, index: number): number {
 }
 
 function hsv(hDeg: number, s: number, v: number): [number, number, number] {
-  const h = (((hDeg % 360) + 360) % 360) / 60, c = v * s, x = c * (1 - Math.abs((h % 2) - 1)), m = v - c;
+  const h = (((hDeg % 360) + 360) % 360) / 60,
+    c = v * s,
+    x = c * (1 - Math.abs((h % 2) - 1)),
+    m = v - c;
   const sector = Math.min(5, Math.floor(h));
-  const [r, g, b] = [[c, x, 0], [x, c, 0], [0, c, x], [0, x, c], [x, 0, c], [c, 0, x]][sector];
+  const [r, g, b] = [
+    [c, x, 0],
+    [x, c, 0],
+    [0, c, x],
+    [0, x, c],
+    [x, 0, c],
+    [c, 0, x],
+  ][sector];
   return [r + m, g + m, b + m];
 }
 
@@ -199,7 +231,8 @@ function drawLook(r: Random, o: RenderOptions): SampleLook {
   const kindDraw = r();
   const background = o.background === "mixed" ? kinds[Math.min(2, Math.floor(kindDraw * 3))] : o.background;
   const bgColour = (): [number, number, number] => hsv(uniform(r, 0, 360), uniform(r, 0, 0.25), uniform(r, 0.15, 0.85));
-  const bg0 = bgColour(), bg1 = bgColour();
+  const bg0 = bgColour(),
+    bg1 = bgColour();
   const angle = uniform(r, 0, 2 * Math.PI);
   const lattice = new Float32Array((NOISE_CELLS + 1) ** 2);
   for (let i = 0; i < lattice.length; i++) lattice[i] = r();
@@ -224,7 +257,9 @@ function latticeAxis(size: number): { cell: Int32Array; weight: Float32Array } {
   if (!a) {
     a = { cell: new Int32Array(size), weight: new Float32Array(size) };
     for (let i = 0; i < size; i++) {
-      const f = ((i + 0.5) / size) * NOISE_CELLS, k = Math.min(NOISE_CELLS - 1, Math.floor(f)), t = f - k;
+      const f = ((i + 0.5) / size) * NOISE_CELLS,
+        k = Math.min(NOISE_CELLS - 1, Math.floor(f)),
+        t = f - k;
       a.cell[i] = k;
       a.weight[i] = t * t * (3 - 2 * t);
     }
@@ -234,26 +269,38 @@ function latticeAxis(size: number): { cell: Int32Array; weight: Float32Array } {
 }
 
 function paintBackground(img: Float32Array, off: number, size: number, look: SampleLook): void {
-  const [a0, a1, a2] = look.bg0, [b0, b1, b2] = look.bg1;
+  const [a0, a1, a2] = look.bg0,
+    [b0, b1, b2] = look.bg1;
   if (look.background === "solid") {
-    for (let p = 0; p < size * size; p++) { const q = off + p * 3; img[q] = a0; img[q + 1] = a1; img[q + 2] = a2; }
+    for (let p = 0; p < size * size; p++) {
+      const q = off + p * 3;
+      img[q] = a0;
+      img[q + 1] = a1;
+      img[q + 2] = a2;
+    }
     return;
   }
-  const L = look.lattice, n1 = NOISE_CELLS + 1;
+  const L = look.lattice,
+    n1 = NOISE_CELLS + 1;
   const [gx, gy] = look.gradDir;
   const { cell, weight } = latticeAxis(size);
   for (let y = 0; y < size; y++) {
-    const iy = cell[y], sy = weight[y];
+    const iy = cell[y],
+      sy = weight[y];
     for (let x = 0; x < size; x++) {
       let t: number;
       if (look.background === "gradient") {
         t = 0.5 + 0.5 * (gx * (((x + 0.5) / size) * 2 - 1) + gy * (((y + 0.5) / size) * 2 - 1)) * Math.SQRT1_2;
       } else {
-        const ix = cell[x], sx = weight[x], k = iy * n1 + ix;
+        const ix = cell[x],
+          sx = weight[x],
+          k = iy * n1 + ix;
         t = lerp(lerp(L[k], L[k + 1], sx), lerp(L[k + n1], L[k + n1 + 1], sx), sy);
       }
       const q = off + (y * size + x) * 3;
-      img[q] = a0 + (b0 - a0) * t; img[q + 1] = a1 + (b1 - a1) * t; img[q + 2] = a2 + (b2 - a2) * t;
+      img[q] = a0 + (b0 - a0) * t;
+      img[q + 1] = a1 + (b1 - a1) * t;
+      img[q + 2] = a2 + (b2 - a2) * t;
     }
   }
 }
@@ -266,7 +313,10 @@ const AMBIENT = 0.35;
 const depthBuffers = new Map<number, Float32Array>();
 function depthBuffer(size: number): Float32Array {
   let d = depthBuffers.get(size);
-  if (!d) depthBuffers.set(size, (d = new Float32Array(size * size)));
+  if (!d) {
+    d = new Float32Array(size * size);
+    depthBuffers.set(size, d);
+  }
   return d;
 }
 
@@ -278,12 +328,16 @@ function checkPose(pose: ArrayLike<number>, off: number, where: string): void {
     for (let d = 0; d < 3; d++) {
       const v = pose[off + j * 3 + d];
       if (!Number.isFinite(v)) {
-        throw new Error(`${where} joint ${H36M_JOINTS[j]} (${j}): coordinate ${"xyz"[d]} is ${v}, expected a finite number of mm`);
+        throw new Error(
+          `${where} joint ${H36M_JOINTS[j]} (${j}): coordinate ${"xyz"[d]} is ${v}, expected a finite number of mm`,
+        );
       }
     }
     const z = pose[off + j * 3 + 2];
     if (!(z > 0)) {
-      throw new Error(`${where} joint ${H36M_JOINTS[j]} (${j}): Z = ${z} mm, expected the joint in front of the camera (Z > 0)`);
+      throw new Error(
+        `${where} joint ${H36M_JOINTS[j]} (${j}): Z = ${z} mm, expected the joint in front of the camera (Z > 0)`,
+      );
     }
   }
 }
@@ -300,16 +354,30 @@ interface Canvas {
 
 /** A tapered capsule: end points and radii in output pixels (x, y, r), axis depth z and radius rm in mm. */
 interface Capsule {
-  x0: number; y0: number; r0: number; z0: number; rm0: number;
-  x1: number; y1: number; r1: number; z1: number; rm1: number;
+  x0: number;
+  y0: number;
+  r0: number;
+  z0: number;
+  rm0: number;
+  x1: number;
+  y1: number;
+  r1: number;
+  z1: number;
+  rm1: number;
 }
 
 /**
  * Render the camera-space pose at pose[poff..poff+51) into a canvas ([size, size, 3], values in opts.range).
  * Returns the crop. The pose must already be checked.
  */
-function renderInto(pose: ArrayLike<number>, poff: number, cam: CameraIntrinsics, o: RenderOptions, seed: number,
-  cv: Canvas): CropTransform {
+function renderInto(
+  pose: ArrayLike<number>,
+  poff: number,
+  cam: CameraIntrinsics,
+  o: RenderOptions,
+  seed: number,
+  cv: Canvas,
+): CropTransform {
   const { img, off, labels, loff, size, depth } = cv;
   const look = drawLook(mulberry32(seed), o);
   const cam3d = new Float64Array(NUM_JOINTS * 3);
@@ -317,10 +385,15 @@ function renderInto(pose: ArrayLike<number>, poff: number, cam: CameraIntrinsics
   const uv = projectToImage(cam3d, cam);
 
   // Crop: square around the projected joints, with margin, then jittered.
-  let minU = Infinity, maxU = -Infinity, minV = Infinity, maxV = -Infinity;
+  let minU = Infinity,
+    maxU = -Infinity,
+    minV = Infinity,
+    maxV = -Infinity;
   for (let j = 0; j < NUM_JOINTS; j++) {
-    minU = Math.min(minU, uv[j * 2]); maxU = Math.max(maxU, uv[j * 2]);
-    minV = Math.min(minV, uv[j * 2 + 1]); maxV = Math.max(maxV, uv[j * 2 + 1]);
+    minU = Math.min(minU, uv[j * 2]);
+    maxU = Math.max(maxU, uv[j * 2]);
+    minV = Math.min(minV, uv[j * 2 + 1]);
+    maxV = Math.max(maxV, uv[j * 2 + 1]);
   }
   const side = Math.max(maxU - minU, maxV - minV, 1) * (1 + 2 * o.marginFrac) * look.scaleJitter;
   const scale = size / side;
@@ -338,11 +411,15 @@ function renderInto(pose: ArrayLike<number>, poff: number, cam: CameraIntrinsics
     const fx = cam.focalLengthPx[0];
     const forward = facingDirection(cam3d);
     for (let pi = 0; pi < RENDER_PARTS.length; pi++) {
-      const p = RENDER_PARTS[pi], [ja, jb] = PART_JOINTS[pi];
+      const p = RENDER_PARTS[pi],
+        [ja, jb] = PART_JOINTS[pi];
       // Axis end points: output pixels (through the projected joints, so distortion is kept), depth and radius.
-      let ax = lerp(uv[ja * 2], uv[jb * 2], p.t0), ay = lerp(uv[ja * 2 + 1], uv[jb * 2 + 1], p.t0);
-      let bx = lerp(uv[ja * 2], uv[jb * 2], p.t1), by = lerp(uv[ja * 2 + 1], uv[jb * 2 + 1], p.t1);
-      let za = lerp(cam3d[ja * 3 + 2], cam3d[jb * 3 + 2], p.t0), zb = lerp(cam3d[ja * 3 + 2], cam3d[jb * 3 + 2], p.t1);
+      let ax = lerp(uv[ja * 2], uv[jb * 2], p.t0),
+        ay = lerp(uv[ja * 2 + 1], uv[jb * 2 + 1], p.t0);
+      let bx = lerp(uv[ja * 2], uv[jb * 2], p.t1),
+        by = lerp(uv[ja * 2 + 1], uv[jb * 2 + 1], p.t1);
+      let za = lerp(cam3d[ja * 3 + 2], cam3d[jb * 3 + 2], p.t0),
+        zb = lerp(cam3d[ja * 3 + 2], cam3d[jb * 3 + 2], p.t1);
       if (p.forwardMm !== 0) {
         if (!forward) continue;
         const ends = new Float64Array(6);
@@ -354,29 +431,46 @@ function renderInto(pose: ArrayLike<number>, poff: number, cam: CameraIntrinsics
         const e = projectToImage(ends, cam);
         [ax, ay, bx, by, za, zb] = [e[0], e[1], e[2], e[3], ends[2], ends[5]];
       }
-      const rm0 = p.radiusMm[0] * look.widthFactor, rm1 = p.radiusMm[1] * look.widthFactor;
+      const rm0 = p.radiusMm[0] * look.widthFactor,
+        rm1 = p.radiusMm[1] * look.widthFactor;
       drawCapsule(cv, pi, look.colours[p.group], {
-        x0: (ax - crop.x0Px) * scale, y0: (ay - crop.y0Px) * scale, r0: ((fx * rm0) / za) * scale, z0: za, rm0,
-        x1: (bx - crop.x0Px) * scale, y1: (by - crop.y0Px) * scale, r1: ((fx * rm1) / zb) * scale, z1: zb, rm1,
+        x0: (ax - crop.x0Px) * scale,
+        y0: (ay - crop.y0Px) * scale,
+        r0: ((fx * rm0) / za) * scale,
+        z0: za,
+        rm0,
+        x1: (bx - crop.x0Px) * scale,
+        y1: (by - crop.y0Px) * scale,
+        r1: ((fx * rm1) / zb) * scale,
+        z1: zb,
+        rm1,
       });
     }
   }
   // Grey pixel noise (uniform, standard deviation o.noise, from a xorshift32 stream), clamping and the value range.
-  const amp = o.noise * Math.sqrt(12) / 4294967296, signed = o.range === "signed";
+  const amp = (o.noise * Math.sqrt(12)) / 4294967296,
+    signed = o.range === "signed";
   let h = look.noiseSeed | 1;
   for (let p = 0; p < size * size; p++) {
-    h ^= h << 13; h ^= h >>> 17; h ^= h << 5;
+    h ^= h << 13;
+    h ^= h >>> 17;
+    h ^= h << 5;
     const n = amp * ((h >>> 0) - 2147483648);
     for (let q = off + p * 3, c = 0; c < 3; c++, q++) {
-      const v = img[q] + n, u = v < 0 ? 0 : v > 1 ? 1 : v;
+      const v = img[q] + n,
+        u = v < 0 ? 0 : v > 1 ? 1 : v;
       img[q] = signed ? u * 2 - 1 : u;
     }
   }
   return crop;
 }
 
-const L_HIP = jointIndex("LHip"), R_HIP = jointIndex("RHip"), HIP = jointIndex("Hip"), THORAX = jointIndex("Thorax");
-const L_SHOULDER = jointIndex("LShoulder"), R_SHOULDER = jointIndex("RShoulder");
+const L_HIP = jointIndex("LHip"),
+  R_HIP = jointIndex("RHip"),
+  HIP = jointIndex("Hip"),
+  THORAX = jointIndex("Thorax");
+const L_SHOULDER = jointIndex("LShoulder"),
+  R_SHOULDER = jointIndex("RShoulder");
 
 /** The way the body faces (unit, camera axes): left × up, left from the hips and shoulders; null if degenerate. */
 function facingDirection(p: Float64Array): [number, number, number] | null {
@@ -397,7 +491,10 @@ function drawCapsule(cv: Canvas, label: number, colour: readonly number[], cap: 
   const ya = Math.max(0, Math.floor(Math.min(y0 - r0, y1 - r1)));
   const yb = Math.min(size - 1, Math.ceil(Math.max(y0 + r0, y1 + r1)));
   if (xa > xb || ya > yb) return;
-  const dx = x1 - x0, dy = y1 - y0, len2 = dx * dx + dy * dy, inv = len2 > 1e-12 ? 1 / len2 : 0;
+  const dx = x1 - x0,
+    dy = y1 - y0,
+    len2 = dx * dx + dy * dy,
+    inv = len2 > 1e-12 ? 1 / len2 : 0;
   const [cr, cg, cb] = colour;
   for (let y = ya; y <= yb; y++) {
     const py = y + 0.5 - y0;
@@ -405,19 +502,27 @@ function drawCapsule(cv: Canvas, label: number, colour: readonly number[], cap: 
       const px = x + 0.5 - x0;
       let t = (px * dx + py * dy) * inv;
       t = t < 0 ? 0 : t > 1 ? 1 : t;
-      const ex = px - t * dx, ey = py - t * dy, d2 = ex * ex + ey * ey, r = r0 + (r1 - r0) * t;
+      const ex = px - t * dx,
+        ey = py - t * dy,
+        d2 = ex * ex + ey * ey,
+        r = r0 + (r1 - r0) * t;
       if (d2 >= r * r) continue;
-      const d = Math.sqrt(d2), s = d / r, c = Math.sqrt(1 - s * s);
+      const d = Math.sqrt(d2),
+        s = d / r,
+        c = Math.sqrt(1 - s * s);
       const z = z0 + (z1 - z0) * t - (rm0 + (rm1 - rm0) * t) * c;
       const k = y * size + x;
       if (z >= depth[k]) continue;
       depth[k] = z;
       // Outward normal: s along the in-image direction away from the axis, −c towards the camera.
-      const nx = d > 1e-9 ? (ex / d) * s : 0, ny = d > 1e-9 ? (ey / d) * s : 0;
+      const nx = d > 1e-9 ? (ex / d) * s : 0,
+        ny = d > 1e-9 ? (ey / d) * s : 0;
       const diffuse = nx * LIGHT[0] + ny * LIGHT[1] - c * LIGHT[2];
       const shade = AMBIENT + (1 - AMBIENT) * (diffuse > 0 ? diffuse : 0);
       const q = off + k * 3;
-      img[q] = cr * shade; img[q + 1] = cg * shade; img[q + 2] = cb * shade;
+      img[q] = cr * shade;
+      img[q + 1] = cg * shade;
+      img[q + 2] = cb * shade;
       if (labels) labels[loff + k] = label;
     }
   }
@@ -436,8 +541,13 @@ export interface RenderResult {
  * camera index 0–3, or intrinsics). Deterministic for (seed, index): `renderBatch` renders sample i
  * with the same look as `renderPose(pose_i, camera_i, opts, seed, i)`.
  */
-export function renderPose(poseCamMm: ArrayLike<number>, camera: number | CameraIntrinsics,
-  opts: Partial<RenderOptions> = {}, seed = 0, index = 0): RenderResult {
+export function renderPose(
+  poseCamMm: ArrayLike<number>,
+  camera: number | CameraIntrinsics,
+  opts: Partial<RenderOptions> = {},
+  seed = 0,
+  index = 0,
+): RenderResult {
   const o = resolveOptions(opts);
   if (poseCamMm.length !== NUM_JOINTS * 3) {
     const want = `${NUM_JOINTS} joints × 3 = ${NUM_JOINTS * 3} values (camera mm)`;
@@ -469,8 +579,12 @@ const MAX_FLOATS = 2 ** 28;
  * default), one crop per image, and labels [B, H, W] when opts.labels. Deterministic for a seed; the
  * look of a sample depends on (seed, its index in the set), not on its place in the batch.
  */
-export function renderBatch(set: Pick<PoseSet, "n" | "poses3d" | "camera">, indices: ArrayLike<number>,
-  opts: Partial<RenderOptions> = {}, seed = 0): RenderResult {
+export function renderBatch(
+  set: Pick<PoseSet, "n" | "poses3d" | "camera">,
+  indices: ArrayLike<number>,
+  opts: Partial<RenderOptions> = {},
+  seed = 0,
+): RenderResult {
   const o = resolveOptions(opts);
   const per = NUM_JOINTS * 3;
   if (set.poses3d.length !== set.n * per) {
@@ -480,9 +594,12 @@ export function renderBatch(set: Pick<PoseSet, "n" | "poses3d" | "camera">, indi
   if (set.camera.length !== set.n) {
     throw new Error(`renderBatch set.camera: expected ${set.n} camera indices, got ${set.camera.length}`);
   }
-  const B = indices.length, px = o.size * o.size;
+  const B = indices.length,
+    px = o.size * o.size;
   if (B * px * 3 > MAX_FLOATS) {
-    throw new Error(`renderBatch indices: ${B} images of ${o.size}² px exceed ${MAX_FLOATS} floats; render in smaller batches`);
+    throw new Error(
+      `renderBatch indices: ${B} images of ${o.size}² px exceed ${MAX_FLOATS} floats; render in smaller batches`,
+    );
   }
   for (let b = 0; b < B; b++) {
     const i = indices[b];

@@ -40,7 +40,9 @@ export function validationFiles(seqs: readonly { subject: string; file: string }
   const out = new Set<string>();
   for (const files of bySubject.values()) {
     const sorted = [...files].sort((a, b) => (baseName(a) < baseName(b) ? -1 : baseName(a) > baseName(b) ? 1 : 0));
-    sorted.forEach((f, i) => { if (i % VALIDATION.everyNth === VALIDATION.offset) out.add(f); });
+    sorted.forEach((f, i) => {
+      if (i % VALIDATION.everyNth === VALIDATION.offset) out.add(f);
+    });
   }
   return out;
 }
@@ -56,12 +58,18 @@ export function splitOf(subject: string): "train" | "test" {
     if ((s.train as readonly string[]).includes(subject)) return "train";
     if ((s.test as readonly string[]).includes(subject)) return "test";
   }
-  const known = Object.entries(SPLITS).filter(([n]) => n !== "virtualCameras").flatMap(([, s]) => [...s.train, ...s.test]);
-  throw new Error(`unknown subject "${subject}": it is in no split; known subjects are ${known.join(", ")} (edit lib/splits.ts to add one)`);
+  const known = Object.entries(SPLITS)
+    .filter(([n]) => n !== "virtualCameras")
+    .flatMap(([, s]) => [...s.train, ...s.test]);
+  throw new Error(
+    `unknown subject "${subject}": it is in no split; known subjects are ${known.join(", ")} (edit lib/splits.ts to add one)`,
+  );
 }
 
 /** Subjects of a split across datasets (validation sequences come from the training subjects). */
 export function subjectsOf(split: SplitName): string[] {
   const s = split === "val" ? "train" : split;
-  return Object.entries(SPLITS).filter(([n]) => n !== "virtualCameras").flatMap(([, v]) => [...(v as { train: readonly string[]; test: readonly string[] })[s]]);
+  return Object.entries(SPLITS)
+    .filter(([n]) => n !== "virtualCameras")
+    .flatMap(([, v]) => [...(v as { train: readonly string[]; test: readonly string[] })[s]]);
 }

@@ -39,7 +39,12 @@ function summarize(perFrame: Float64Array, set: PoseSet): ProtocolResult {
 }
 
 /** Evaluate on a set; `bestOf` lists the N's for best-of-N (β-VAE only). */
-export function evaluateLifter(lifter: Lifter, stats: NormStats, set: PoseSet, opts: { bestOf?: number[]; seed?: number; name?: string } = {}): EvalResult {
+export function evaluateLifter(
+  lifter: Lifter,
+  stats: NormStats,
+  set: PoseSet,
+  opts: { bestOf?: number[]; seed?: number; name?: string } = {},
+): EvalResult {
   const x = normalize(set, stats);
   const pred = predictMm(lifter, x, stats);
   const gt = rootCentred(set);
@@ -63,13 +68,19 @@ export function evaluateLifter(lifter: Lifter, stats: NormStats, set: PoseSet, o
   if (lifter.variational && opts.bestOf?.length) {
     // One hypothesis at a time (memory stays one pose set), keeping running per-frame minima.
     const wanted = [...new Set(opts.bestOf)].sort((a, b) => a - b);
-    const best1 = new Float64Array(set.n).fill(Infinity), best2 = new Float64Array(set.n).fill(Infinity);
+    const best1 = new Float64Array(set.n).fill(Infinity),
+      best2 = new Float64Array(set.n).fill(Infinity);
     result.bestOfN = [];
     for (let k = 0; k < wanted[wanted.length - 1]; k++) {
       const [h] = sampleHypothesesMm(lifter, x, stats, 1, opts.seed ?? 0, k);
-      const e1 = mpjpePerFrame(h, gt), e2 = pMpjpePerFrame(h, gt);
-      for (let i = 0; i < set.n; i++) { best1[i] = Math.min(best1[i], e1[i]); best2[i] = Math.min(best2[i], e2[i]); }
-      if (wanted.includes(k + 1)) result.bestOfN.push({ n: k + 1, p1: summarize(best1, set), p2: summarize(best2, set) });
+      const e1 = mpjpePerFrame(h, gt),
+        e2 = pMpjpePerFrame(h, gt);
+      for (let i = 0; i < set.n; i++) {
+        best1[i] = Math.min(best1[i], e1[i]);
+        best2[i] = Math.min(best2[i], e2[i]);
+      }
+      if (wanted.includes(k + 1))
+        result.bestOfN.push({ n: k + 1, p1: summarize(best1, set), p2: summarize(best2, set) });
     }
   }
   return result;

@@ -11,15 +11,22 @@ import type { Lifter } from "../models/lifter";
  * Run `f` over x in batches and collect its outputs: `outDims[k]` values per sample for the
  * k-th returned tensor. Returns one Float32Array [n, outDims[k]] per output.
  */
-export function mapBatches(x: Normalized, outDims: number[], f: (xb: tf.Tensor2D, start: number) => tf.Tensor[], batch = 4096): Float32Array[] {
+export function mapBatches(
+  x: Normalized,
+  outDims: number[],
+  f: (xb: tf.Tensor2D, start: number) => tf.Tensor[],
+  batch = 4096,
+): Float32Array[] {
   const out = outDims.map((d) => new Float32Array(x.n * d));
   for (let s = 0; s < x.n; s += batch) {
     const e = Math.min(x.n, s + batch);
     const xb = tf.tensor2d(x.x.subarray(s * x.dimIn, e * x.dimIn), [e - s, x.dimIn]);
     const ys = f(xb, s);
-    if (ys.length !== outDims.length) throw new Error(`mapBatches: expected ${outDims.length} outputs, got ${ys.length}`);
+    if (ys.length !== outDims.length)
+      throw new Error(`mapBatches: expected ${outDims.length} outputs, got ${ys.length}`);
     ys.forEach((y, k) => {
-      if (y.size !== (e - s) * outDims[k]) throw new Error(`mapBatches: output ${k} has shape [${y.shape}], expected [${e - s}, ${outDims[k]}]`);
+      if (y.size !== (e - s) * outDims[k])
+        throw new Error(`mapBatches: output ${k} has shape [${y.shape}], expected [${e - s}, ${outDims[k]}]`);
       out[k].set(y.dataSync(), s * outDims[k]);
     });
     tf.dispose([xb, ...ys]);
@@ -34,7 +41,14 @@ export function predictMm(lifter: Lifter, x: Normalized, stats: NormStats): Floa
 }
 
 /** Hypotheses first..first+n−1, each [samples, 17, 3] in mm, from z ~ q(z|x), seeded. */
-export function sampleHypothesesMm(lifter: Lifter, x: Normalized, stats: NormStats, n: number, seed: number, first = 0): Float32Array[] {
+export function sampleHypothesesMm(
+  lifter: Lifter,
+  x: Normalized,
+  stats: NormStats,
+  n: number,
+  seed: number,
+  first = 0,
+): Float32Array[] {
   const ys = mapBatches(x, Array(n).fill(x.dimOut), (xb, s) => lifter.sample(xb, n, seed + s, first));
   return ys.map((y) => denormalize3d(y, stats));
 }

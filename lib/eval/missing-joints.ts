@@ -40,7 +40,12 @@ export function missingJointsTable(
   return counts.map((k) => {
     const x = normalizeCoco(set, stats, dropKeypoints(kp, k, mulberry32(deriveSeed(seed, k))));
     const pred = predictMm(lifter, x, stats);
-    const row: MissingJointsRow = { missing: k, samples: set.n, p1: mean(mpjpePerFrame(pred, gt)), p2: mean(pMpjpePerFrame(pred, gt)) };
+    const row: MissingJointsRow = {
+      missing: k,
+      samples: set.n,
+      p1: mean(mpjpePerFrame(pred, gt)),
+      p2: mean(pMpjpePerFrame(pred, gt)),
+    };
     const n = opts.bestOf ?? 0;
     if (lifter.variational && n > 1) {
       const best = new Float64Array(set.n).fill(Infinity);

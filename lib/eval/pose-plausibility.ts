@@ -56,7 +56,10 @@ export function plausibilityMeasures(
     fid: poseFid(reference, poses),
     symmetry: symmetryError(poses),
     outsideAngles: outsideAngleShare(poses, limits).share,
-    diversity: poses.length >= 2 * POSE ? averagePairwiseDistance(poses, { maxPairs: o.maxPairs ?? 20_000, seed: o.seed ?? 0 }) : 0,
+    diversity:
+      poses.length >= 2 * POSE
+        ? averagePairwiseDistance(poses, { maxPairs: o.maxPairs ?? 20_000, seed: o.seed ?? 0 })
+        : 0,
   };
 }
 

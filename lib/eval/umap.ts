@@ -21,9 +21,16 @@ export interface UmapOptions {
  */
 export async function umapEmbed(points: Float32Array, dim: number, opts: UmapOptions): Promise<Float32Array> {
   const n = points.length / dim;
-  if (!Number.isInteger(n) || n < 3) throw new Error(`umapEmbed: need at least 3 points of dimension ${dim}, got ${points.length} values`);
+  if (!Number.isInteger(n) || n < 3)
+    throw new Error(`umapEmbed: need at least 3 points of dimension ${dim}, got ${points.length} values`);
   const rows = Array.from({ length: n }, (_, i) => Array.from(points.subarray(i * dim, (i + 1) * dim)));
-  const umap = new UMAP({ nComponents: 2, nNeighbors: Math.min(opts.nNeighbors, n - 1), minDist: opts.minDist ?? 0.1, nEpochs: opts.nEpochs, random: mulberry32(opts.seed) });
+  const umap = new UMAP({
+    nComponents: 2,
+    nNeighbors: Math.min(opts.nNeighbors, n - 1),
+    minDist: opts.minDist ?? 0.1,
+    nEpochs: opts.nEpochs,
+    random: mulberry32(opts.seed),
+  });
   const total = umap.initializeFit(rows);
   for (let e = 0; e < total; e++) {
     umap.step();

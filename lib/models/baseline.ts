@@ -19,9 +19,16 @@ export class BaselineLifter implements Lifter {
   readonly optimizers: { adam: Adam };
   readonly steps: Step<LiftBatch>[];
 
-  constructor(readonly opts: LifterOptions, seed: number) {
+  constructor(
+    readonly opts: LifterOptions,
+    seed: number,
+  ) {
     const { inputDim, outputDim, hidden, layers, residual, batchNorm, dropout } = opts;
-    this.net = new Mlp({ inputDim, hidden, layers, residual, batchNorm, dropout, heads: [outputDim] }, "baseline", seed);
+    this.net = new Mlp(
+      { inputDim, hidden, layers, residual, batchNorm, dropout, heads: [outputDim] },
+      "baseline",
+      seed,
+    );
     this.parts = { net: this.net };
     this.optimizers = { adam: new Adam(this.net.trainable()) };
     this.steps = [

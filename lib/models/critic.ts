@@ -77,7 +77,11 @@ function update(opt: GradientOptimizer, lr: number, f: () => Terms): Record<stri
   const params = opt.params as tf.Variable[];
   const { value, grads } = tf.variableGrads(() => {
     const t = f();
-    terms = Object.fromEntries(Object.entries(t).filter(([k]) => k !== "loss").map(([k, v]) => [k, tf.keep(v)]));
+    terms = Object.fromEntries(
+      Object.entries(t)
+        .filter(([k]) => k !== "loss")
+        .map(([k, v]) => [k, tf.keep(v)]),
+    );
     return t.loss;
   }, params);
   const ordered = params.map((p) => grads[p.name] ?? tf.zerosLike(p));
@@ -104,7 +108,8 @@ export function criticStep(
     throw new Error(`criticStep: real [${real.shape}] and fake [${fake.shape}] must both be [B, ${critic.inputDim}]`);
   }
   const out = update(opt, o.lr, (): Terms => {
-    const sReal = critic.score(real), sFake = critic.score(fake);
+    const sReal = critic.score(real),
+      sFake = critic.score(fake);
     if (o.loss === "gan") {
       return { loss: discriminatorLoss(sReal, sFake), realLogit: tf.mean(sReal), fakeLogit: tf.mean(sFake) };
     }
@@ -153,16 +158,18 @@ export interface AdversarialStep<B> {
  * ctx.seed). Tensors they create are freed after the step. The learning rate is
  * ctx.values[lrKey] when the schedule gives one, else `lr`.
  */
-export function makeCriticStep<B>(o: AdversarialOptions & {
-  critic: PoseCritic;
-  optimizer: GradientOptimizer;
-  real: (batch: B) => tf.Tensor2D;
-  fake: (batch: B, ctx: StepContext) => tf.Tensor2D;
-  nCritic?: number;
-  lr: number;
-  lrKey?: string;
-  name?: string;
-}): AdversarialStep<B> {
+export function makeCriticStep<B>(
+  o: AdversarialOptions & {
+    critic: PoseCritic;
+    optimizer: GradientOptimizer;
+    real: (batch: B) => tf.Tensor2D;
+    fake: (batch: B, ctx: StepContext) => tf.Tensor2D;
+    nCritic?: number;
+    lr: number;
+    lrKey?: string;
+    name?: string;
+  },
+): AdversarialStep<B> {
   const n = o.nCritic ?? (o.loss === "gan" ? 1 : 5);
   if (!(Number.isInteger(n) && n >= 1)) throw new Error(`makeCriticStep: nCritic must be an integer ≥ 1, got ${n}`);
   return {

@@ -20,8 +20,18 @@ export abstract class EncoderDecoderLifter implements Lifter {
   readonly steps: Step<LiftBatch>[];
 
   /** `heads`: encoder output sizes ([latent] for z = μ; [latent, latent] for μ and log σ²). */
-  protected constructor(readonly opts: LifterOptions, heads: number[], seed: number) {
-    const common = { hidden: opts.hidden, layers: opts.layers, residual: opts.residual, batchNorm: opts.batchNorm, dropout: opts.dropout };
+  protected constructor(
+    readonly opts: LifterOptions,
+    heads: number[],
+    seed: number,
+  ) {
+    const common = {
+      hidden: opts.hidden,
+      layers: opts.layers,
+      residual: opts.residual,
+      batchNorm: opts.batchNorm,
+      dropout: opts.dropout,
+    };
     this.encoder = new Mlp({ ...common, inputDim: opts.inputDim, heads }, "encoder", seed);
     this.decoder = new Mlp({ ...common, inputDim: opts.latentDim, heads: [opts.outputDim] }, "decoder", seed + 1);
     this.parts = { encoder: this.encoder, decoder: this.decoder };
@@ -51,7 +61,12 @@ export abstract class EncoderDecoderLifter implements Lifter {
   }
 
   /** Loss for a batch: the total, and its named terms. */
-  abstract loss(x: tf.Tensor2D, y: tf.Tensor2D, beta: number, o: ApplyOptions & { bnStats?: BnStats }): { total: tf.Scalar; terms: Record<string, tf.Scalar> };
+  abstract loss(
+    x: tf.Tensor2D,
+    y: tf.Tensor2D,
+    beta: number,
+    o: ApplyOptions & { bnStats?: BnStats },
+  ): { total: tf.Scalar; terms: Record<string, tf.Scalar> };
 
   abstract sample(x: tf.Tensor2D, n: number, seed: number, first?: number): tf.Tensor2D[];
 

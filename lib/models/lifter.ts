@@ -84,4 +84,3 @@ export interface Lifter extends Trainable<LiftBatch> {
 export function assertInput(x: tf.Tensor, dim: number, where: string): void {
   if (x.rank !== 2 || x.shape[1] !== dim) throw new Error(`${where}: expected x [B, ${dim}], got [${x.shape}]`);
 }
-

@@ -89,7 +89,8 @@ export const SELFSUP_STATS: NormStats = {
  * @param p [B, 17, 2] → { p: [B, 17, 2] (RMS 1), scale: [B, 1, 1] }
  */
 export function normalize2d(p: tf.Tensor3D): { p: tf.Tensor3D; scale: tf.Tensor3D } {
-  if (p.rank !== 3 || p.shape[1] !== J || p.shape[2] !== 2) throw new Error(`normalize2d: expected [B, ${J}, 2], got [${p.shape}]`);
+  if (p.rank !== 3 || p.shape[1] !== J || p.shape[2] !== 2)
+    throw new Error(`normalize2d: expected [B, ${J}, 2], got [${p.shape}]`);
   return tf.tidy(() => {
     const centred = tf.sub(p, tf.slice(p, [0, ROOT, 0], [-1, 1, 2]));
     const ms = tf.div(tf.sum(tf.square(centred), [1, 2], true), J - 1);
@@ -119,10 +120,17 @@ export function projectPoses(X: tf.Tensor3D, rootDepth: number): tf.Tensor3D {
  * `inverse` applies Rx(−ε) then Ry(−α), undoing it.
  * @param X [B, J, 3], azimuth and elevation [B] (radians) → [B, J, 3]
  */
-export function rotatePoses(X: tf.Tensor3D, azimuth: tf.Tensor1D, elevation: tf.Tensor1D, inverse = false): tf.Tensor3D {
+export function rotatePoses(
+  X: tf.Tensor3D,
+  azimuth: tf.Tensor1D,
+  elevation: tf.Tensor1D,
+  inverse = false,
+): tf.Tensor3D {
   if (X.rank !== 3 || X.shape[2] !== 3) throw new Error(`rotatePoses: expected [B, J, 3], got [${X.shape}]`);
   if (azimuth.shape[0] !== X.shape[0] || elevation.shape[0] !== X.shape[0]) {
-    throw new Error(`rotatePoses: azimuth [${azimuth.shape}] and elevation [${elevation.shape}] must be [${X.shape[0]}]`);
+    throw new Error(
+      `rotatePoses: azimuth [${azimuth.shape}] and elevation [${elevation.shape}] must be [${X.shape[0]}]`,
+    );
   }
   return tf.tidy(() => {
     const col = (a: tf.Tensor1D) => tf.reshape(a, [-1, 1]);
@@ -130,8 +138,10 @@ export function rotatePoses(X: tf.Tensor3D, azimuth: tf.Tensor1D, elevation: tf.
     let y = tf.squeeze(tf.slice(X, [0, 0, 1], [-1, -1, 1]), [2]);
     let z = tf.squeeze(tf.slice(X, [0, 0, 2], [-1, -1, 1]), [2]);
     const sign = inverse ? -1 : 1;
-    const ca = col(tf.cos(azimuth)), sa = tf.mul(col(tf.sin(azimuth)), sign);
-    const ce = col(tf.cos(elevation)), se = tf.mul(col(tf.sin(elevation)), sign);
+    const ca = col(tf.cos(azimuth)),
+      sa = tf.mul(col(tf.sin(azimuth)), sign);
+    const ce = col(tf.cos(elevation)),
+      se = tf.mul(col(tf.sin(elevation)), sign);
     const yaw = () => {
       const x2 = tf.add(tf.mul(ca, x), tf.mul(sa, z));
       z = tf.sub(tf.mul(ca, z), tf.mul(sa, x));
@@ -142,7 +152,13 @@ export function rotatePoses(X: tf.Tensor3D, azimuth: tf.Tensor1D, elevation: tf.
       z = tf.add(tf.mul(se, y), tf.mul(ce, z));
       y = y2;
     };
-    if (inverse) { pitch(); yaw(); } else { yaw(); pitch(); }
+    if (inverse) {
+      pitch();
+      yaw();
+    } else {
+      yaw();
+      pitch();
+    }
     return tf.stack([x, y, z], 2) as tf.Tensor3D;
   });
 }
@@ -216,18 +232,30 @@ export class SelfSupLifter implements Omit<Lifter, "kind" | "steps"> {
   readonly optimizers: Record<string, Adam>;
   readonly steps: Step<Pose2dBatch>[];
 
-  constructor(readonly opts: SelfSupOptions, seed: number) {
+  constructor(
+    readonly opts: SelfSupOptions,
+    seed: number,
+  ) {
     const { hidden, layers, residual, batchNorm, dropout } = opts;
     if (!(opts.rootDepth > 0)) throw new Error(`SelfSupLifter: rootDepth must be > 0, got ${opts.rootDepth}`);
-    this.net = new Mlp({ inputDim: J * 2, hidden, layers, residual, batchNorm, dropout, heads: [J * 3] }, "selfsup", seed);
+    this.net = new Mlp(
+      { inputDim: J * 2, hidden, layers, residual, batchNorm, dropout, heads: [J * 3] },
+      "selfsup",
+      seed,
+    );
     this.parts = { lifter: this.net };
     this.optimizers = { lifter: new Adam(this.net.trainable()) };
     this.steps = [];
     if (opts.critic) {
-      this.critic = new MlpCritic({ inputDim: J * 2, hidden: opts.criticHidden, blocks: opts.criticBlocks, leak: 0.2 }, seed + 1, "selfsup_critic");
+      this.critic = new MlpCritic(
+        { inputDim: J * 2, hidden: opts.criticHidden, blocks: opts.criticBlocks, leak: 0.2 },
+        seed + 1,
+        "selfsup_critic",
+      );
       this.parts.critic = this.critic;
       this.optimizers.critic = new Adam(this.critic.trainable(), 0.5, 0.9);
-      const critic = this.critic, copt = this.optimizers.critic;
+      const critic = this.critic,
+        copt = this.optimizers.critic;
       this.steps.push({
         name: "critic",
         repeat: opts.nCritic,
@@ -237,7 +265,10 @@ export class SelfSupLifter implements Omit<Lifter, "kind" | "steps"> {
             const fake = tf.tidy(() => this.newView(this.lift(p, false), ctx.seed).q);
             const real = tf.reshape(p, [-1, J * 2]) as tf.Tensor2D;
             return criticStep(critic, copt, real, tf.reshape(fake, [-1, J * 2]) as tf.Tensor2D, {
-              loss: "wgan-gp", lambda: opts.lambda, lr: opts.criticLr, seed: ctx.seed,
+              loss: "wgan-gp",
+              lambda: opts.lambda,
+              lr: opts.criticLr,
+              seed: ctx.seed,
             });
           }),
       });
@@ -252,7 +283,10 @@ export class SelfSupLifter implements Omit<Lifter, "kind" | "steps"> {
   lift(p: tf.Tensor3D, training: boolean, stepSeed?: number, bnStats?: BnStats): tf.Tensor3D {
     return tf.tidy(() => {
       const b = p.shape[0];
-      const out = tf.reshape(this.net.apply(tf.reshape(p, [b, J * 2]) as tf.Tensor2D, { training, stepSeed, bnStats })[0], [b, J, 3]);
+      const out = tf.reshape(
+        this.net.apply(tf.reshape(p, [b, J * 2]) as tf.Tensor2D, { training, stepSeed, bnStats })[0],
+        [b, J, 3],
+      );
       const X = tf.add(out, tf.concat([p, tf.zeros([b, J, 1])], 2));
       return tf.sub(X, tf.slice(X, [0, ROOT, 0], [-1, 1, 3])) as tf.Tensor3D;
     });
@@ -263,9 +297,22 @@ export class SelfSupLifter implements Omit<Lifter, "kind" | "steps"> {
    * seeded. Returns the angles, the projection q normalized to RMS 1 [B, 17, 2] and its scale k [B, 1, 1].
    */
   newView(X: tf.Tensor3D, seed: number): { az: tf.Tensor1D; el: tf.Tensor1D; q: tf.Tensor3D; k: tf.Tensor3D } {
-    const b = X.shape[0], rad = Math.PI / 180;
-    const az = tf.randomUniform([b], -this.opts.maxAzimuthDeg * rad, this.opts.maxAzimuthDeg * rad, "float32", seed) as tf.Tensor1D;
-    const el = tf.randomUniform([b], -this.opts.maxElevationDeg * rad, this.opts.maxElevationDeg * rad, "float32", seed + 7) as tf.Tensor1D;
+    const b = X.shape[0],
+      rad = Math.PI / 180;
+    const az = tf.randomUniform(
+      [b],
+      -this.opts.maxAzimuthDeg * rad,
+      this.opts.maxAzimuthDeg * rad,
+      "float32",
+      seed,
+    ) as tf.Tensor1D;
+    const el = tf.randomUniform(
+      [b],
+      -this.opts.maxElevationDeg * rad,
+      this.opts.maxElevationDeg * rad,
+      "float32",
+      seed + 7,
+    ) as tf.Tensor1D;
     const { p: q, scale: k } = normalize2d(projectPoses(rotatePoses(X, az, el), this.opts.rootDepth));
     return { az, el, q, k };
   }
@@ -273,7 +320,8 @@ export class SelfSupLifter implements Omit<Lifter, "kind" | "steps"> {
   /** The lifter's loss terms on raw 2D pixels x [B, 34] (training mode), before weighting. */
   lifterTerms(x: tf.Tensor2D, seed: number, bnStats?: BnStats): { loss: tf.Scalar; terms: Record<string, tf.Scalar> } {
     assertInput(x, this.inputDim, "selfsup.lifterTerms");
-    const o = this.opts, c = o.rootDepth;
+    const o = this.opts,
+      c = o.rootDepth;
     const p = normalize2d(tf.reshape(x, [-1, J, 2]) as tf.Tensor3D).p;
     const X = this.lift(p, true, seed, bnStats);
     const terms: Record<string, tf.Scalar> = {};
@@ -290,7 +338,13 @@ export class SelfSupLifter implements Omit<Lifter, "kind" | "steps"> {
       add("cycle3d", o.wCycle3d, meanSq(Xback, X), true);
       add("cycle2d", o.wCycle2d, meanSq(projectPoses(Xback, c), p), true);
     }
-    if (this.critic) add("adversarial", o.wAdversarial, tf.neg(tf.mean(this.critic.score(tf.reshape(view.q, [-1, J * 2]) as tf.Tensor2D))) as tf.Scalar, true);
+    if (this.critic)
+      add(
+        "adversarial",
+        o.wAdversarial,
+        tf.neg(tf.mean(this.critic.score(tf.reshape(view.q, [-1, J * 2]) as tf.Tensor2D))) as tf.Scalar,
+        true,
+      );
     const pr = skeletonPriors(X);
     add("symmetry", o.wSymmetry, pr.symmetry, o.priors);
     add("ratio", o.wRatio, pr.ratio, o.priors);
@@ -324,7 +378,8 @@ export class SelfSupLifter implements Omit<Lifter, "kind" | "steps"> {
       const view = this.newView(X, seed);
       const Xback = rotatePoses(tf.mul(this.lift(view.q, false), view.k) as tf.Tensor3D, view.az, view.el, true);
       const out: { reprojection: tf.Scalar; cycle3d: tf.Scalar; wasserstein?: tf.Scalar } = {
-        reprojection: meanSq(projectPoses(X, this.opts.rootDepth), p), cycle3d: meanSq(Xback, X),
+        reprojection: meanSq(projectPoses(X, this.opts.rootDepth), p),
+        cycle3d: meanSq(Xback, X),
       };
       if (this.critic) {
         const flat = (t: tf.Tensor3D) => tf.reshape(t, [-1, J * 2]) as tf.Tensor2D;
@@ -339,13 +394,20 @@ export class SelfSupLifter implements Omit<Lifter, "kind" | "steps"> {
    * the normalized input p [17, 2], its lift X [17, 3], the normalized new view q [17, 2], and the lift of
    * q turned back X̃ [17, 3] (in X's units).
    */
-  cycle(pose2dPx: ArrayLike<number>, azimuth: number, elevation: number): { p: Float32Array; X: Float32Array; q: Float32Array; back: Float32Array } {
-    if (pose2dPx.length !== this.inputDim) throw new Error(`selfsup.cycle: expected one pose of ${this.inputDim} values, got ${pose2dPx.length}`);
+  cycle(
+    pose2dPx: ArrayLike<number>,
+    azimuth: number,
+    elevation: number,
+  ): { p: Float32Array; X: Float32Array; q: Float32Array; back: Float32Array } {
+    if (pose2dPx.length !== this.inputDim)
+      throw new Error(`selfsup.cycle: expected one pose of ${this.inputDim} values, got ${pose2dPx.length}`);
     const t = tf.tidy(() => {
-      const b = 1, x = tf.tensor2d(Array.from(pose2dPx), [1, this.inputDim]);
+      const b = 1,
+        x = tf.tensor2d(Array.from(pose2dPx), [1, this.inputDim]);
       const p = normalize2d(tf.reshape(x, [-1, J, 2]) as tf.Tensor3D).p;
       const X = this.lift(p, false);
-      const az = tf.fill([b], azimuth) as tf.Tensor1D, el = tf.fill([b], elevation) as tf.Tensor1D;
+      const az = tf.fill([b], azimuth) as tf.Tensor1D,
+        el = tf.fill([b], elevation) as tf.Tensor1D;
       const { p: q, scale: k } = normalize2d(projectPoses(rotatePoses(X, az, el), this.opts.rootDepth));
       const back = rotatePoses(tf.mul(this.lift(q, false), k) as tf.Tensor3D, az, el, true);
       return [p, X, q, back];

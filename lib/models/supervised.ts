@@ -27,6 +27,16 @@ export function supervisedStep(
  * One training update of a lifter on one batch outside the loop (benchmarks, tests):
  * its step with schedule values `lr` and `beta` and a seed for dropout and sampling.
  */
-export function fitBatch(lifter: Lifter, batch: LiftBatch, o: { lr: number; beta: number; seed: number }): Record<string, tf.Scalar> {
-  return lifter.steps[0].run(batch, { epoch: 0, globalStep: o.seed, progress: 0, seed: o.seed, values: { lr: o.lr, beta: o.beta } });
+export function fitBatch(
+  lifter: Lifter,
+  batch: LiftBatch,
+  o: { lr: number; beta: number; seed: number },
+): Record<string, tf.Scalar> {
+  return lifter.steps[0].run(batch, {
+    epoch: 0,
+    globalStep: o.seed,
+    progress: 0,
+    seed: o.seed,
+    values: { lr: o.lr, beta: o.beta },
+  });
 }

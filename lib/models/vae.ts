@@ -38,7 +38,10 @@ export class VaeLifter extends EncoderDecoderLifter {
       const [mu, logvar] = this.encoder.apply(x, { training: false });
       const sigma = tf.exp(tf.mul(logvar, 0.5));
       return Array.from({ length: n }, (_, i) => {
-        const z = tf.add(mu, tf.mul(sigma, tf.randomNormal(mu.shape, 0, 1, "float32", seed * 1009 + first + i))) as tf.Tensor2D;
+        const z = tf.add(
+          mu,
+          tf.mul(sigma, tf.randomNormal(mu.shape, 0, 1, "float32", seed * 1009 + first + i)),
+        ) as tf.Tensor2D;
         return this.decoder.apply(z, { training: false })[0];
       });
     });

@@ -82,7 +82,11 @@ export function interpolate(real: tf.Tensor2D, fake: tf.Tensor2D, seed: number):
  * gradient), so it can sit inside tf.variableGrads. A tiny ε inside the square root keeps
  * the norm differentiable at 0.
  */
-export function gradientPenaltyAt(score: (x: tf.Tensor2D) => tf.Tensor1D, xHat: tf.Tensor2D, lambda: number): tf.Scalar {
+export function gradientPenaltyAt(
+  score: (x: tf.Tensor2D) => tf.Tensor1D,
+  xHat: tf.Tensor2D,
+  lambda: number,
+): tf.Scalar {
   assertRank(xHat, 2, "gradientPenaltyAt: x̂", "[B, D]");
   registerZeroGradients();
   return tf.tidy(() => {

@@ -18,7 +18,13 @@ export function glorotUniform(shape: number[], fanIn: number, fanOut: number, ra
 }
 
 /** A trainable variable holding a Glorot-uniform kernel. */
-export function glorotVariable(shape: number[], fanIn: number, fanOut: number, random: Random, name?: string): tf.Variable {
+export function glorotVariable(
+  shape: number[],
+  fanIn: number,
+  fanOut: number,
+  random: Random,
+  name?: string,
+): tf.Variable {
   return tf.tidy(() => tf.variable(tf.tensor(glorotUniform(shape, fanIn, fanOut, random), shape), true, name));
 }
 

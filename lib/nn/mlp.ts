@@ -57,10 +57,18 @@ export class Mlp {
   readonly hiddenLayers: Dense[] = [];
   readonly heads: Dense[] = [];
 
-  constructor(readonly spec: MlpSpec, readonly name: string, seed: number) {
+  constructor(
+    readonly spec: MlpSpec,
+    readonly name: string,
+    seed: number,
+  ) {
     if (spec.layers < 1) throw new Error(`${name}: layers must be ≥ 1, got ${spec.layers}`);
-    if (spec.residual && (spec.layers - 1) % 2 !== 0) throw new Error(`${name}: residual blocks pair the layers after the stem, so layers must be odd (got ${spec.layers})`);
-    if (spec.dropout < 0 || spec.dropout >= 1) throw new Error(`${name}: dropout must be in [0, 1), got ${spec.dropout}`);
+    if (spec.residual && (spec.layers - 1) % 2 !== 0)
+      throw new Error(
+        `${name}: residual blocks pair the layers after the stem, so layers must be odd (got ${spec.layers})`,
+      );
+    if (spec.dropout < 0 || spec.dropout >= 1)
+      throw new Error(`${name}: dropout must be in [0, 1), got ${spec.dropout}`);
     const random = mulberry32(seed);
     const uid = `${name}_${instance++}`;
     const dense = (fanIn: number, fanOut: number, lname: string, bn: boolean): Dense => {
@@ -79,7 +87,8 @@ export class Mlp {
       }
       return d;
     };
-    for (let l = 0; l < spec.layers; l++) this.hiddenLayers.push(dense(l === 0 ? spec.inputDim : spec.hidden, spec.hidden, `dense${l}`, spec.batchNorm));
+    for (let l = 0; l < spec.layers; l++)
+      this.hiddenLayers.push(dense(l === 0 ? spec.inputDim : spec.hidden, spec.hidden, `dense${l}`, spec.batchNorm));
     spec.heads.forEach((h, k) => this.heads.push(dense(spec.hidden, h, `head${k}`, false)));
   }
 
@@ -114,7 +123,10 @@ export class Mlp {
 
   private dropout(h: tf.Tensor2D, k: number, o: ApplyOptions): tf.Tensor2D {
     if (!o.training || this.spec.dropout <= 0) return h;
-    const mask = tf.cast(tf.greaterEqual(randomUniform(h.shape, 0, 1, (o.stepSeed ?? 0) * 131 + k), this.spec.dropout), "float32");
+    const mask = tf.cast(
+      tf.greaterEqual(randomUniform(h.shape, 0, 1, (o.stepSeed ?? 0) * 131 + k), this.spec.dropout),
+      "float32",
+    );
     return tf.div(tf.mul(h, mask), 1 - this.spec.dropout) as tf.Tensor2D;
   }
 
@@ -141,7 +153,9 @@ export class Mlp {
     tf.tidy(() => {
       for (const s of stats) {
         s.layer.bn!.mean.assign(tf.add(tf.mul(s.layer.bn!.mean, BN_MOMENTUM), tf.mul(s.mean, 1 - BN_MOMENTUM)));
-        s.layer.bn!.variance.assign(tf.add(tf.mul(s.layer.bn!.variance, BN_MOMENTUM), tf.mul(s.variance, 1 - BN_MOMENTUM)));
+        s.layer.bn!.variance.assign(
+          tf.add(tf.mul(s.layer.bn!.variance, BN_MOMENTUM), tf.mul(s.variance, 1 - BN_MOMENTUM)),
+        );
       }
     });
     for (const s of stats) tf.dispose([s.mean, s.variance]);
@@ -169,10 +183,15 @@ export class Mlp {
       let y = layer.apply(x) as tf.SymbolicTensor;
       layer.setWeights([d.W, d.b]);
       if (d.bn) {
-        const bn = tf.layers.batchNormalization({ epsilon: BN_EPS, momentum: BN_MOMENTUM, name: `${prefix}_${d.name}_bn` });
+        const bn = tf.layers.batchNormalization({
+          epsilon: BN_EPS,
+          momentum: BN_MOMENTUM,
+          name: `${prefix}_${d.name}_bn`,
+        });
         y = bn.apply(y) as tf.SymbolicTensor;
         bn.setWeights([d.bn.gamma, d.bn.beta, d.bn.mean, d.bn.variance]);
-        if (activation === "relu") y = tf.layers.reLU({ name: `${prefix}_${d.name}_relu` }).apply(y) as tf.SymbolicTensor;
+        if (activation === "relu")
+          y = tf.layers.reLU({ name: `${prefix}_${d.name}_relu` }).apply(y) as tf.SymbolicTensor;
       }
       return y;
     };

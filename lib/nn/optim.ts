@@ -23,7 +23,8 @@ function zerosFor(params: tf.Variable[]): tf.Variable[] {
 }
 
 function checkGrads(name: string, grads: tf.Tensor[], params: tf.Variable[]): void {
-  if (grads.length !== params.length) throw new Error(`${name}: ${grads.length} gradients for ${params.length} parameters`);
+  if (grads.length !== params.length)
+    throw new Error(`${name}: ${grads.length} gradients for ${params.length} parameters`);
 }
 
 /** Adam (Kingma & Ba 2015). */
@@ -32,7 +33,12 @@ export class Adam implements Optimizer {
   readonly v: tf.Variable[];
   iterations = 0;
 
-  constructor(readonly params: tf.Variable[], readonly beta1 = 0.9, readonly beta2 = 0.999, readonly epsilon = 1e-7) {
+  constructor(
+    readonly params: tf.Variable[],
+    readonly beta1 = 0.9,
+    readonly beta2 = 0.999,
+    readonly epsilon = 1e-7,
+  ) {
     this.m = zerosFor(params);
     this.v = zerosFor(params);
   }
@@ -40,8 +46,9 @@ export class Adam implements Optimizer {
   apply(grads: tf.Tensor[], lr: number): void {
     checkGrads("Adam", grads, this.params);
     this.iterations++;
-    const b1 = this.beta1, b2 = this.beta2;
-    const alpha = (lr * Math.sqrt(1 - Math.pow(b2, this.iterations))) / (1 - Math.pow(b1, this.iterations));
+    const b1 = this.beta1,
+      b2 = this.beta2;
+    const alpha = (lr * Math.sqrt(1 - b2 ** this.iterations)) / (1 - b1 ** this.iterations);
     // One fused pass per variable where the native addon runs (bit-identical to the op-by-op
     // update, which runs elsewhere): m ← m·β1 + g·(1−β1); v ← v·β2 + g²·(1−β2); p ← p − α·m/(√v + ε).
     adamUpdate(this.params, this.m, this.v, grads, { b1, b2, eps: this.epsilon, alpha });
@@ -62,7 +69,11 @@ export class RmsProp implements Optimizer {
   readonly ms: tf.Variable[];
   iterations = 0;
 
-  constructor(readonly params: tf.Variable[], readonly decay = 0.9, readonly epsilon = 1e-7) {
+  constructor(
+    readonly params: tf.Variable[],
+    readonly decay = 0.9,
+    readonly epsilon = 1e-7,
+  ) {
     this.ms = zerosFor(params);
   }
 

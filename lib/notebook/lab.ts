@@ -23,9 +23,13 @@ export async function trainLive(cfg: TrainConfig): Promise<TrainedRun> {
   const d = dataFor(cfg);
   const live = new LivePlot(500);
   const title = `${cfg.name}: training curves`;
-  const run = await trainRun(cfg, { train: d.trainN, val: { x: d.valN, set: d.val }, stats: d.stats }, {
-    onEpoch: (_, history) => live.update(curvesFigure(history, title), true),
-  });
+  const run = await trainRun(
+    cfg,
+    { train: d.trainN, val: { x: d.valN, set: d.val }, stats: d.stats },
+    {
+      onEpoch: (_, history) => live.update(curvesFigure(history, title), true),
+    },
+  );
   await live.finish(curvesFigure(run.history, title), { name: `curves-${cfg.name}` });
   return run;
 }
@@ -35,10 +39,16 @@ export function comparisonRows(results: EvalResult[]): Row[] {
   const actions = [...new Set(results.flatMap((r) => Object.keys(r.p1.perAction)))].sort();
   const rows: Row[] = actions.map((a) => {
     const row: Row = { action: a, frames: results[0].frames[a] ?? 0 };
-    for (const r of results) { row[`${r.model} P1`] = r.p1.perAction[a] ?? null; row[`${r.model} P2`] = r.p2.perAction[a] ?? null; }
+    for (const r of results) {
+      row[`${r.model} P1`] = r.p1.perAction[a] ?? null;
+      row[`${r.model} P2`] = r.p2.perAction[a] ?? null;
+    }
     return row;
   });
   const avg: Row = { action: "average (over actions)", frames: results[0].samples };
-  for (const r of results) { avg[`${r.model} P1`] = r.p1.actionWise; avg[`${r.model} P2`] = r.p2.actionWise; }
+  for (const r of results) {
+    avg[`${r.model} P1`] = r.p1.actionWise;
+    avg[`${r.model} P2`] = r.p2.actionWise;
+  }
   return [...rows, avg];
 }

@@ -10,7 +10,13 @@ import type { Lifter } from "../models/lifter";
 import type { SelfSupLifter } from "../models/selfsup";
 import { byAction, mpjpePerFrame, nMpjpePerFrame, pMpjpePerFrame } from "../pose/metrics";
 import { NUM_JOINTS, ROOT } from "../pose/skeleton";
-import { predictSelfSup, type SelfSupConfig, type SelfSupData, type SelfSupRun, trainSelfSup } from "../train/selfsup-run";
+import {
+  predictSelfSup,
+  type SelfSupConfig,
+  type SelfSupData,
+  type SelfSupRun,
+  trainSelfSup,
+} from "../train/selfsup-run";
 import { LivePlot } from "../viz/plot";
 import { curvesFigure } from "../viz/run-figures";
 import type { Row } from "../viz/tables";
@@ -40,8 +46,12 @@ export function scorePredictions(model: string, pred: Float32Array, set: PoseSet
   const gt = rootCentred(set);
   const aw = (perFrame: Float64Array) => byAction(perFrame, set.action, set.actions).actionWise;
   return {
-    model, p1: metric ? aw(mpjpePerFrame(pred, gt)) : null, p2: aw(pMpjpePerFrame(pred, gt)), nMpjpe: aw(nMpjpePerFrame(pred, gt)),
-    flips: depthFlips(pred, gt), pred,
+    model,
+    p1: metric ? aw(mpjpePerFrame(pred, gt)) : null,
+    p2: aw(pMpjpePerFrame(pred, gt)),
+    nMpjpe: aw(nMpjpePerFrame(pred, gt)),
+    flips: depthFlips(pred, gt),
+    pred,
   };
 }
 
@@ -63,7 +73,9 @@ export function scoreFlat(set: PoseSet, name = "flat lift (depth 0)"): Scored {
   const pred = new Float32Array(set.n * NUM_JOINTS * 3);
   for (let i = 0; i < set.n; i++) {
     for (let j = 0; j < NUM_JOINTS; j++) {
-      for (let d = 0; d < 2; d++) pred[(i * NUM_JOINTS + j) * 3 + d] = set.poses2d[(i * NUM_JOINTS + j) * 2 + d] - set.poses2d[(i * NUM_JOINTS + ROOT) * 2 + d];
+      for (let d = 0; d < 2; d++)
+        pred[(i * NUM_JOINTS + j) * 3 + d] =
+          set.poses2d[(i * NUM_JOINTS + j) * 2 + d] - set.poses2d[(i * NUM_JOINTS + ROOT) * 2 + d];
     }
   }
   return scorePredictions(name, pred, set, false);
@@ -72,17 +84,26 @@ export function scoreFlat(set: PoseSet, name = "flat lift (depth 0)"): Scored {
 /** One table row: P1 (metric models only), P2, N-MPJPE (= P1 after the per-pose LS scale), depth-flip share. */
 export function protocolRow(s: Scored, extra: Row = {}): Row {
   return {
-    model: s.model, ...extra, "P1 (mm)": s.p1, "P2 (mm)": s.p2, "N-MPJPE (mm)": s.nMpjpe,
+    model: s.model,
+    ...extra,
+    "P1 (mm)": s.p1,
+    "P2 (mm)": s.p2,
+    "N-MPJPE (mm)": s.nMpjpe,
     "depth-flipped frames (%)": 100 * s.flips.frameShare,
   };
 }
 
 /** Each prediction scaled by its least-squares scale onto the ground truth (figures of scale-free models). */
 export function scaleAligned(pred: ArrayLike<number>, gt: ArrayLike<number>): Float32Array {
-  const P = NUM_JOINTS * 3, out = new Float32Array(pred.length);
+  const P = NUM_JOINTS * 3,
+    out = new Float32Array(pred.length);
   for (let o = 0; o < pred.length; o += P) {
-    let pg = 0, pp = 0;
-    for (let k = 0; k < P; k++) { pg += pred[o + k] * gt[o + k]; pp += pred[o + k] * pred[o + k]; }
+    let pg = 0,
+      pp = 0;
+    for (let k = 0; k < P; k++) {
+      pg += pred[o + k] * gt[o + k];
+      pp += pred[o + k] * pred[o + k];
+    }
     const s = pp > 0 ? pg / pp : 1;
     for (let k = 0; k < P; k++) out[o + k] = s * pred[o + k];
   }

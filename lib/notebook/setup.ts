@@ -32,7 +32,16 @@ export interface NotebookContext {
 
 /** Versions of the packages that matter for reproducing results. */
 export function versions(): Record<string, string> {
-  const names = ["@tensorflow/tfjs", "@tensorflow/tfjs-backend-wasm", "@tensorflow/tfjs-node-gpu", "plotly.js-dist-min", "danfojs-node", "umap-js", "tslab", "playwright-core"];
+  const names = [
+    "@tensorflow/tfjs",
+    "@tensorflow/tfjs-backend-wasm",
+    "@tensorflow/tfjs-node-gpu",
+    "plotly.js-dist-min",
+    "danfojs-node",
+    "umap-js",
+    "tslab",
+    "playwright-core",
+  ];
   const out: Record<string, string> = { node: process.version };
   for (const n of names) out[n] = packageVersion(n) ?? "not installed";
   return out;
@@ -49,7 +58,9 @@ export async function setup(opts: SetupOptions): Promise<NotebookContext> {
   console.log(data.line);
   if (inNotebook()) {
     initPlotly();
-    showMarkdown(`*${opts.notebook}* · profile **${profile}** · seed ${seed} · backend **${backend.choice}** (tfjs ${backend.tfjsVersion}${backend.kernels.length ? ", " + backend.kernels.join(", ") : ""})\n\n${data.line.replace(/^\[hpe3d\] /, "")}`);
+    showMarkdown(
+      `*${opts.notebook}* · profile **${profile}** · seed ${seed} · backend **${backend.choice}** (tfjs ${backend.tfjsVersion}${backend.kernels.length ? ", " + backend.kernels.join(", ") : ""})\n\n${data.line.replace(/^\[hpe3d\] /, "")}`,
+    );
   }
   return { notebook: opts.notebook, seed, profile, backend, random: mulberry32(seed) };
 }

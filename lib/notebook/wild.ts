@@ -13,7 +13,9 @@ import * as path from "node:path";
 export async function trainWildLive(cfg: WildLiftConfig, data: WildData): Promise<WildRun> {
   const live = new LivePlot(500);
   const title = `${cfg.name}: training curves`;
-  const run = await trainWildRun(cfg, data, { onEpoch: (_, history) => live.update(curvesFigure(history, title), true) });
+  const run = await trainWildRun(cfg, data, {
+    onEpoch: (_, history) => live.update(curvesFigure(history, title), true),
+  });
   await live.finish(curvesFigure(run.history, title), { name: `curves-${cfg.name}` });
   return run;
 }

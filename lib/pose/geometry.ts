@@ -9,8 +9,12 @@ import { CHILDREN, H36M_PARENTS, NUM_JOINTS, ROOT } from "./skeleton";
  * still be placed (backtracking), others the one nearest their original depth.
  * Input and output are camera-space poses [17, 3] (mm).
  */
-export function depthAmbiguousPose(poseCam: ArrayLike<number>, flip: (joint: number) => boolean = () => true): Float64Array {
-  if (poseCam.length !== NUM_JOINTS * 3) throw new Error(`depthAmbiguousPose: expected [17, 3] values, got ${poseCam.length}`);
+export function depthAmbiguousPose(
+  poseCam: ArrayLike<number>,
+  flip: (joint: number) => boolean = () => true,
+): Float64Array {
+  if (poseCam.length !== NUM_JOINTS * 3)
+    throw new Error(`depthAmbiguousPose: expected [17, 3] values, got ${poseCam.length}`);
   const out = new Float64Array(poseCam.length);
   for (let d = 0; d < 3; d++) out[ROOT * 3 + d] = poseCam[ROOT * 3 + d];
   const place = (j: number): boolean => {
@@ -24,7 +28,9 @@ export function depthAmbiguousPose(poseCam: ArrayLike<number>, flip: (joint: num
     const b = dir[0] * P[0] + dir[1] * P[1] + dir[2] * P[2];
     const disc = b * b - (P[0] ** 2 + P[1] ** 2 + P[2] ** 2 - L * L);
     if (disc < 0) return false;
-    const roots = [b + Math.sqrt(disc), b - Math.sqrt(disc)].filter((t) => t > 0).sort((t1, t2) => Math.abs(t1 - norm) - Math.abs(t2 - norm));
+    const roots = [b + Math.sqrt(disc), b - Math.sqrt(disc)]
+      .filter((t) => t > 0)
+      .sort((t1, t2) => Math.abs(t1 - norm) - Math.abs(t2 - norm));
     if (flip(j)) roots.reverse();
     for (const t of roots) {
       for (let d = 0; d < 3; d++) out[j * 3 + d] = t * dir[d];
@@ -32,7 +38,8 @@ export function depthAmbiguousPose(poseCam: ArrayLike<number>, flip: (joint: num
     }
     return false;
   };
-  if (!CHILDREN[ROOT].every(place)) throw new Error("depthAmbiguousPose: no pose with the same projection and bone lengths was found");
+  if (!CHILDREN[ROOT].every(place))
+    throw new Error("depthAmbiguousPose: no pose with the same projection and bone lengths was found");
   return out;
 }
 
@@ -41,7 +48,10 @@ export function boneLengths(pose: ArrayLike<number>): number[] {
   const out: number[] = [];
   for (let j = 0; j < NUM_JOINTS; j++) {
     const p = H36M_PARENTS[j];
-    if (p >= 0) out.push(Math.hypot(pose[j * 3] - pose[p * 3], pose[j * 3 + 1] - pose[p * 3 + 1], pose[j * 3 + 2] - pose[p * 3 + 2]));
+    if (p >= 0)
+      out.push(
+        Math.hypot(pose[j * 3] - pose[p * 3], pose[j * 3 + 1] - pose[p * 3 + 1], pose[j * 3 + 2] - pose[p * 3 + 2]),
+      );
   }
   return out;
 }
@@ -58,6 +68,10 @@ export function frameOf(poses: ArrayLike<number>, i: number, dims = 3): Float64A
  */
 export function cameraToDisplay(pose: ArrayLike<number>): Float64Array {
   const out = new Float64Array(pose.length);
-  for (let i = 0; i < pose.length; i += 3) { out[i] = pose[i]; out[i + 1] = pose[i + 2]; out[i + 2] = -pose[i + 1]; }
+  for (let i = 0; i < pose.length; i += 3) {
+    out[i] = pose[i];
+    out[i + 1] = pose[i + 2];
+    out[i + 2] = -pose[i + 1];
+  }
   return out;
 }

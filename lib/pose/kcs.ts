@@ -20,7 +20,9 @@ export function jointToBoneMatrix(parents: readonly number[] = H36M_PARENTS): {
   joints: number;
   bones: number;
 } {
-  const bones = kcsBones(parents), J = parents.length, nb = bones.length;
+  const bones = kcsBones(parents),
+    J = parents.length,
+    nb = bones.length;
   const C = new Float64Array(J * nb);
   bones.forEach(([p, c], b) => {
     if (p >= J) throw new Error(`jointToBoneMatrix: parent ${p} of joint ${c} is not one of the ${J} joints`);
@@ -40,7 +42,8 @@ export function boneVectors(
   if (pose.length !== J * dims) {
     throw new Error(`boneVectors: expected a pose of ${J} joints × ${dims} = ${J * dims} values, got ${pose.length}`);
   }
-  const bones = kcsBones(parents), out = new Float64Array(bones.length * dims);
+  const bones = kcsBones(parents),
+    out = new Float64Array(bones.length * dims);
   bones.forEach(([p, c], b) => {
     for (let k = 0; k < dims; k++) out[b * dims + k] = pose[c * dims + k] - pose[p * dims + k];
   });
@@ -53,7 +56,9 @@ export function kcsMatrix(
   dims: number,
   parents: readonly number[] = H36M_PARENTS,
 ): Float64Array {
-  const B = boneVectors(pose, dims, parents), nb = B.length / dims, psi = new Float64Array(nb * nb);
+  const B = boneVectors(pose, dims, parents),
+    nb = B.length / dims,
+    psi = new Float64Array(nb * nb);
   for (let i = 0; i < nb; i++) {
     for (let j = 0; j < nb; j++) {
       let s = 0;
@@ -79,10 +84,12 @@ export function inputToBoneMap(
   dims: number,
   o: { missingRoot?: MissingRoot; parents?: readonly number[] } = {},
 ): { M: Float64Array; rows: number; cols: number } {
-  const parents = o.parents ?? H36M_PARENTS, J = parents.length;
+  const parents = o.parents ?? H36M_PARENTS,
+    J = parents.length;
   const rootIdx = parents.indexOf(-1);
   // E [J, inputJoints.length]: joint j = Σ_k E[j, k] · input joint k (per coordinate).
-  const nIn = inputJoints.length, E = new Float64Array(J * nIn);
+  const nIn = inputJoints.length,
+    E = new Float64Array(J * nIn);
   inputJoints.forEach((j, k) => {
     if (j < 0 || j >= J) throw new Error(`inputToBoneMap: input joint ${j} is not one of the ${J} joints`);
     E[j * nIn + k] = 1;
@@ -101,7 +108,9 @@ export function inputToBoneMap(
   }
   const { C, bones: nb } = jointToBoneMatrix(parents);
   // Per coordinate: bones[b] = Σ_j C[j, b] · joint[j] = Σ_k (Σ_j C[j, b] E[j, k]) · input[k].
-  const rows = nIn * dims, cols = nb * dims, M = new Float64Array(rows * cols);
+  const rows = nIn * dims,
+    cols = nb * dims,
+    M = new Float64Array(rows * cols);
   for (let k = 0; k < nIn; k++) {
     for (let b = 0; b < nb; b++) {
       let w = 0;

@@ -25,7 +25,9 @@ function countPoses(poses: ArrayLike<number>, who: string, per = POSE): number {
 
 /** Bone lengths [n, nb] of poses [n, 17, 3] (bones in the order of kcsBones()). */
 export function boneLengths(poses: ArrayLike<number>): Float64Array {
-  const n = countPoses(poses, "boneLengths"), bones = kcsBones(), out = new Float64Array(n * bones.length);
+  const n = countPoses(poses, "boneLengths"),
+    bones = kcsBones(),
+    out = new Float64Array(n * bones.length);
   for (let i = 0; i < n; i++) {
     bones.forEach(([p, c], b) => {
       let s = 0;
@@ -45,7 +47,9 @@ export const SYMMETRIC_BONES: readonly (readonly [number, number])[] = (() => {
 
 /** Mean |length(left bone) − length(right bone)| over poses and mirrored pairs (in the poses' unit). */
 export function symmetryError(poses: ArrayLike<number>): number {
-  const len = boneLengths(poses), nb = kcsBones().length, n = len.length / nb;
+  const len = boneLengths(poses),
+    nb = kcsBones().length,
+    n = len.length / nb;
   let s = 0;
   for (let i = 0; i < n; i++) for (const [l, r] of SYMMETRIC_BONES) s += Math.abs(len[i * nb + l] - len[i * nb + r]);
   return s / (n * SYMMETRIC_BONES.length);
@@ -79,7 +83,8 @@ function torsoAxes(poses: ArrayLike<number>, i: number): { up: Vec; lr: Vec } {
 
 /** The primary axis of bone b's frame: its parent bone's direction, or the torso's up axis for the root's bones. */
 function primaryAxis(poses: ArrayLike<number>, i: number, b: number, up: Vec): Vec {
-  const [p] = kcsBones()[b], pp = H36M_PARENTS[p];
+  const [p] = kcsBones()[b],
+    pp = H36M_PARENTS[p];
   return pp < 0 ? up : unit(sub(joint(poses, i, p), joint(poses, i, pp)));
 }
 
@@ -115,7 +120,8 @@ function directionBins(
       a2 = sub(ref, scale(a1, dot(ref, a1)));
     }
     a2 = unit(a2);
-    const a3 = cross(a1, a2), dir = unit(sub(joint(poses, i, c), joint(poses, i, p)));
+    const a3 = cross(a1, a2),
+      dir = unit(sub(joint(poses, i, c), joint(poses, i, p)));
     const ti = Math.min(tb - 1, Math.max(0, Math.floor(((dot(dir, a1) + 1) / 2) * tb)));
     const phi = Math.atan2(dot(dir, a3), dot(dir, a2));
     const pi = Math.min(pb - 1, Math.max(0, Math.floor(((phi + Math.PI) / (2 * Math.PI)) * pb)));
@@ -132,8 +138,11 @@ export function learnAngleLimits(
   train: ArrayLike<number>,
   o: { thetaBins?: number; phiBins?: number; minCount?: number } = {},
 ): AngleLimits {
-  const n = countPoses(train, "learnAngleLimits"), nb = kcsBones().length;
-  const tb = o.thetaBins ?? 12, pb = o.phiBins ?? 24, minCount = o.minCount ?? 1;
+  const n = countPoses(train, "learnAngleLimits"),
+    nb = kcsBones().length;
+  const tb = o.thetaBins ?? 12,
+    pb = o.phiBins ?? 24,
+    minCount = o.minCount ?? 1;
   // Reference axis per bone: the torso axis with the smaller mean |cos| to the primary axis.
   const align = Array.from({ length: nb }, () => ({ lr: 0, up: 0 }));
   for (let i = 0; i < n; i++) {
@@ -154,7 +163,9 @@ export function learnAngleLimits(
 
 /** Share of (pose, bone) pairs whose direction lies outside the learned limits, and per-bone shares. */
 export function outsideAngleShare(poses: ArrayLike<number>, limits: AngleLimits): { share: number; perBone: number[] } {
-  const n = countPoses(poses, "outsideAngleShare"), nb = kcsBones().length, per = limits.thetaBins * limits.phiBins;
+  const n = countPoses(poses, "outsideAngleShare"),
+    nb = kcsBones().length,
+    per = limits.thetaBins * limits.phiBins;
   const out = new Array<number>(nb).fill(0);
   for (let i = 0; i < n; i++) {
     directionBins(poses, i, limits.reference, limits.thetaBins, limits.phiBins).forEach((bin, b) => {
@@ -176,7 +187,8 @@ export function gaussianFit(x: ArrayLike<number>, dim: number): Gaussian {
   if (!Number.isInteger(n) || n < 2) {
     throw new Error(`gaussianFit: need ≥ 2 samples of ${dim} values, got ${x.length} values`);
   }
-  const mean = new Float64Array(dim), cov = new Float64Array(dim * dim);
+  const mean = new Float64Array(dim),
+    cov = new Float64Array(dim * dim);
   for (let i = 0; i < n; i++) for (let d = 0; d < dim; d++) mean[d] += x[i * dim + d] / n;
   const c = new Float64Array(dim);
   for (let i = 0; i < n; i++) {
@@ -198,7 +210,8 @@ export function gaussianFit(x: ArrayLike<number>, dim: number): Gaussian {
  */
 export function symmetricEigen(A: ArrayLike<number>, n: number): { values: Float64Array; vectors: Float64Array } {
   if (A.length !== n * n) throw new Error(`symmetricEigen: expected ${n}×${n} = ${n * n} values, got ${A.length}`);
-  const a = Float64Array.from(A), v = new Float64Array(n * n);
+  const a = Float64Array.from(A),
+    v = new Float64Array(n * n);
   for (let i = 0; i < n; i++) v[i * n + i] = 1;
   let scaleSq = 0;
   for (let k = 0; k < n * n; k++) scaleSq += a[k] * a[k];
@@ -213,19 +226,23 @@ export function symmetricEigen(A: ArrayLike<number>, n: number): { values: Float
         // Rotation angle that zeroes a[p][q] (Golub & Van Loan, Algorithm 8.4.1).
         const tau = (a[q * n + q] - a[p * n + p]) / (2 * apq);
         const t = Math.sign(tau || 1) / (Math.abs(tau) + Math.sqrt(1 + tau * tau));
-        const c = 1 / Math.sqrt(1 + t * t), s = t * c;
+        const c = 1 / Math.sqrt(1 + t * t),
+          s = t * c;
         for (let k = 0; k < n; k++) {
-          const akp = a[k * n + p], akq = a[k * n + q];
+          const akp = a[k * n + p],
+            akq = a[k * n + q];
           a[k * n + p] = c * akp - s * akq;
           a[k * n + q] = s * akp + c * akq;
         }
         for (let k = 0; k < n; k++) {
-          const apk = a[p * n + k], aqk = a[q * n + k];
+          const apk = a[p * n + k],
+            aqk = a[q * n + k];
           a[p * n + k] = c * apk - s * aqk;
           a[q * n + k] = s * apk + c * aqk;
         }
         for (let k = 0; k < n; k++) {
-          const vkp = v[k * n + p], vkq = v[k * n + q];
+          const vkp = v[k * n + p],
+            vkq = v[k * n + q];
           v[k * n + p] = c * vkp - s * vkq;
           v[k * n + q] = s * vkp + c * vkq;
         }
@@ -239,7 +256,8 @@ export function symmetricEigen(A: ArrayLike<number>, n: number): { values: Float
 
 /** The symmetric square root of a symmetric PSD matrix (negative eigenvalues from round-off count as 0). */
 export function sqrtmPsd(A: ArrayLike<number>, n: number): Float64Array {
-  const { values, vectors: V } = symmetricEigen(A, n), out = new Float64Array(n * n);
+  const { values, vectors: V } = symmetricEigen(A, n),
+    out = new Float64Array(n * n);
   for (let k = 0; k < n; k++) {
     const s = Math.sqrt(Math.max(values[k], 0));
     if (s === 0) continue;
@@ -250,10 +268,11 @@ export function sqrtmPsd(A: ArrayLike<number>, n: number): Float64Array {
 
 function matMul(A: Float64Array, B: Float64Array, n: number): Float64Array {
   const C = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) {
-    const aik = A[i * n + k];
-    if (aik !== 0) for (let j = 0; j < n; j++) C[i * n + j] += aik * B[k * n + j];
-  }
+  for (let i = 0; i < n; i++)
+    for (let k = 0; k < n; k++) {
+      const aik = A[i * n + k];
+      if (aik !== 0) for (let j = 0; j < n; j++) C[i * n + j] += aik * B[k * n + j];
+    }
   return C;
 }
 
@@ -266,12 +285,14 @@ export function frechetDistance(g1: Gaussian, g2: Gaussian): number {
   if (g2.mean.length !== n || g1.cov.length !== n * n || g2.cov.length !== n * n) {
     throw new Error(`frechetDistance: Gaussians of different sizes (${g1.mean.length} and ${g2.mean.length})`);
   }
-  let d = 0, tr = 0;
+  let d = 0,
+    tr = 0;
   for (let i = 0; i < n; i++) {
     d += (g1.mean[i] - g2.mean[i]) ** 2;
     tr += g1.cov[i * n + i] + g2.cov[i * n + i];
   }
-  const s1 = sqrtmPsd(g1.cov, n), M = matMul(matMul(s1, g2.cov, n), s1, n);
+  const s1 = sqrtmPsd(g1.cov, n),
+    M = matMul(matMul(s1, g2.cov, n), s1, n);
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) M[i * n + j] = M[j * n + i] = 0.5 * (M[i * n + j] + M[j * n + i]);
   }
@@ -294,7 +315,9 @@ export function averagePairwiseDistance(
   poses: ArrayLike<number>,
   o: { dims?: number; joints?: number; maxPairs?: number; seed?: number } = {},
 ): number {
-  const dims = o.dims ?? 3, J = o.joints ?? NUM_JOINTS, per = J * dims;
+  const dims = o.dims ?? 3,
+    J = o.joints ?? NUM_JOINTS,
+    per = J * dims;
   const n = countPoses(poses, "averagePairwiseDistance", per);
   if (n < 2) throw new Error("averagePairwiseDistance: need at least 2 poses");
   const dist = (a: number, b: number) => {
@@ -306,7 +329,8 @@ export function averagePairwiseDistance(
     }
     return s / J;
   };
-  const total = (n * (n - 1)) / 2, maxPairs = o.maxPairs ?? 500_000;
+  const total = (n * (n - 1)) / 2,
+    maxPairs = o.maxPairs ?? 500_000;
   let s = 0;
   if (total <= maxPairs) {
     for (let a = 0; a < n; a++) for (let b = a + 1; b < n; b++) s += dist(a, b);
@@ -327,7 +351,8 @@ export function averagePairwiseDistance(
  * negative (ties count one half), by the rank-sum (Mann–Whitney U) statistic.
  */
 export function auc(positives: ArrayLike<number>, negatives: ArrayLike<number>): number {
-  const np = positives.length, nn = negatives.length;
+  const np = positives.length,
+    nn = negatives.length;
   if (!np || !nn) throw new Error(`auc: need positives and negatives, got ${np} and ${nn}`);
   const all = [
     ...Array.from(positives, (s) => ({ s, pos: true })),

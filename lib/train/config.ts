@@ -72,7 +72,13 @@ export interface TrainConfig extends Partial<VaeGanOptions> {
 
 /** The config fields that only the vae-gan model takes. */
 export const VAE_GAN_FIELDS = [
-  "gamma", "poseMseWeight", "discHidden", "discBlocks", "discFeatureLayer", "discLr", "decoderGan",
+  "gamma",
+  "poseMseWeight",
+  "discHidden",
+  "discBlocks",
+  "discFeatureLayer",
+  "discLr",
+  "decoderGan",
 ] as const satisfies readonly (keyof VaeGanOptions)[];
 
 /** The thesis β-VAE: 5 × 512 encoder and decoder, latent 100, β = 0.001. */
@@ -195,18 +201,35 @@ export const CONFIG_SCHEMA = objectSchema<TrainConfig>({
   },
   checkpointEverySteps: counter("also checkpoint every this many steps (0 = epoch ends only)"),
   gamma: {
-    type: "number", doc: "vae-gan: weight γ of the reconstruction in the decoder's update", min: 0, max: 1e6, optional: true,
+    type: "number",
+    doc: "vae-gan: weight γ of the reconstruction in the decoder's update",
+    min: 0,
+    max: 1e6,
+    optional: true,
   },
   poseMseWeight: {
-    type: "number", doc: "vae-gan: weight of the pose MSE (0 = D_l reconstruction only)", min: 0, max: 1e6, optional: true,
+    type: "number",
+    doc: "vae-gan: weight of the pose MSE (0 = D_l reconstruction only)",
+    min: 0,
+    max: 1e6,
+    optional: true,
   },
   discHidden: { ...posInt("vae-gan: discriminator units per hidden layer", 8192), optional: true },
   discBlocks: { type: "integer", doc: "vae-gan: discriminator residual pairs", min: 0, max: 64, optional: true },
   discFeatureLayer: {
-    type: "integer", doc: "vae-gan: D_l, 0 = stem, k = residual pair k (≤ discBlocks)", min: 0, max: 64, optional: true,
+    type: "integer",
+    doc: "vae-gan: D_l, 0 = stem, k = residual pair k (≤ discBlocks)",
+    min: 0,
+    max: 64,
+    optional: true,
   },
   discLr: {
-    type: "number", doc: "vae-gan: discriminator Adam learning rate", min: 0, exclusiveMin: true, max: 1, optional: true,
+    type: "number",
+    doc: "vae-gan: discriminator Adam learning rate",
+    min: 0,
+    exclusiveMin: true,
+    max: 1,
+    optional: true,
   },
   decoderGan: { type: "enum", doc: "vae-gan: the decoder's GAN term", values: DECODER_GAN_LOSSES, optional: true },
 });
@@ -224,7 +247,10 @@ function checkModelFields(cfg: TrainConfig, where: string): void {
   const blocks = cfg.discBlocks ?? DEFAULT_VAE_GAN_CONFIG.discBlocks!;
   const layer = cfg.discFeatureLayer ?? DEFAULT_VAE_GAN_CONFIG.discFeatureLayer!;
   if (layer > blocks) {
-    throw new SchemaError(`${where}: discFeatureLayer must be ≤ discBlocks (${blocks}), got ${layer}`, "discFeatureLayer");
+    throw new SchemaError(
+      `${where}: discFeatureLayer must be ≤ discBlocks (${blocks}), got ${layer}`,
+      "discFeatureLayer",
+    );
   }
 }
 

@@ -23,7 +23,12 @@ import { byProfile, profileName, type ProfileName } from "../core/profile";
 import { deriveSeed, mulberry32, normal, permutation } from "../core/rng";
 import { experimentData } from "../data/experiment";
 import { denormalize3d, rootCentred, type NormStats } from "../data/preprocess";
-import { normalizePoses3d, plausibilityMeasures, scorePoses, type PlausibilityMeasures } from "../eval/pose-plausibility";
+import {
+  normalizePoses3d,
+  plausibilityMeasures,
+  scorePoses,
+  type PlausibilityMeasures,
+} from "../eval/pose-plausibility";
 import { ADVERSARIAL_LOSSES, type AdversarialLoss } from "../models/critic";
 import {
   checkPoseGanOptions,

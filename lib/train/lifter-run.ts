@@ -69,7 +69,8 @@ export function buildLifter(cfg: TrainConfig, stats: NormStats): Lifter {
 
 /** Batches of normalized (x, y) rows. */
 export function liftBatches(train: Normalized): BatchSource<{ x: tf.Tensor2D; y: tf.Tensor2D }> {
-  let xb = new Float32Array(0), yb = new Float32Array(0);
+  let xb = new Float32Array(0),
+    yb = new Float32Array(0);
   return {
     size: train.n,
     batch(idx) {
@@ -105,9 +106,15 @@ export async function trainRun(cfg: TrainConfig, data: TrainData, opts: TrainOpt
     const saved = readStats(statsFile);
     const same = (a: ArrayLike<number>, b: ArrayLike<number>) =>
       a.length === b.length && Array.from(a).every((v, i) => Math.abs(v - b[i]) <= 1e-4 * Math.max(1, Math.abs(v)));
-    if (saved.mode !== data.stats.mode || !same(saved.mean2d, data.stats.mean2d) || !same(saved.std3d, data.stats.std3d)) {
-      throw new Error(`${dir}: the training data's normalization statistics differ from the ones this run started with ` +
-        `(different data folder or files?); use another run name`);
+    if (
+      saved.mode !== data.stats.mode ||
+      !same(saved.mean2d, data.stats.mean2d) ||
+      !same(saved.std3d, data.stats.std3d)
+    ) {
+      throw new Error(
+        `${dir}: the training data's normalization statistics differ from the ones this run started with ` +
+          `(different data folder or files?); use another run name`,
+      );
     }
   } else {
     writeJsonAtomic(statsFile, statsToJson(data.stats));
@@ -118,7 +125,10 @@ export async function trainRun(cfg: TrainConfig, data: TrainData, opts: TrainOpt
     const r = await trainLoop(lifter, cfg, {
       dir,
       data: liftBatches(data.train),
-      schedule: (step, t) => ({ beta: betaAt(cfg.beta, cfg.betaSchedule, t), lr: learningRateAt(cfg.lr, cfg.lrDecay, cfg.lrDecaySteps, step) }),
+      schedule: (step, t) => ({
+        beta: betaAt(cfg.beta, cfg.betaSchedule, t),
+        lr: learningRateAt(cfg.lr, cfg.lrDecay, cfg.lrDecaySteps, step),
+      }),
       validate: () => ({ p1: mpjpe(predictMm(lifter, data.val.x, data.stats), valGt) }),
       compute: opts.compute ?? computePath(),
       describe: `${cfg.model}, ${lifter.parameterCount().toLocaleString("en")} parameters, ${data.train.n} samples`,
@@ -126,7 +136,15 @@ export async function trainRun(cfg: TrainConfig, data: TrainData, opts: TrainOpt
       onEpoch: opts.onEpoch,
       onStep: opts.onStep,
     });
-    return { config: cfg, dir, lifter, stats: data.stats, history: r.history, loaded: r.loaded, epochsTrained: r.epochsTrained };
+    return {
+      config: cfg,
+      dir,
+      lifter,
+      stats: data.stats,
+      history: r.history,
+      loaded: r.loaded,
+      epochsTrained: r.epochsTrained,
+    };
   } catch (e) {
     lifter.dispose();
     throw e;
@@ -134,7 +152,13 @@ export async function trainRun(cfg: TrainConfig, data: TrainData, opts: TrainOpt
 }
 
 /** Open an existing run folder: config, statistics, and the model at its last checkpoint. */
-export function loadRun(dir: string): { config: TrainConfig; stats: NormStats; lifter: Lifter; history: EpochLog[]; complete: boolean } {
+export function loadRun(dir: string): {
+  config: TrainConfig;
+  stats: NormStats;
+  lifter: Lifter;
+  history: EpochLog[];
+  complete: boolean;
+} {
   const cfgFile = path.join(dir, "config.json");
   if (!fs.existsSync(cfgFile)) throw new Error(`${dir}: not a run folder (no config.json)`);
   const config = parseConfig(readJsonFile(cfgFile, "the run config"), cfgFile);

@@ -68,7 +68,8 @@ export class TrainingDivergedError extends Error {}
 /** A duration as "1h05m", "3m07s" or "12s". */
 export function formatDuration(s: number): string {
   if (!Number.isFinite(s)) return "?";
-  const m = Math.floor(s / 60), sec = Math.round(s % 60);
+  const m = Math.floor(s / 60),
+    sec = Math.round(s % 60);
   if (m >= 60) return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`;
   return m > 0 ? `${m}m${String(sec).padStart(2, "0")}s` : `${sec}s`;
 }
@@ -87,35 +88,55 @@ function cycleOf<B extends Batch>(steps: readonly Step<B>[], epoch: number): num
 }
 
 /** Train (or resume, or just reopen) a model in `opts.dir`. */
-export async function trainLoop<B extends Batch>(model: Trainable<B>, cfg: LoopConfig, opts: LoopOptions<B>): Promise<LoopResult> {
+export async function trainLoop<B extends Batch>(
+  model: Trainable<B>,
+  cfg: LoopConfig,
+  opts: LoopOptions<B>,
+): Promise<LoopResult> {
   const verbose = opts.verbose ?? true;
   const log = (s: string) => verbose && console.log(s);
   const names = model.steps.map((s) => s.name);
   if (new Set(names).size !== names.length) throw new Error(`step names must be unique, got ${names.join(", ")}`);
   for (const s of model.steps) {
-    if (!(Number.isInteger(s.repeat ?? 1) && (s.repeat ?? 1) >= 1)) throw new Error(`step ${s.name}: repeat must be an integer ≥ 1`);
+    if (!(Number.isInteger(s.repeat ?? 1) && (s.repeat ?? 1) >= 1))
+      throw new Error(`step ${s.name}: repeat must be an integer ≥ 1`);
   }
   const stepsPerEpoch = Math.floor(opts.data.size / cfg.batchSize);
   if (stepsPerEpoch < 1) {
-    throw new Error(`${cfg.name}: the training set has ${opts.data.size} samples, fewer than one batch of ${cfg.batchSize}`);
+    throw new Error(
+      `${cfg.name}: the training set has ${opts.data.size} samples, fewer than one batch of ${cfg.batchSize}`,
+    );
   }
   const totalSteps = stepsPerEpoch * cfg.epochs;
   removeOrphanTempFiles(opts.dir);
   const meta = loadCheckpoint(opts.dir, model);
   if (meta && opts.compute && meta.compute !== opts.compute) {
-    console.warn(`[train] ${cfg.name}: warning: this run was trained with ${meta.compute} and now continues with ${opts.compute}; ` +
-      `numbers will differ from an uninterrupted run`);
+    console.warn(
+      `[train] ${cfg.name}: warning: this run was trained with ${meta.compute} and now continues with ${opts.compute}; ` +
+        `numbers will differ from an uninterrupted run`,
+    );
   }
-  if (meta && (meta.epoch > cfg.epochs || meta.stepInEpoch >= stepsPerEpoch || meta.globalStep !== meta.epoch * stepsPerEpoch + meta.stepInEpoch)) {
-    throw new Error(`${path.join(opts.dir, "checkpoint.json")}: position epoch ${meta.epoch}, step ${meta.stepInEpoch}, ` +
-      `global step ${meta.globalStep} does not fit this run (${cfg.epochs} epochs × ${stepsPerEpoch} steps)`);
+  if (
+    meta &&
+    (meta.epoch > cfg.epochs ||
+      meta.stepInEpoch >= stepsPerEpoch ||
+      meta.globalStep !== meta.epoch * stepsPerEpoch + meta.stepInEpoch)
+  ) {
+    throw new Error(
+      `${path.join(opts.dir, "checkpoint.json")}: position epoch ${meta.epoch}, step ${meta.stepInEpoch}, ` +
+        `global step ${meta.globalStep} does not fit this run (${cfg.epochs} epochs × ${stepsPerEpoch} steps)`,
+    );
   }
   const history: EpochLog[] = meta?.history ?? [];
   let epoch = meta?.epoch ?? 0;
   let stepInEpoch = meta?.stepInEpoch ?? 0;
   let globalStep = meta?.globalStep ?? 0;
-  if (meta && epoch < cfg.epochs) log(`[train] ${cfg.name}: resuming at epoch ${epoch + 1}, step ${stepInEpoch}/${stepsPerEpoch} (${opts.dir})`);
-  else if (!meta) log(`[train] ${cfg.name}: ${opts.describe ? `${opts.describe}, ` : ""}${cfg.epochs} epochs × ${stepsPerEpoch} steps of ${cfg.batchSize} (${opts.dir})`);
+  if (meta && epoch < cfg.epochs)
+    log(`[train] ${cfg.name}: resuming at epoch ${epoch + 1}, step ${stepInEpoch}/${stepsPerEpoch} (${opts.dir})`);
+  else if (!meta)
+    log(
+      `[train] ${cfg.name}: ${opts.describe ? `${opts.describe}, ` : ""}${cfg.epochs} epochs × ${stepsPerEpoch} steps of ${cfg.batchSize} (${opts.dir})`,
+    );
   const loaded = epoch >= cfg.epochs;
   const startEpoch = epoch;
   const t0 = performance.now();
@@ -161,9 +182,18 @@ export async function trainLoop<B extends Batch>(model: Trainable<B>, cfg: LoopC
         const step = model.steps[k];
         values = opts.schedule?.(globalStep, globalStep / totalSteps) ?? {};
         const batch = opts.data.batch(idx, deriveSeed(cfg.seed, 1000, globalStep));
-        const raw = step.run(batch, { epoch, globalStep, progress: globalStep / totalSteps, seed: deriveSeed(cfg.seed, 1 + k, globalStep), values });
+        const raw = step.run(batch, {
+          epoch,
+          globalStep,
+          progress: globalStep / totalSteps,
+          seed: deriveSeed(cfg.seed, 1 + k, globalStep),
+          values,
+        });
         // One step: its terms keep their names; several: "<step>.<term>" (both may report "loss").
-        const terms = model.steps.length === 1 ? raw : Object.fromEntries(Object.entries(raw).map(([t, v]) => [`${step.name}.${t}`, v]));
+        const terms =
+          model.steps.length === 1
+            ? raw
+            : Object.fromEntries(Object.entries(raw).map(([t, v]) => [`${step.name}.${t}`, v]));
         tf.dispose(Object.values(batch));
         const next = tf.tidy(() => {
           let chk: tf.Tensor = tf.scalar(0);
@@ -188,16 +218,29 @@ export async function trainLoop<B extends Batch>(model: Trainable<B>, cfg: LoopC
         samplesThisCall += cfg.batchSize;
         opts.onStep?.(globalStep);
         if (globalStep % 50 === 0) checkFinite();
-        if (cfg.checkpointEverySteps > 0 && globalStep % cfg.checkpointEverySteps === 0 && stepInEpoch + 1 < stepsPerEpoch) {
+        if (
+          cfg.checkpointEverySteps > 0 &&
+          globalStep % cfg.checkpointEverySteps === 0 &&
+          stepInEpoch + 1 < stepsPerEpoch
+        ) {
           checkFinite();
-          saveCheckpoint(opts.dir, model, { epoch, stepInEpoch: stepInEpoch + 1, globalStep, history, partial: readSums(), compute: opts.compute ?? "unknown" });
+          saveCheckpoint(opts.dir, model, {
+            epoch,
+            stepInEpoch: stepInEpoch + 1,
+            globalStep,
+            history,
+            partial: readSums(),
+            compute: opts.compute ?? "unknown",
+          });
         }
         const now = performance.now();
         if (now - lastLine > 30_000 && stepInEpoch + 1 < stepsPerEpoch) {
           lastLine = now;
           const rate = ((stepInEpoch + 1 - firstStep) * cfg.batchSize) / ((now - tEpoch) / 1000);
-          const left = (totalSteps - globalStep) * cfg.batchSize / rate;
-          log(`[train] ${cfg.name} epoch ${epoch + 1}/${cfg.epochs} step ${stepInEpoch + 1}/${stepsPerEpoch}  ${Math.round(rate)} samples/s  ETA ${formatDuration(left)}`);
+          const left = ((totalSteps - globalStep) * cfg.batchSize) / rate;
+          log(
+            `[train] ${cfg.name} epoch ${epoch + 1}/${cfg.epochs} step ${stepInEpoch + 1}/${stepsPerEpoch}  ${Math.round(rate)} samples/s  ETA ${formatDuration(left)}`,
+          );
         }
         if (stepInEpoch % 20 === 19) await new Promise((r) => setImmediate(r)); // let the kernel deliver output
       }
@@ -225,10 +268,22 @@ export async function trainLoop<B extends Batch>(model: Trainable<B>, cfg: LoopC
     writeMetrics(opts.dir, history);
     epoch = done;
     stepInEpoch = 0;
-    saveCheckpoint(opts.dir, model, { epoch, stepInEpoch: 0, globalStep, history, partial: { sums: {}, counts: {} }, compute: opts.compute ?? "unknown" });
-    const fmt = (r: Record<string, number>) => Object.entries(r).map(([k, v]) => `${k} ${formatNumber(v)}`).join("  ");
-    log(`[train] ${cfg.name} epoch ${done}/${cfg.epochs}  ${fmt(entry.terms)}  |  ${fmt(values)}  |  val ${fmt(val) || "-"}  |  ` +
-      `${Math.round(entry.samplesPerSec)} samples/s  ETA ${formatDuration(entry.etaSeconds)}`);
+    saveCheckpoint(opts.dir, model, {
+      epoch,
+      stepInEpoch: 0,
+      globalStep,
+      history,
+      partial: { sums: {}, counts: {} },
+      compute: opts.compute ?? "unknown",
+    });
+    const fmt = (r: Record<string, number>) =>
+      Object.entries(r)
+        .map(([k, v]) => `${k} ${formatNumber(v)}`)
+        .join("  ");
+    log(
+      `[train] ${cfg.name} epoch ${done}/${cfg.epochs}  ${fmt(entry.terms)}  |  ${fmt(values)}  |  val ${fmt(val) || "-"}  |  ` +
+        `${Math.round(entry.samplesPerSec)} samples/s  ETA ${formatDuration(entry.etaSeconds)}`,
+    );
     opts.onEpoch?.(entry, history);
     await new Promise((r) => setImmediate(r));
   }

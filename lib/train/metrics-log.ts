@@ -44,9 +44,11 @@ export const isInt = (v: unknown, min = 0): v is number => Number.isInteger(v) &
 
 /** An object of numbers; errors name `where.key`. */
 function numberRecord(v: unknown, where: string): Record<string, number> {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Error(`${where} must be an object of numbers, got ${JSON.stringify(v)}`);
+  if (typeof v !== "object" || v === null || Array.isArray(v))
+    throw new Error(`${where} must be an object of numbers, got ${JSON.stringify(v)}`);
   for (const [k, x] of Object.entries(v)) {
-    if (typeof x !== "number") throw new Error(`${where}.${k} must be a number, got ${JSON.stringify(x)?.slice(0, 40)}`);
+    if (typeof x !== "number")
+      throw new Error(`${where}.${k} must be a number, got ${JSON.stringify(x)?.slice(0, 40)}`);
   }
   return v as Record<string, number>;
 }
@@ -58,17 +60,28 @@ export function parseEpochLog(raw: unknown, where: string): EpochLog {
   if (!("terms" in o) && "loss" in o) {
     // The first layout (before named terms): {epoch, step, loss, recon, kl, beta, lr, valMpjpe, …}.
     const n = (k: string) => (typeof o[k] === "number" ? (o[k] as number) : NaN);
-    return parseEpochLog({
-      epoch: o.epoch, step: o.step, terms: { loss: n("loss"), recon: n("recon"), kl: n("kl") },
-      values: { beta: n("beta"), lr: n("lr") }, val: { p1: n("valMpjpe") },
-      samplesPerSec: o.samplesPerSec, seconds: o.seconds, etaSeconds: o.etaSeconds,
-    }, where);
+    return parseEpochLog(
+      {
+        epoch: o.epoch,
+        step: o.step,
+        terms: { loss: n("loss"), recon: n("recon"), kl: n("kl") },
+        values: { beta: n("beta"), lr: n("lr") },
+        val: { p1: n("valMpjpe") },
+        samplesPerSec: o.samplesPerSec,
+        seconds: o.seconds,
+        etaSeconds: o.etaSeconds,
+      },
+      where,
+    );
   }
-  if (!isInt(o.epoch, 1)) throw new Error(`${where}: field "epoch" must be an integer ≥ 1, got ${JSON.stringify(o.epoch)}`);
-  if (!isInt(o.step, 0)) throw new Error(`${where}: field "step" must be an integer ≥ 0, got ${JSON.stringify(o.step)}`);
+  if (!isInt(o.epoch, 1))
+    throw new Error(`${where}: field "epoch" must be an integer ≥ 1, got ${JSON.stringify(o.epoch)}`);
+  if (!isInt(o.step, 0))
+    throw new Error(`${where}: field "step" must be an integer ≥ 0, got ${JSON.stringify(o.step)}`);
   for (const k of ["terms", "values", "val"]) numberRecord(o[k], `${where}: field "${k}"`);
   for (const k of ["samplesPerSec", "seconds", "etaSeconds"]) {
-    if (typeof o[k] !== "number") throw new Error(`${where}: field "${k}" must be a number, got ${JSON.stringify(o[k])}`);
+    if (typeof o[k] !== "number")
+      throw new Error(`${where}: field "${k}" must be a number, got ${JSON.stringify(o[k])}`);
   }
   return o as unknown as EpochLog;
 }
@@ -89,13 +102,14 @@ export function readMetrics(dir: string): EpochLog[] {
   const file = path.join(dir, "metrics.jsonl");
   if (!fs.existsSync(file)) return [];
   const out: EpochLog[] = [];
-  fs.readFileSync(file, "utf8").split("\n").forEach((l, i) => {
-    if (l.trim()) out.push(parseEpochLine(l, `${file} line ${i + 1}`));
-  });
+  fs.readFileSync(file, "utf8")
+    .split("\n")
+    .forEach((l, i) => {
+      if (l.trim()) out.push(parseEpochLine(l, `${file} line ${i + 1}`));
+    });
   return out;
 }
 
 export function writeMetrics(dir: string, history: EpochLog[]): void {
   writeFileAtomic(path.join(dir, "metrics.jsonl"), history.map((h) => JSON.stringify(h)).join("\n") + "\n");
 }
-

@@ -42,7 +42,8 @@ export const PRESETS: readonly Preset[] = [
   },
   {
     name: "vae-gan",
-    description: "VAE-GAN hybrid (Larsen et al.): the β-VAE plus a 3D discriminator, reconstruction in its layer D_l plus pose MSE, γ = 100",
+    description:
+      "VAE-GAN hybrid (Larsen et al.): the β-VAE plus a 3D discriminator, reconstruction in its layer D_l plus pose MSE, γ = 100",
     config: DEFAULT_VAE_GAN_CONFIG,
   },
 ];

@@ -63,7 +63,9 @@ export function openRunFolder(dir: string, config: object, parse: (raw: unknown,
   try {
     fs.mkdirSync(dir, { recursive: true });
   } catch (e) {
-    throw new Error(`${dir}: cannot create the run folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new Error(
+      `${dir}: cannot create the run folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   removeOrphanTempFiles(dir);
   const cfgFile = path.join(dir, "config.json");
@@ -83,20 +85,28 @@ export function openRunFolder(dir: string, config: object, parse: (raw: unknown,
 /** JSON with object keys sorted, so two equal configs compare equal whatever their key order. */
 function canonicalJson(v: unknown): string {
   return JSON.stringify(v, (_, x) =>
-    x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x,
+    x && typeof x === "object" && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : x,
   );
 }
 
 /** Every tensor a checkpoint holds: parts' variables in order, then optimizers' state. */
 function checkpointTensors(model: Trainable): { name: string; v: tf.Variable }[] {
   const out: { name: string; v: tf.Variable }[] = [];
-  for (const [p, part] of Object.entries(model.parts)) part.variables().forEach((v, i) => out.push({ name: `${p}/${i}`, v }));
-  for (const [o, opt] of Object.entries(model.optimizers)) opt.stateVariables().forEach((v, i) => out.push({ name: `${o}:opt/${i}`, v }));
+  for (const [p, part] of Object.entries(model.parts))
+    part.variables().forEach((v, i) => out.push({ name: `${p}/${i}`, v }));
+  for (const [o, opt] of Object.entries(model.optimizers))
+    opt.stateVariables().forEach((v, i) => out.push({ name: `${o}:opt/${i}`, v }));
   return out;
 }
 
 /** Write a checkpoint atomically (bin first, then the JSON that names it), then drop older bins. */
-export function saveCheckpoint(dir: string, model: Trainable, meta: Omit<CheckpointMeta, "version" | "bin" | "sha256" | "tensors" | "optimizers">): void {
+export function saveCheckpoint(
+  dir: string,
+  model: Trainable,
+  meta: Omit<CheckpointMeta, "version" | "bin" | "sha256" | "tensors" | "optimizers">,
+): void {
   const tensors = checkpointTensors(model);
   const parts = tensors.map((t) => t.v.dataSync() as Float32Array);
   const bytes = Buffer.concat(parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength)));
@@ -142,10 +152,16 @@ function parseCheckpointMeta(raw: unknown, file: string, model: Trainable): Chec
     const ps = (o.partialSums as number[] | undefined) ?? [0, 0, 0];
     const steps = o.stepInEpoch as number;
     return {
-      version: 2, epoch: o.epoch as number, stepInEpoch: steps, globalStep: o.globalStep as number,
+      version: 2,
+      epoch: o.epoch as number,
+      stepInEpoch: steps,
+      globalStep: o.globalStep as number,
       optimizers: { [names[0]]: o.adamStep as number },
       partial: { sums: { loss: ps[0], recon: ps[1], kl: ps[2] }, counts: { loss: steps, recon: steps, kl: steps } },
-      history, compute: "unknown (a checkpoint from before compute paths were recorded)", bin: o.bin as string, sha256: o.sha256 as string,
+      history,
+      compute: "unknown (a checkpoint from before compute paths were recorded)",
+      bin: o.bin as string,
+      sha256: o.sha256 as string,
       tensors: (o.shapes as number[][]).map((shape, i) => ({ name: String(i), shape })),
     };
   }
@@ -173,12 +189,17 @@ export function loadCheckpoint(dir: string, model: Trainable): CheckpointMeta | 
     throw new Error(`${binPath}: checksum mismatch (expected ${meta.sha256}, got ${sha}): the checkpoint is corrupt`);
   }
   const tensors = checkpointTensors(model);
-  const fits = tensors.length === meta.tensors.length && tensors.every((t, i) => t.v.shape.join() === meta.tensors[i].shape.join());
+  const fits =
+    tensors.length === meta.tensors.length &&
+    tensors.every((t, i) => t.v.shape.join() === meta.tensors[i].shape.join());
   if (!fits) {
-    throw new Error(`${file}: holds ${meta.tensors.length} tensors that do not match this model's ${tensors.length}; was the config changed?`);
+    throw new Error(
+      `${file}: holds ${meta.tensors.length} tensors that do not match this model's ${tensors.length}; was the config changed?`,
+    );
   }
   const expectBytes = tensors.reduce((s, t) => s + t.v.size * 4, 0);
-  if (bytes.byteLength !== expectBytes) throw new Error(`${binPath}: ${bytes.byteLength} bytes, expected ${expectBytes}`);
+  if (bytes.byteLength !== expectBytes)
+    throw new Error(`${binPath}: ${bytes.byteLength} bytes, expected ${expectBytes}`);
   const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   const bad = all.findIndex((x) => !Number.isFinite(x));
   if (bad >= 0) {
@@ -187,7 +208,9 @@ export function loadCheckpoint(dir: string, model: Trainable): CheckpointMeta | 
       end += x.v.size;
       return end > bad;
     });
-    throw new Error(`${binPath}: tensor ${t?.name} holds a non-finite value (${all[bad]}); refusing to load a diverged checkpoint`);
+    throw new Error(
+      `${binPath}: tensor ${t?.name} holds a non-finite value (${all[bad]}); refusing to load a diverged checkpoint`,
+    );
   }
   let o = 0;
   for (const t of tensors) {

@@ -19,7 +19,8 @@ export function betaAt(beta: number, schedule: BetaSchedule, t: number): number 
     case "linear":
       return schedule.warmup <= 0 ? beta : beta * Math.min(1, p / schedule.warmup);
     case "cyclical": {
-      if (schedule.cycles < 1 || schedule.ratio <= 0) throw new Error(`cyclical β schedule needs cycles ≥ 1 and ratio > 0, got ${JSON.stringify(schedule)}`);
+      if (schedule.cycles < 1 || schedule.ratio <= 0)
+        throw new Error(`cyclical β schedule needs cycles ≥ 1 and ratio > 0, got ${JSON.stringify(schedule)}`);
       const period = 1 / schedule.cycles;
       const tau = p >= 1 ? 1 : (p % period) / period;
       return beta * Math.min(1, tau / schedule.ratio);
@@ -29,5 +30,5 @@ export function betaAt(beta: number, schedule: BetaSchedule, t: number): number 
 
 /** Learning rate with exponential decay: lr · decay^(step / decaySteps). */
 export function learningRateAt(lr: number, decay: number, decaySteps: number, step: number): number {
-  return decaySteps > 0 ? lr * Math.pow(decay, step / decaySteps) : lr;
+  return decaySteps > 0 ? lr * decay ** (step / decaySteps) : lr;
 }

@@ -89,7 +89,8 @@ export function checkValue(f: Field, v: unknown, path: string): unknown {
     case "integer": {
       if (typeof v !== "number" || !Number.isFinite(v)) fail(path, f, v);
       if (f.type === "integer" && !Number.isSafeInteger(v)) fail(path, f, v);
-      const exMin = f.type === "number" && f.exclusiveMin, exMax = f.type === "number" && f.exclusiveMax;
+      const exMin = f.type === "number" && f.exclusiveMin,
+        exMax = f.type === "number" && f.exclusiveMax;
       if (f.min !== undefined && (exMin ? v <= f.min : v < f.min)) fail(path, f, v);
       if (f.max !== undefined && (exMax ? v >= f.max : v > f.max)) fail(path, f, v);
       return v;

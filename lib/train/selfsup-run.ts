@@ -53,9 +53,20 @@ const weight = (doc: string): Field => ({ type: "number", doc, min: 0, max: 1e6 
 const flag = (doc: string): Field => ({ type: "boolean", doc });
 
 export const SELFSUP_SCHEMA = objectSchema<SelfSupConfig>({
-  name: { type: "string", doc: "run name: the run folder is runs/<name>/", pattern: RUN_NAME_PATTERN, expected: "letters, digits, '.', '_' and '-' (at most 100)" },
+  name: {
+    type: "string",
+    doc: "run name: the run folder is runs/<name>/",
+    pattern: RUN_NAME_PATTERN,
+    expected: "letters, digits, '.', '_' and '-' (at most 100)",
+  },
   seed: { type: "integer", doc: "seed for init, shuffles, dropout and random views", min: 0, max: 2 ** 32 - 1 },
-  sources: { type: "array", doc: "open mocap sets", items: { type: "enum", doc: "a mocap set", values: ["cmu", "bandai"] }, minItems: 1, unique: true },
+  sources: {
+    type: "array",
+    doc: "open mocap sets",
+    items: { type: "enum", doc: "a mocap set", values: ["cmu", "bandai"] },
+    minItems: 1,
+    unique: true,
+  },
   inputMode: { type: "enum", doc: "data split settings (2D input is always raw pixels here)", values: ["thesis"] },
   trainEveryNth: posInt("keep every n-th training frame", 1_000_000),
   testEveryNth: posInt("keep every n-th test frame", 1_000_000),
@@ -87,30 +98,67 @@ export const SELFSUP_SCHEMA = objectSchema<SelfSupConfig>({
   lr: { type: "number", doc: "Adam learning rate of the lifter", min: 0, exclusiveMin: true, max: 1 },
   lrDecay: { type: "number", doc: "learning-rate decay factor", min: 0, exclusiveMin: true, max: 1 },
   lrDecaySteps: { type: "integer", doc: "steps per decay (0 = none)", min: 0, max: 1e9 },
-  checkpointEverySteps: { type: "integer", doc: "also checkpoint every this many steps (0 = epoch ends)", min: 0, max: 1e9 },
+  checkpointEverySteps: {
+    type: "integer",
+    doc: "also checkpoint every this many steps (0 = epoch ends)",
+    min: 0,
+    max: 1e9,
+  },
 });
 
 /** Full-profile defaults. */
 export const DEFAULT_SELFSUP_CONFIG: SelfSupConfig = {
-  name: "selfsup", seed: 1, sources: ["cmu", "bandai"], inputMode: "thesis", trainEveryNth: 1, testEveryNth: 1,
-  hidden: 1024, layers: 5, residual: true, batchNorm: false, dropout: 0,
-  rootDepth: 10, maxAzimuthDeg: 180, maxElevationDeg: 15,
-  criticHidden: 512, criticBlocks: 1, nCritic: 2, lambda: 10, criticLr: 1e-4,
-  reprojection: true, cycle: true, critic: true, priors: true,
-  wReprojection: 1, wCycle3d: 1, wCycle2d: 1, wAdversarial: 0.05, wSymmetry: 1, wRatio: 1,
-  epochs: 20, batchSize: 256, lr: 2e-4, lrDecay: 0.96, lrDecaySteps: 10_000, checkpointEverySteps: 0,
+  name: "selfsup",
+  seed: 1,
+  sources: ["cmu", "bandai"],
+  inputMode: "thesis",
+  trainEveryNth: 1,
+  testEveryNth: 1,
+  hidden: 1024,
+  layers: 5,
+  residual: true,
+  batchNorm: false,
+  dropout: 0,
+  rootDepth: 10,
+  maxAzimuthDeg: 180,
+  maxElevationDeg: 15,
+  criticHidden: 512,
+  criticBlocks: 1,
+  nCritic: 2,
+  lambda: 10,
+  criticLr: 1e-4,
+  reprojection: true,
+  cycle: true,
+  critic: true,
+  priors: true,
+  wReprojection: 1,
+  wCycle3d: 1,
+  wCycle2d: 1,
+  wAdversarial: 0.05,
+  wSymmetry: 1,
+  wRatio: 1,
+  epochs: 20,
+  batchSize: 256,
+  lr: 2e-4,
+  lrDecay: 0.96,
+  lrDecaySteps: 10_000,
+  checkpointEverySteps: 0,
 };
 
 /** The ablation: the full model and one switch off at a time. */
 export const SELFSUP_ABLATION: readonly { label: string; off?: "critic" | "cycle" | "reprojection" | "priors" }[] = [
-  { label: "full" }, { label: "without critic", off: "critic" }, { label: "without rotation cycle", off: "cycle" },
-  { label: "without reprojection", off: "reprojection" }, { label: "without priors", off: "priors" },
+  { label: "full" },
+  { label: "without critic", off: "critic" },
+  { label: "without rotation cycle", off: "cycle" },
+  { label: "without reprojection", off: "reprojection" },
+  { label: "without priors", off: "priors" },
 ];
 
 /** Check a complete config; returns it unchanged. @throws SchemaError naming the field. */
 export function validateSelfSupConfig(cfg: SelfSupConfig, where = "self-supervised config"): SelfSupConfig {
   SELFSUP_SCHEMA.parse(cfg, where);
-  if (cfg.residual && (cfg.layers - 1) % 2 !== 0) throw new Error(`${where}: layers must be odd with residual blocks, got ${cfg.layers}`);
+  if (cfg.residual && (cfg.layers - 1) % 2 !== 0)
+    throw new Error(`${where}: layers must be odd with residual blocks, got ${cfg.layers}`);
   return cfg;
 }
 
@@ -121,7 +169,11 @@ export function validateSelfSupConfig(cfg: SelfSupConfig, where = "self-supervis
 export function selfSupWithProfile(cfg: SelfSupConfig, profile: ProfileName = profileName()): SelfSupConfig {
   validateSelfSupConfig(cfg);
   const { epochs, trainEveryNth, testEveryNth } = byProfile(PROFILE_OVERRIDES, profile);
-  const o = { trainEveryNth: trainEveryNth ?? cfg.trainEveryNth, testEveryNth: testEveryNth ?? cfg.testEveryNth, epochs };
+  const o = {
+    trainEveryNth: trainEveryNth ?? cfg.trainEveryNth,
+    testEveryNth: testEveryNth ?? cfg.testEveryNth,
+    epochs,
+  };
   const scaled = { ...cfg, ...o, epochs: Math.min(cfg.epochs, o.epochs ?? cfg.epochs), name: `${cfg.name}-${profile}` };
   return validateSelfSupConfig(scaled, `self-supervised config scaled for the ${profile} profile`);
 }
@@ -135,8 +187,11 @@ export type Poses2d = Pick<PoseSet, "n" | "poses2d">;
 
 /** Batches of raw 2D pixels [B, 34]; reads `poses2d` only. */
 export function poses2dBatches(set: Poses2d): BatchSource<Pose2dBatch> {
-  const D = NUM_JOINTS * 2, p2 = set.poses2d, n = set.n;
-  if (p2.length !== n * D) throw new Error(`poses2dBatches: poses2d has ${p2.length} values, expected n × ${D} = ${n * D}`);
+  const D = NUM_JOINTS * 2,
+    p2 = set.poses2d,
+    n = set.n;
+  if (p2.length !== n * D)
+    throw new Error(`poses2dBatches: poses2d has ${p2.length} values, expected n × ${D} = ${n * D}`);
   let xb = new Float32Array(0);
   return {
     size: n,
@@ -154,7 +209,14 @@ export function buildSelfSup(cfg: SelfSupConfig): SelfSupLifter {
 
 /** Predictions [n, 17, 3] (root = 0) in pose units for a pose set (reads its 2D only). */
 export function predictSelfSup(model: SelfSupLifter, set: Poses2d): Float32Array {
-  const x = { n: set.n, x: set.poses2d, y: new Float32Array(0), mask: new Uint8Array(0), dimIn: NUM_JOINTS * 2, dimOut: model.outputDim };
+  const x = {
+    n: set.n,
+    x: set.poses2d,
+    y: new Float32Array(0),
+    mask: new Uint8Array(0),
+    dimIn: NUM_JOINTS * 2,
+    dimOut: model.outputDim,
+  };
   return predictMm(asLifter(model), x, SELFSUP_STATS);
 }
 
@@ -176,12 +238,24 @@ export interface SelfSupRun {
 /** 2D-only validation terms on raw pixels (mean over batches): reprojection, cycle3d, wasserstein. */
 function diagnostics(model: SelfSupLifter, set: Poses2d, seed: number): Record<string, number> {
   const n = Math.min(set.n, 4096);
-  const x = { n, x: set.poses2d.subarray(0, n * NUM_JOINTS * 2), y: new Float32Array(0), mask: new Uint8Array(0), dimIn: NUM_JOINTS * 2, dimOut: 0 };
+  const x = {
+    n,
+    x: set.poses2d.subarray(0, n * NUM_JOINTS * 2),
+    y: new Float32Array(0),
+    mask: new Uint8Array(0),
+    dimIn: NUM_JOINTS * 2,
+    dimOut: 0,
+  };
   const keys = model.critic ? ["reprojection", "cycle3d", "wasserstein"] : ["reprojection", "cycle3d"];
-  const outs = mapBatches(x, keys.map(() => 1), (xb) => {
-    const d = model.diagnostics(xb, seed) as Record<string, tf.Scalar>;
-    return keys.map((k) => tf.mul(d[k], tf.ones([xb.shape[0]])));
-  }, 1024);
+  const outs = mapBatches(
+    x,
+    keys.map(() => 1),
+    (xb) => {
+      const d = model.diagnostics(xb, seed) as Record<string, tf.Scalar>;
+      return keys.map((k) => tf.mul(d[k], tf.ones([xb.shape[0]])));
+    },
+    1024,
+  );
   return Object.fromEntries(keys.map((k, i) => [`val2d.${k}`, outs[i].reduce((s, v) => s + v, 0) / n]));
 }
 

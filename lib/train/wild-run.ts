@@ -85,7 +85,13 @@ export function wildWithProfile(cfg: WildLiftConfig, profile: ProfileName = prof
   WILD_CONFIG_SCHEMA.parse(cfg, "config");
   const o = byProfile(PROFILE_OVERRIDES, profile);
   const extra = profile === "smoke" ? WILD_SMOKE : {};
-  const scaled = { ...cfg, ...o, ...extra, epochs: Math.min(cfg.epochs, o.epochs ?? cfg.epochs), name: `${cfg.name}-${profile}` };
+  const scaled = {
+    ...cfg,
+    ...o,
+    ...extra,
+    epochs: Math.min(cfg.epochs, o.epochs ?? cfg.epochs),
+    name: `${cfg.name}-${profile}`,
+  };
   return WILD_CONFIG_SCHEMA.parse(scaled, `config scaled for the ${profile} profile`);
 }
 
@@ -103,22 +109,38 @@ export function wildData(cfg: WildLiftConfig, dataDir?: string): WildData {
   const { sources, trainEveryNth, testEveryNth } = cfg;
   const d = experimentData({ sources, inputMode: "thesis", trainEveryNth, testEveryNth, dataDir });
   const stats = computeStats(d.train, "thesis");
-  return { train: { kp: cocoKeypointsFromPoseSet(d.train), y: cocoTargets(d.train, stats) }, val: d.val, test: d.test, stats };
+  return {
+    train: { kp: cocoKeypointsFromPoseSet(d.train), y: cocoTargets(d.train, stats) },
+    val: d.val,
+    test: d.test,
+    stats,
+  };
 }
 
 /**
  * Batches of corrupted keypoints: each batch draws its dropout and noise from the loop's per-batch seed.
  * x [B, 51] (coco features), y [B, 48].
  */
-export function wildBatches(train: WildData["train"], o: { jointDropout: number; maxDropped: number; noisePx: number }): BatchSource<LiftBatch> {
+export function wildBatches(
+  train: WildData["train"],
+  o: { jointDropout: number; maxDropped: number; noisePx: number },
+): BatchSource<LiftBatch> {
   const dimOut = train.y.length / train.kp.n;
   return {
     size: train.kp.n,
     batch(idx, seed) {
-      const kp = corruptKeypoints(train.kp, idx, { dropProb: o.jointDropout, maxDropped: o.maxDropped, noisePx: o.noisePx }, mulberry32(seed));
+      const kp = corruptKeypoints(
+        train.kp,
+        idx,
+        { dropProb: o.jointDropout, maxDropped: o.maxDropped, noisePx: o.noisePx },
+        mulberry32(seed),
+      );
       const yb = new Float32Array(idx.length * dimOut);
       for (let k = 0; k < idx.length; k++) yb.set(train.y.subarray(idx[k] * dimOut, (idx[k] + 1) * dimOut), k * dimOut);
-      return { x: tf.tensor2d(cocoFeatures(kp), [idx.length, COCO_INPUT_DIM]), y: tf.tensor2d(yb, [idx.length, dimOut]) };
+      return {
+        x: tf.tensor2d(cocoFeatures(kp), [idx.length, COCO_INPUT_DIM]),
+        y: tf.tensor2d(yb, [idx.length, dimOut]),
+      };
     },
   };
 }
@@ -127,7 +149,11 @@ export function wildBatches(train: WildData["train"], o: { jointDropout: number;
 export function buildWildLifter(cfg: WildLiftConfig, stats: NormStats): Lifter {
   const { hidden, layers, latentDim, residual, batchNorm, dropout, maxNorm } = cfg;
   const dims = { inputDim: COCO_INPUT_DIM, outputDim: stats.joints3d.length * 3 };
-  return createLifter(cfg.model, { ...dims, hidden, layers, latentDim, residual, batchNorm, dropout, maxNorm }, cfg.seed);
+  return createLifter(
+    cfg.model,
+    { ...dims, hidden, layers, latentDim, residual, batchNorm, dropout, maxNorm },
+    cfg.seed,
+  );
 }
 
 export interface WildRun {
@@ -152,7 +178,9 @@ export async function trainWildRun(
   if (fs.existsSync(statsFile)) {
     const saved = statsFromJson(readJsonFile(statsFile, "normalization statistics"), statsFile);
     if (saved.mean3d.some((v, i) => Math.abs(v - data.stats.mean3d[i]) > 1e-3 * Math.max(1, Math.abs(v)))) {
-      throw new Error(`${dir}: the training data's 3D statistics differ from the ones this run started with; use another run name`);
+      throw new Error(
+        `${dir}: the training data's 3D statistics differ from the ones this run started with; use another run name`,
+      );
     }
   } else writeJsonAtomic(statsFile, statsToJson(data.stats));
   const lifter = buildWildLifter(cfg, data.stats);
@@ -162,7 +190,10 @@ export async function trainWildRun(
     const r = await trainLoop(lifter, cfg, {
       dir,
       data: wildBatches(data.train, cfg),
-      schedule: (step, t) => ({ beta: betaAt(cfg.beta, cfg.betaSchedule, t), lr: learningRateAt(cfg.lr, cfg.lrDecay, cfg.lrDecaySteps, step) }),
+      schedule: (step, t) => ({
+        beta: betaAt(cfg.beta, cfg.betaSchedule, t),
+        lr: learningRateAt(cfg.lr, cfg.lrDecay, cfg.lrDecaySteps, step),
+      }),
       validate: () => ({ p1: mpjpe(predictMm(lifter, valX, data.stats), valGt) }),
       compute: computePath(),
       describe: `${cfg.model} on COCO keypoints, ${lifter.parameterCount().toLocaleString("en")} parameters, ${data.train.kp.n} samples`,

@@ -12,7 +12,8 @@ type WriteDisplayData = (data: unknown, update: boolean) => void;
 function writer(): WriteDisplayData | null {
   try {
     // Same module instance as the running kernel (the launcher loads tslab from the root).
-    return (rootRequire("tslab/dist/jupyter") as { lastWriteDisplayData: WriteDisplayData | null }).lastWriteDisplayData;
+    return (rootRequire("tslab/dist/jupyter") as { lastWriteDisplayData: WriteDisplayData | null })
+      .lastWriteDisplayData;
   } catch {
     return null;
   }

@@ -32,8 +32,11 @@ export interface SvgCheck {
 
 /** Check one SVG document (text) in an open page; `tolerancePx` allows anti-aliasing slack. */
 export async function checkSvg(page: Page, svg: string, file = "<svg>", tolerancePx = 0.5): Promise<SvgCheck> {
-  if (!/<svg[\s>]/.test(svg.slice(0, 2000))) throw new Error(`${file}: not an SVG document (no <svg> element at the start)`);
-  await page.setContent(`<!doctype html><html><head><style>html,body{margin:0;padding:0}</style></head><body>${svg}</body></html>`);
+  if (!/<svg[\s>]/.test(svg.slice(0, 2000)))
+    throw new Error(`${file}: not an SVG document (no <svg> element at the start)`);
+  await page.setContent(
+    `<!doctype html><html><head><style>html,body{margin:0;padding:0}</style></head><body>${svg}</body></html>`,
+  );
   const r = await page.evaluate((tol: number) => {
     const g = globalThis as any; // browser globals: lib is type-checked without the DOM lib
     const root = g.document.querySelector("svg");
@@ -50,7 +53,12 @@ export async function checkSvg(page: Page, svg: string, file = "<svg>", toleranc
       const b = t.getBoundingClientRect();
       if (b.width === 0 && b.height === 0) continue;
       texts++;
-      const box: [number, number, number, number] = [b.left - page.left, b.top - page.top, b.right - page.left, b.bottom - page.top];
+      const box: [number, number, number, number] = [
+        b.left - page.left,
+        b.top - page.top,
+        b.right - page.left,
+        b.bottom - page.top,
+      ];
       if (box[0] < -tol || box[1] < -tol || box[2] > width + tol || box[3] > height + tol) {
         let kind = "";
         for (let e = t; e && e !== root && !kind; e = e.parentElement) {
@@ -97,8 +105,12 @@ export async function checkSvgFiles(files: string[]): Promise<SvgCheck[]> {
 export function describeProblems(checks: SvgCheck[], opts: { requireVector?: boolean } = {}): string[] {
   const lines: string[] = [];
   for (const c of checks) {
-    for (const t of c.clipped) lines.push(`${c.file}: "${t.text}" (${t.kind}) at [${t.box.join(", ")}] is outside the ${c.width}×${c.height} page`);
-    if (opts.requireVector && c.images > 0) lines.push(`${c.file}: holds ${c.images} raster image(s); a print figure should be vectors only`);
+    for (const t of c.clipped)
+      lines.push(
+        `${c.file}: "${t.text}" (${t.kind}) at [${t.box.join(", ")}] is outside the ${c.width}×${c.height} page`,
+      );
+    if (opts.requireVector && c.images > 0)
+      lines.push(`${c.file}: holds ${c.images} raster image(s); a print figure should be vectors only`);
   }
   return lines;
 }

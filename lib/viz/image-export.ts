@@ -12,7 +12,12 @@ import { setting } from "../core/settings";
 
 export type ImageFormat = "svg" | "png" | "pdf";
 
-const CHROMIUM_CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome", "/usr/bin/google-chrome-stable"];
+const CHROMIUM_CANDIDATES = [
+  "/usr/bin/chromium",
+  "/usr/bin/chromium-browser",
+  "/usr/bin/google-chrome",
+  "/usr/bin/google-chrome-stable",
+];
 
 /** Path of the Chromium to use (`HPE_CHROMIUM` or the first system one found). */
 export function findChromium(): string {
@@ -51,9 +56,21 @@ export class FigureExporter {
   }
 
   /** Render a figure as SVG text or PNG bytes at the figure's size (PNG at `scale`×). */
-  async toImage(fig: Figure, format: "svg", opts?: { width?: number; height?: number; scale?: number }): Promise<string>;
-  async toImage(fig: Figure, format: "png", opts?: { width?: number; height?: number; scale?: number }): Promise<Buffer>;
-  async toImage(fig: Figure, format: "svg" | "png", opts: { width?: number; height?: number; scale?: number } = {}): Promise<string | Buffer> {
+  async toImage(
+    fig: Figure,
+    format: "svg",
+    opts?: { width?: number; height?: number; scale?: number },
+  ): Promise<string>;
+  async toImage(
+    fig: Figure,
+    format: "png",
+    opts?: { width?: number; height?: number; scale?: number },
+  ): Promise<Buffer>;
+  async toImage(
+    fig: Figure,
+    format: "svg" | "png",
+    opts: { width?: number; height?: number; scale?: number } = {},
+  ): Promise<string | Buffer> {
     const width = opts.width ?? fig.layout?.width ?? 700;
     const height = opts.height ?? fig.layout?.height ?? 450;
     const url = await this.page.evaluate(
@@ -82,12 +99,24 @@ export class FigureExporter {
     const height = fig.layout?.height ?? 450;
     const s = svg ?? (await this.toImage(fig, "svg"));
     // The PDF's Title metadata is the document title (else Chromium writes "about:blank").
-    const rawTitle = (fig.layout?.title as { text?: string } | undefined)?.text ?? (typeof fig.layout?.title === "string" ? fig.layout.title : "");
-    const title = (rawTitle.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim() || "hpe3d figure").replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+    const rawTitle =
+      (fig.layout?.title as { text?: string } | undefined)?.text ??
+      (typeof fig.layout?.title === "string" ? fig.layout.title : "");
+    const title = (
+      rawTitle
+        .replace(/<[^>]*>/g, " ")
+        .replace(/\s+/g, " ")
+        .trim() || "hpe3d figure"
+    ).replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
     await this.pdfPage.setContent(
       `<!doctype html><html><head><title>${title}</title><style>@page{margin:0}html,body{margin:0;padding:0}</style></head><body>${s}</body></html>`,
     );
-    return await this.pdfPage.pdf({ width: `${width}px`, height: `${height}px`, printBackground: true, pageRanges: "1" });
+    return await this.pdfPage.pdf({
+      width: `${width}px`,
+      height: `${height}px`,
+      printBackground: true,
+      pageRanges: "1",
+    });
   }
 
   async close(): Promise<void> {
@@ -117,7 +146,10 @@ function removeLiveProfiles(): void {
  * (nothing is written to the user's home). `javaScriptEnabled: false` is for checking
  * static fallbacks.
  */
-export async function launchChromium(name: string, opts: { javaScriptEnabled?: boolean } = {}): Promise<BrowserContext> {
+export async function launchChromium(
+  name: string,
+  opts: { javaScriptEnabled?: boolean } = {},
+): Promise<BrowserContext> {
   const { chromium } = rootRequire("playwright-core") as typeof import("playwright-core");
   const profile = outDir(".chromium", `${name}-${process.pid}-${Date.now()}`);
   fs.mkdirSync(profile, { recursive: true });
@@ -125,10 +157,22 @@ export async function launchChromium(name: string, opts: { javaScriptEnabled?: b
     executablePath: findChromium(),
     headless: true,
     javaScriptEnabled: opts.javaScriptEnabled ?? true,
-    env: { ...process.env, XDG_CACHE_HOME: path.join(profile, "cache"), XDG_CONFIG_HOME: path.join(profile, "config"), HOME: profile },
+    env: {
+      ...process.env,
+      XDG_CACHE_HOME: path.join(profile, "cache"),
+      XDG_CONFIG_HOME: path.join(profile, "config"),
+      HOME: profile,
+    },
     args: [
-      "--no-sandbox", "--disable-gpu", "--enable-unsafe-swiftshader", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--enable-unsafe-swiftshader",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--disable-dev-shm-usage",
     ],
   });
   // Remove the profile once the browser has closed (Chromium still writes to it while the

@@ -38,13 +38,20 @@ export function rectsOverlap(a: Rect, b: Rect): boolean {
 /** True when a segment crosses or lies inside a rectangle (Liang–Barsky clipping). */
 export function segmentHitsRect(s: Segment, r: Rect): boolean {
   const [x0, y0, x1, y1] = s;
-  const dx = x1 - x0, dy = y1 - y0;
-  let t0 = 0, t1 = 1;
+  const dx = x1 - x0,
+    dy = y1 - y0;
+  let t0 = 0,
+    t1 = 1;
   const clip = (p: number, q: number): boolean => {
     if (p === 0) return q >= 0;
     const t = q / p;
-    if (p < 0) { if (t > t1) return false; if (t > t0) t0 = t; }
-    else { if (t < t0) return false; if (t < t1) t1 = t; }
+    if (p < 0) {
+      if (t > t1) return false;
+      if (t > t0) t0 = t;
+    } else {
+      if (t < t0) return false;
+      if (t < t1) t1 = t;
+    }
     return true;
   };
   return clip(-dx, x0 - r[0]) && clip(dx, r[2] - x0) && clip(-dy, y0 - r[1]) && clip(dy, r[3] - y0) && t0 <= t1;
@@ -55,7 +62,12 @@ export function segmentHitsRect(s: Segment, r: Rect): boolean {
  * with the fewest crossings wins, then the nearest); other labels and the anchors of all
  * labels are hard obstacles, and every box stays inside `bounds`.
  */
-export function placeLabels(labels: LabelRequest[], obstacles: Segment[], bounds: Rect, opts: { radii?: number[]; directions?: number } = {}): PlacedLabel[] {
+export function placeLabels(
+  labels: LabelRequest[],
+  obstacles: Segment[],
+  bounds: Rect,
+  opts: { radii?: number[]; directions?: number } = {},
+): PlacedLabel[] {
   const radii = opts.radii ?? [10, 16, 24, 34, 46];
   const dirs = opts.directions ?? 16;
   const placedBoxes: Rect[] = [];
@@ -66,15 +78,20 @@ export function placeLabels(labels: LabelRequest[], obstacles: Segment[], bounds
       for (let k = 0; k < dirs; k++) {
         const a = (2 * Math.PI * k) / dirs;
         // Offset so that the box's edge, not its centre, is about r from the anchor.
-        const dx = Math.cos(a) * (r + l.width / 2), dy = Math.sin(a) * (r + l.height / 2);
-        const cx = l.x + dx, cy = l.y + dy;
+        const dx = Math.cos(a) * (r + l.width / 2),
+          dy = Math.sin(a) * (r + l.height / 2);
+        const cx = l.x + dx,
+          cy = l.y + dy;
         const box: Rect = [cx - l.width / 2, cy - l.height / 2, cx + l.width / 2, cy + l.height / 2];
         if (box[0] < bounds[0] || box[1] < bounds[1] || box[2] > bounds[2] || box[3] > bounds[3]) continue;
         if (placedBoxes.some((b) => rectsOverlap(b, box))) continue;
         if (labels.some((o) => o.x > box[0] && o.x < box[2] && o.y > box[1] && o.y < box[3])) continue;
         const crossings = obstacles.reduce((n, s) => n + (segmentHitsRect(s, box) ? 1 : 0), 0);
         const cost = crossings * 1000 + Math.hypot(dx, dy);
-        if (cost < bestCost) { bestCost = cost; best = { dx, dy, box, crossings, placed: true }; }
+        if (cost < bestCost) {
+          bestCost = cost;
+          best = { dx, dy, box, crossings, placed: true };
+        }
       }
       if (best && best.crossings === 0) break;
     }
@@ -94,8 +111,10 @@ export function wrapText(text: string, maxChars: number): string {
   const lines: string[] = [];
   let cur = "";
   for (const w of text.split(/\s+/)) {
-    if (cur && cur.length + 1 + w.length > maxChars) { lines.push(cur); cur = w; }
-    else cur = cur ? `${cur} ${w}` : w;
+    if (cur && cur.length + 1 + w.length > maxChars) {
+      lines.push(cur);
+      cur = w;
+    } else cur = cur ? `${cur} ${w}` : w;
   }
   if (cur) lines.push(cur);
   return lines.join("<br>");

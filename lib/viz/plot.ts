@@ -77,7 +77,9 @@ export function withDefaults(fig: Figure): Figure {
     plot_bgcolor: "white",
     ...fig.layout,
   };
-  const cartesian = fig.data.some((d) => !is3dFigure({ data: [d] }) && !["pie", "table", "sunburst"].includes(String((d as { type?: string }).type)));
+  const cartesian = fig.data.some(
+    (d) => !is3dFigure({ data: [d] }) && !["pie", "table", "sunburst"].includes(String((d as { type?: string }).type)),
+  );
   const axisKeys = Object.keys(layout).filter((k) => /^[xy]axis\d*$/.test(k));
   if (cartesian) for (const k of ["xaxis", "yaxis"]) if (!axisKeys.includes(k)) axisKeys.push(k);
   for (const k of axisKeys) {
@@ -87,14 +89,19 @@ export function withDefaults(fig: Figure): Figure {
   // Text annotations are centred on their x unless they say otherwise (plotly's "auto" anchors
   // them left of x < 1/3 and right of x > 2/3, which shifts panel titles off their panels).
   if (Array.isArray(layout.annotations)) {
-    layout.annotations = layout.annotations.map((a) => (a.showarrow === false && a.xanchor === undefined ? { ...a, xanchor: "center" } : a));
+    layout.annotations = layout.annotations.map((a) =>
+      a.showarrow === false && a.xanchor === undefined ? { ...a, xanchor: "center" } : a,
+    );
   }
   return { data: fig.data, layout, config: { displaylogo: false, responsive: false, ...fig.config } };
 }
 
 /** JSON that is safe inside a <script> element. */
 function scriptJson(v: unknown): string {
-  return JSON.stringify(v).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  return JSON.stringify(v)
+    .replace(/</g, "\\u003c")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
 }
 
 /**
@@ -126,7 +133,9 @@ export function figureHtml(fig: Figure, png?: Buffer): string {
   const id = `hpe-fig-${Date.now().toString(36)}-${(figCounter++).toString(36)}`;
   const w = fig.layout?.width ?? 700;
   const h = fig.layout?.height ?? 450;
-  const img = png ? `<img alt="figure (static)" style="width:${w}px;height:${h}px" src="data:image/png;base64,${png.toString("base64")}"/>` : "";
+  const img = png
+    ? `<img alt="figure (static)" style="width:${w}px;height:${h}px" src="data:image/png;base64,${png.toString("base64")}"/>`
+    : "";
   return (
     `<div id="${id}" class="hpe-figure" style="width:${w}px;height:${h}px">${img}</div>\n` +
     `<script>(function () { var f = ${scriptJson(fig)};` +
@@ -142,12 +151,18 @@ export function figureHtml(fig: Figure, png?: Buffer): string {
  * and no PDF is written.
  */
 export async function exportFigure(
-  fig: Figure, name: string, formats?: ImageFormat[], dir = ctx.figuresDir ?? notebookOutDir("figures"), view?: View | Record<string, View>,
+  fig: Figure,
+  name: string,
+  formats?: ImageFormat[],
+  dir = ctx.figuresDir ?? notebookOutDir("figures"),
+  view?: View | Record<string, View>,
 ): Promise<ExportedFigure> {
-  if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new Error(`figure name "${name}" must use only letters, digits, '.', '_' and '-'`);
+  if (!/^[A-Za-z0-9_.-]+$/.test(name))
+    throw new Error(`figure name "${name}" must use only letters, digits, '.', '_' and '-'`);
   const t0 = performance.now();
   const full = withDefaults(fig);
-  let print = full, projected: boolean | undefined;
+  let print = full,
+    projected: boolean | undefined;
   if (is3dFigure(full)) {
     try {
       print = withDefaults(projectFigure(full, view));
@@ -168,7 +183,12 @@ export async function exportFigure(
     if (f === "pdf") writeFileAtomic(file, await ex.toPdf(print, svg));
     files[f] = file;
   }
-  const result: ExportedFigure = { name, files, ms: performance.now() - t0, ...(projected === undefined ? {} : { projected }) };
+  const result: ExportedFigure = {
+    name,
+    files,
+    ms: performance.now() - t0,
+    ...(projected === undefined ? {} : { projected }),
+  };
   exported.push(result);
   return result;
 }
@@ -187,9 +207,16 @@ export async function plot(fig: Figure, opts: PlotOptions): Promise<void> {
 /** Export (when enabled) and build the output bundle of a finished figure. */
 async function renderFigure(fig: Figure, opts: PlotOptions): Promise<{ bundle: MimeBundle; result?: ExportedFigure }> {
   const full = withDefaults(fig);
-  const result = (ctx.export ?? setting("HPE_EXPORT")) ? await exportFigure(full, opts.name, opts.formats, undefined, opts.view) : undefined;
+  const result =
+    (ctx.export ?? setting("HPE_EXPORT"))
+      ? await exportFigure(full, opts.name, opts.formats, undefined, opts.view)
+      : undefined;
   const png = result?.files.png ? fs.readFileSync(result.files.png) : undefined;
-  const where = result ? ` → ${Object.values(result.files).map((f) => path.relative(process.cwd(), f!)).join(", ")}` : "";
+  const where = result
+    ? ` → ${Object.values(result.files)
+        .map((f) => path.relative(process.cwd(), f!))
+        .join(", ")}`
+    : "";
   const bundle: MimeBundle = { "text/html": figureHtml(full, png), "text/plain": `Figure ${opts.name}${where}` };
   if (png) bundle["image/png"] = png.toString("base64");
   return { bundle, result };

@@ -33,7 +33,7 @@ export function columnFormatter(name: string, values: unknown[], digits: Digits 
   const explicit = typeof digits === "object" ? digits[name] : undefined;
   const d = explicit ?? (MM_COLUMN.test(name) ? 1 : typeof digits === "number" ? digits : 2);
   const allInt = nums.every((v) => Number.isInteger(v));
-  const tiny = nums.some((v) => v !== 0 && Math.abs(v) < 0.5 * Math.pow(10, -d));
+  const tiny = nums.some((v) => v !== 0 && Math.abs(v) < 0.5 * 10 ** -d);
   return (v) => {
     if (v === null || v === undefined) return "";
     if (typeof v !== "number") return String(v);
@@ -47,7 +47,13 @@ export function columnFormatter(name: string, values: unknown[], digits: Digits 
 function formatters(df: dfd.DataFrame, digits: Digits): ((v: unknown) => string)[] {
   const cols = df.columns as string[];
   const rows = df.values as unknown[][];
-  return cols.map((c, j) => columnFormatter(c, rows.map((r) => r[j]), digits));
+  return cols.map((c, j) =>
+    columnFormatter(
+      c,
+      rows.map((r) => r[j]),
+      digits,
+    ),
+  );
 }
 
 /** A DataFrame as an HTML table; each column's numbers share one number of decimals (see `columnFormatter`). */
@@ -57,9 +63,14 @@ export function dfToHtml(df: dfd.DataFrame, opts: { digits?: Digits; caption?: s
   const rows = df.values as unknown[][];
   const head = `<tr>${cols.map((c) => `<th>${escapeHtml(c)}</th>`).join("")}</tr>`;
   const body = rows
-    .map((r) => `<tr>${r.map((v, j) => `<td style="text-align:${typeof v === "number" ? "right" : "left"}">${escapeHtml(fmt[j](v))}</td>`).join("")}</tr>`)
+    .map(
+      (r) =>
+        `<tr>${r.map((v, j) => `<td style="text-align:${typeof v === "number" ? "right" : "left"}">${escapeHtml(fmt[j](v))}</td>`).join("")}</tr>`,
+    )
     .join("\n");
-  const caption = opts.caption ? `<caption style="caption-side:top;text-align:left;font-weight:bold">${escapeHtml(opts.caption)}</caption>` : "";
+  const caption = opts.caption
+    ? `<caption style="caption-side:top;text-align:left;font-weight:bold">${escapeHtml(opts.caption)}</caption>`
+    : "";
   return `<table class="hpe-table" style="border-collapse:collapse">${caption}<thead>${head}</thead><tbody>\n${body}\n</tbody></table>`;
 }
 
@@ -88,10 +99,16 @@ export function dfToCsv(df: dfd.DataFrame): string {
  * Accepts a DataFrame or plain rows. (Returns nothing, so a notebook cell ending with it
  * prints nothing else.)
  */
-export function showTable(data: dfd.DataFrame | Row[], opts: { name?: string; caption?: string; digits?: Digits } = {}): void {
+export function showTable(
+  data: dfd.DataFrame | Row[],
+  opts: { name?: string; caption?: string; digits?: Digits } = {},
+): void {
   const df = Array.isArray(data) ? frame(data) : data;
   if (opts.name) writeFileAtomic(path.join(notebookOutDir("tables"), `${opts.name}.csv`), dfToCsv(df));
-  displayBundle({ "text/html": dfToHtml(df, opts), "text/plain": (opts.caption ? opts.caption + "\n" : "") + dfToText(df, opts.digits ?? 2) });
+  displayBundle({
+    "text/html": dfToHtml(df, opts),
+    "text/plain": (opts.caption ? opts.caption + "\n" : "") + dfToText(df, opts.digits ?? 2),
+  });
 }
 
 /** Long counts {row, col, value} → wide rows (one column per distinct col, plus a total). */

@@ -176,8 +176,10 @@ export interface RotatedCrop {
 
 /** Crop-normalised (u, v) in [0, 1] → photo pixels, for a rotated crop. */
 function fromRotated(c: RotatedCrop, u: number, v: number): { x: number; y: number } {
-  const du = (u - 0.5) * c.side, dv = (v - 0.5) * c.side;
-  const cos = Math.cos(c.angle), sin = Math.sin(c.angle);
+  const du = (u - 0.5) * c.side,
+    dv = (v - 0.5) * c.side;
+  const cos = Math.cos(c.angle),
+    sin = Math.sin(c.angle);
   return { x: c.cx + cos * du - sin * dv, y: c.cy + sin * du + cos * dv };
 }
 
@@ -187,7 +189,8 @@ function fromRotated(c: RotatedCrop, u: number, v: number): { x: number; y: numb
  */
 function cropRotated(photo: tf.Tensor4D, c: RotatedCrop, size: number): tf.Tensor4D {
   const s = c.side / (size - 1);
-  const cos = Math.cos(c.angle), sin = Math.sin(c.angle);
+  const cos = Math.cos(c.angle),
+    sin = Math.sin(c.angle);
   // tf.image.transform maps output (x, y) to input (a0 x + a1 y + a2, b0 x + b1 y + b2).
   const a = [s * cos, -s * sin, c.cx - (c.side / 2) * (cos - sin)];
   const b = [s * sin, s * cos, c.cy - (c.side / 2) * (sin + cos)];
@@ -370,7 +373,10 @@ export class PoseDetector {
     const m = this.blaze!;
     const size = INPUT_SIZE[m.name];
     const kp = (n: CocoKeypoint) => person.keypoints[(COCO_KEYPOINTS as readonly string[]).indexOf(n)];
-    const lh = kp("left_hip"), rh = kp("right_hip"), ls = kp("left_shoulder"), rs = kp("right_shoulder");
+    const lh = kp("left_hip"),
+      rh = kp("right_hip"),
+      ls = kp("left_shoulder"),
+      rs = kp("right_shoulder");
     const { xMin, yMin, xMax, yMax } = person.box;
     const sure = [lh, rh, ls, rs].every((k) => k.score > 0.3);
     const cx = sure ? (lh.x + rh.x) / 2 : (xMin + xMax) / 2;
@@ -386,7 +392,8 @@ export class PoseDetector {
     if (ld.length !== BP_POINTS * BP_LD_STRIDE || world.length !== BP_POINTS * BP_WORLD_STRIDE) {
       throw new Error(`${m.name}: expected ld_3d [1, ${BP_POINTS * BP_LD_STRIDE}] and world_3d [1, ${BP_POINTS * 3}]`);
     }
-    const cos = Math.cos(angle), sin = Math.sin(angle);
+    const cos = Math.cos(angle),
+      sin = Math.sin(angle);
     const landmarks = BLAZEPOSE_LANDMARKS.map((name, i) => {
       const o = i * BP_LD_STRIDE;
       const { x, y } = fromRotated(crop, ld[o] / size, ld[o + 1] / size);

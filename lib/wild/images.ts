@@ -65,7 +65,9 @@ export async function readImage(file: string, opts: ReadImageOptions = {}): Prom
     throw new Error(`${file}: not a readable image (expected JPEG, PNG or WebP): ${firstLine(e)}`);
   }
   if (!meta.format || !(IMAGE_FORMATS as readonly string[]).includes(meta.format)) {
-    throw new Error(`${file}: image format "${meta.format}" is not supported; expected one of ${IMAGE_FORMATS.join(", ")}`);
+    throw new Error(
+      `${file}: image format "${meta.format}" is not supported; expected one of ${IMAGE_FORMATS.join(", ")}`,
+    );
   }
   const w = meta.width ?? 0;
   const h = meta.height ?? 0;
@@ -88,7 +90,9 @@ export async function readImage(file: string, opts: ReadImageOptions = {}): Prom
   }
   const { info, data } = decoded;
   if (info.channels !== 3 || data.length !== info.width * info.height * 3) {
-    throw new Error(`${file}: decoded to ${info.width}×${info.height}×${info.channels} (${data.length} bytes); expected 3 channels`);
+    throw new Error(
+      `${file}: decoded to ${info.width}×${info.height}×${info.channels} (${data.length} bytes); expected 3 channels`,
+    );
   }
   return {
     file,
@@ -132,7 +136,9 @@ export async function fitWithin(img: RgbImage, maxSide: number): Promise<{ image
 export async function writePng(file: string, img: Pick<RgbImage, "width" | "height" | "data">): Promise<void> {
   const { width, height, data } = img;
   if (data.length !== width * height * 3) {
-    throw new Error(`writePng ${file}: expected ${width}×${height}×3 = ${width * height * 3} bytes, got ${data.length}`);
+    throw new Error(
+      `writePng ${file}: expected ${width}×${height}×3 = ${width * height * 3} bytes, got ${data.length}`,
+    );
   }
   await sharp(Buffer.from(data.buffer, data.byteOffset, data.length), { raw: { width, height, channels: 3 } })
     .png()

@@ -12,11 +12,39 @@ import { COCO_KEYPOINTS, type CocoKeypoint, H36M_JOINTS, type H36MJoint, NUM_JOI
 
 /** BlazePose's 33 landmarks, in the model's output order (MediaPipe names, the person's left/right). */
 export const BLAZEPOSE_LANDMARKS = [
-  "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner", "right_eye", "right_eye_outer",
-  "left_ear", "right_ear", "mouth_left", "mouth_right", "left_shoulder", "right_shoulder", "left_elbow",
-  "right_elbow", "left_wrist", "right_wrist", "left_pinky", "right_pinky", "left_index", "right_index",
-  "left_thumb", "right_thumb", "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle",
-  "left_heel", "right_heel", "left_foot_index", "right_foot_index",
+  "nose",
+  "left_eye_inner",
+  "left_eye",
+  "left_eye_outer",
+  "right_eye_inner",
+  "right_eye",
+  "right_eye_outer",
+  "left_ear",
+  "right_ear",
+  "mouth_left",
+  "mouth_right",
+  "left_shoulder",
+  "right_shoulder",
+  "left_elbow",
+  "right_elbow",
+  "left_wrist",
+  "right_wrist",
+  "left_pinky",
+  "right_pinky",
+  "left_index",
+  "right_index",
+  "left_thumb",
+  "right_thumb",
+  "left_hip",
+  "right_hip",
+  "left_knee",
+  "right_knee",
+  "left_ankle",
+  "right_ankle",
+  "left_heel",
+  "right_heel",
+  "left_foot_index",
+  "right_foot_index",
 ] as const;
 export type BlazePoseLandmark = (typeof BLAZEPOSE_LANDMARKS)[number];
 
@@ -35,14 +63,22 @@ export const BLAZEPOSE_TO_COCO: Record<CocoKeypoint, BlazePoseLandmark> = Object
 /** H36M joints made from BlazePose landmarks (mean of the listed ones); null: no counterpart. */
 export const BLAZEPOSE_TO_H36M: Record<H36MJoint, readonly BlazePoseLandmark[] | null> = {
   Hip: ["left_hip", "right_hip"],
-  RHip: ["right_hip"], RKnee: ["right_knee"], RFoot: ["right_ankle"],
-  LHip: ["left_hip"], LKnee: ["left_knee"], LFoot: ["left_ankle"],
+  RHip: ["right_hip"],
+  RKnee: ["right_knee"],
+  RFoot: ["right_ankle"],
+  LHip: ["left_hip"],
+  LKnee: ["left_knee"],
+  LFoot: ["left_ankle"],
   Spine: null,
   Thorax: ["left_shoulder", "right_shoulder"],
   "Neck/Nose": ["nose"],
   Head: null,
-  LShoulder: ["left_shoulder"], LElbow: ["left_elbow"], LWrist: ["left_wrist"],
-  RShoulder: ["right_shoulder"], RElbow: ["right_elbow"], RWrist: ["right_wrist"],
+  LShoulder: ["left_shoulder"],
+  LElbow: ["left_elbow"],
+  LWrist: ["left_wrist"],
+  RShoulder: ["right_shoulder"],
+  RElbow: ["right_elbow"],
+  RWrist: ["right_wrist"],
 };
 
 /**
@@ -55,7 +91,9 @@ export function blazePoseWorldToH36mMm(world: readonly { name: string; x: number
   shared: Uint8Array;
 } {
   if (world.length !== BLAZEPOSE_LANDMARKS.length) {
-    throw new Error(`blazePoseWorldToH36mMm: expected ${BLAZEPOSE_LANDMARKS.length} world landmarks, got ${world.length}`);
+    throw new Error(
+      `blazePoseWorldToH36mMm: expected ${BLAZEPOSE_LANDMARKS.length} world landmarks, got ${world.length}`,
+    );
   }
   const byName = new Map(world.map((l) => [l.name, l]));
   const xyzMm = new Float32Array(NUM_JOINTS * 3).fill(Number.NaN);

@@ -44,9 +44,16 @@ export interface LiftedPose {
 }
 
 /** Lift one person's COCO keypoints (photo pixels + confidences). Leaves no tensors behind. */
-export function liftKeypoints(lifter: Lifter, stats: NormStats, keypoints: readonly Keypoint2D[], o: LiftOptions): LiftedPose {
+export function liftKeypoints(
+  lifter: Lifter,
+  stats: NormStats,
+  keypoints: readonly Keypoint2D[],
+  o: LiftOptions,
+): LiftedPose {
   if (lifter.inputDim !== COCO_INPUT_DIM) {
-    throw new Error(`liftKeypoints: the lifter takes ${lifter.inputDim} inputs; a COCO-input lifter takes ${COCO_INPUT_DIM} (train one with trainWildRun)`);
+    throw new Error(
+      `liftKeypoints: the lifter takes ${lifter.inputDim} inputs; a COCO-input lifter takes ${COCO_INPUT_DIM} (train one with trainWildRun)`,
+    );
   }
   const t0 = performance.now();
   const kp = keypointsFromDetection(keypoints, o.confThreshold);
@@ -66,12 +73,16 @@ export function liftKeypoints(lifter: Lifter, stats: NormStats, keypoints: reado
 }
 
 /** BlazePose's world landmarks as H36M joints (mm) and the P-MPJPE between them and our pose on shared joints. */
-export function compareWithBlazePose(pose3dMm: ArrayLike<number>, world: Parameters<typeof blazePoseWorldToH36mMm>[0]): {
+export function compareWithBlazePose(
+  pose3dMm: ArrayLike<number>,
+  world: Parameters<typeof blazePoseWorldToH36mMm>[0],
+): {
   blazeposeMm: Float32Array;
   sharedJoints: string[];
   pMpjpeMm: number;
 } {
-  if (pose3dMm.length !== NUM_JOINTS * 3) throw new Error(`compareWithBlazePose: expected [17, 3] values, got ${pose3dMm.length}`);
+  if (pose3dMm.length !== NUM_JOINTS * 3)
+    throw new Error(`compareWithBlazePose: expected [17, 3] values, got ${pose3dMm.length}`);
   const { xyzMm, shared } = blazePoseWorldToH36mMm(world);
   const idx = H36M_JOINTS.flatMap((_, j) => (shared[j] ? [j] : []));
   const pick = (a: ArrayLike<number>) => Float64Array.from(idx.flatMap((j) => [a[j * 3], a[j * 3 + 1], a[j * 3 + 2]]));
@@ -98,7 +109,13 @@ export interface LiftedPhoto {
 }
 
 /** Detect and lift everyone in one decoded photo. */
-export async function liftImage(detector: PoseDetector, lifter: Lifter, stats: NormStats, img: RgbImage, o: LiftOptions): Promise<LiftedPhoto> {
+export async function liftImage(
+  detector: PoseDetector,
+  lifter: Lifter,
+  stats: NormStats,
+  img: RgbImage,
+  o: LiftOptions,
+): Promise<LiftedPhoto> {
   const t0 = performance.now();
   const detection = await detector.detect(img);
   const t1 = performance.now();
@@ -108,22 +125,40 @@ export async function liftImage(detector: PoseDetector, lifter: Lifter, stats: N
     const confident = person.keypoints.filter((p, i) => COCO_BODY.includes(i) && p.score >= o.confThreshold).length;
     const need = o.minKeypoints ?? MIN_LIFT_KEYPOINTS;
     if (confident < need) {
-      skipped.push({ person, reason: `${confident} body keypoints with confidence ≥ ${o.confThreshold}, at least ${need} needed` });
+      skipped.push({
+        person,
+        reason: `${confident} body keypoints with confidence ≥ ${o.confThreshold}, at least ${need} needed`,
+      });
       return;
     }
     const lifted = liftKeypoints(lifter, stats, person.keypoints, { ...o, seed: (o.seed ?? 0) + k });
     const bp = person.blazepose ? compareWithBlazePose(lifted.pose3dMm, person.blazepose.world) : undefined;
-    people.push({ ...lifted, person, blazepose: bp && { pose3dMm: bp.blazeposeMm, sharedJoints: bp.sharedJoints, pMpjpeMm: bp.pMpjpeMm } });
+    people.push({
+      ...lifted,
+      person,
+      blazepose: bp && { pose3dMm: bp.blazeposeMm, sharedJoints: bp.sharedJoints, pMpjpeMm: bp.pMpjpeMm },
+    });
   });
   const t2 = performance.now();
   return {
-    file: img.file, width: img.width, height: img.height, detection, people, skipped,
+    file: img.file,
+    width: img.width,
+    height: img.height,
+    detection,
+    people,
+    skipped,
     timings: { decodeMs: 0, detectMs: t1 - t0, liftMs: t2 - t1, totalMs: t2 - t0 },
   };
 }
 
 /** Read, detect and lift one photo file (decoding timed too). */
-export async function liftImageFile(detector: PoseDetector, lifter: Lifter, stats: NormStats, file: string, o: LiftOptions): Promise<{ image: RgbImage; lifted: LiftedPhoto }> {
+export async function liftImageFile(
+  detector: PoseDetector,
+  lifter: Lifter,
+  stats: NormStats,
+  file: string,
+  o: LiftOptions,
+): Promise<{ image: RgbImage; lifted: LiftedPhoto }> {
   const t0 = performance.now();
   const image = await readImage(file);
   const decodeMs = performance.now() - t0;
@@ -135,7 +170,9 @@ export async function liftImageFile(detector: PoseDetector, lifter: Lifter, stat
 
 const round = (v: number, d = 1) => (Number.isFinite(v) ? Math.round(v * 10 ** d) / 10 ** d : null);
 const named = (pose: ArrayLike<number>) =>
-  Object.fromEntries(H36M_JOINTS.map((n, j) => [n, [round(pose[j * 3]), round(pose[j * 3 + 1]), round(pose[j * 3 + 2])]]));
+  Object.fromEntries(
+    H36M_JOINTS.map((n, j) => [n, [round(pose[j * 3]), round(pose[j * 3 + 1]), round(pose[j * 3 + 2])]]),
+  );
 
 /**
  * The JSON the CLI writes for a photo: per person the box, COCO keypoints (pixels, confidence, used), 3D joints
@@ -147,17 +184,28 @@ export function liftedPhotoJson(r: LiftedPhoto, meta: Record<string, unknown>): 
     width: r.width,
     height: r.height,
     ...meta,
-    units: { keypoints: "photo pixels, x right, y down", joints3d: "mm, camera frame (x right, y down, z away), root-centred (Hip = 0)" },
+    units: {
+      keypoints: "photo pixels, x right, y down",
+      joints3d: "mm, camera frame (x right, y down, z away), root-centred (Hip = 0)",
+    },
     timingsMs: Object.fromEntries(Object.entries(r.timings).map(([k, v]) => [k, round(v)])),
     detectorStagesMs: Object.fromEntries(Object.entries(r.detection.timings).map(([k, v]) => [k, round(v)])),
     people: r.people.map((p) => ({
       box: p.person.box,
       boxScore: round(p.person.boxScore, 3),
-      keypoints: p.person.keypoints.map((k, i) => ({ name: k.name, x: round(k.x), y: round(k.y), score: round(k.score, 3), used: p.used[i] === 1 })),
+      keypoints: p.person.keypoints.map((k, i) => ({
+        name: k.name,
+        x: round(k.x),
+        y: round(k.y),
+        score: round(k.score, 3),
+        used: p.used[i] === 1,
+      })),
       joints3dMm: named(p.pose3dMm),
       hypothesesMm: p.hypothesesMm.map(named),
       blazepose: p.blazepose && {
-        joints3dMm: Object.fromEntries(Object.entries(named(p.blazepose.pose3dMm)).filter(([n]) => p.blazepose!.sharedJoints.includes(n))),
+        joints3dMm: Object.fromEntries(
+          Object.entries(named(p.blazepose.pose3dMm)).filter(([n]) => p.blazepose!.sharedJoints.includes(n)),
+        ),
         sharedJoints: p.blazepose.sharedJoints,
         pMpjpeMm: round(p.blazepose.pMpjpeMm),
       },
@@ -186,7 +234,11 @@ export async function liftFolder(
   stats: NormStats,
   files: readonly string[],
   outDir: string,
-  o: LiftOptions & { meta?: Record<string, unknown>; onError?: (file: string, message: string) => void; onDone?: (file: string, r: LiftedPhoto) => void },
+  o: LiftOptions & {
+    meta?: Record<string, unknown>;
+    onError?: (file: string, message: string) => void;
+    onDone?: (file: string, r: LiftedPhoto) => void;
+  },
 ): Promise<{ written: string[]; failed: { file: string; error: string }[] }> {
   fs.mkdirSync(outDir, { recursive: true });
   const written: string[] = [];

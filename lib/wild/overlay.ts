@@ -10,13 +10,22 @@ import type { RgbImage } from "./images";
 
 /** COCO-17 limbs by name. */
 export const COCO_BONES: readonly (readonly [CocoKeypoint, CocoKeypoint])[] = [
-  ["left_shoulder", "right_shoulder"], ["left_hip", "right_hip"],
-  ["left_shoulder", "left_hip"], ["right_shoulder", "right_hip"],
-  ["left_shoulder", "left_elbow"], ["left_elbow", "left_wrist"],
-  ["right_shoulder", "right_elbow"], ["right_elbow", "right_wrist"],
-  ["left_hip", "left_knee"], ["left_knee", "left_ankle"],
-  ["right_hip", "right_knee"], ["right_knee", "right_ankle"],
-  ["nose", "left_eye"], ["nose", "right_eye"], ["left_eye", "left_ear"], ["right_eye", "right_ear"],
+  ["left_shoulder", "right_shoulder"],
+  ["left_hip", "right_hip"],
+  ["left_shoulder", "left_hip"],
+  ["right_shoulder", "right_hip"],
+  ["left_shoulder", "left_elbow"],
+  ["left_elbow", "left_wrist"],
+  ["right_shoulder", "right_elbow"],
+  ["right_elbow", "right_wrist"],
+  ["left_hip", "left_knee"],
+  ["left_knee", "left_ankle"],
+  ["right_hip", "right_knee"],
+  ["right_knee", "right_ankle"],
+  ["nose", "left_eye"],
+  ["nose", "right_eye"],
+  ["left_eye", "left_ear"],
+  ["right_eye", "right_ear"],
 ];
 
 const side = (n: string) => (n.startsWith("left") ? "#1f77ff" : n.startsWith("right") ? "#ff7f0e" : "#ffffff");
@@ -37,9 +46,12 @@ export function detectionSvg(det: Detection, minScore = 0.3): string {
     }
     const byName = new Map(p.keypoints.map((k) => [k.name, k]));
     for (const [a, c] of COCO_BONES) {
-      const ka = byName.get(a)!, kc = byName.get(c)!;
+      const ka = byName.get(a)!,
+        kc = byName.get(c)!;
       if (ka.score < minScore || kc.score < minScore) continue;
-      parts.push(`<line x1="${ka.x}" y1="${ka.y}" x2="${kc.x}" y2="${kc.y}" stroke="${side(c)}" stroke-width="${1.5 * s}"/>`);
+      parts.push(
+        `<line x1="${ka.x}" y1="${ka.y}" x2="${kc.x}" y2="${kc.y}" stroke="${side(c)}" stroke-width="${1.5 * s}"/>`,
+      );
     }
     for (const k of p.keypoints) {
       if (k.score < minScore) continue;
@@ -54,7 +66,9 @@ export function detectionSvg(det: Detection, minScore = 0.3): string {
 /** Write the photo with its detection drawn on it as a PNG. */
 export async function writeOverlayPng(file: string, img: RgbImage, det: Detection, minScore = 0.3): Promise<void> {
   if (img.width !== det.width || img.height !== det.height) {
-    throw new Error(`writeOverlayPng ${file}: image is ${img.width}×${img.height} but the detection is ${det.width}×${det.height}`);
+    throw new Error(
+      `writeOverlayPng ${file}: image is ${img.width}×${img.height} but the detection is ${det.width}×${det.height}`,
+    );
   }
   await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.length), {
     raw: { width: img.width, height: img.height, channels: 3 },

@@ -11,9 +11,28 @@ import { mulberry32, normal } from "../../lib/core/rng";
 const b = await initBackend({ quiet: true });
 const hidden = Number(process.env.HIDDEN ?? 256);
 const r = mulberry32(3);
-const x = tf.tensor2d(Float32Array.from({ length: 128 * 32 }, () => normal(r)), [128, 32]);
-const y = tf.tensor2d(Float32Array.from({ length: 128 * 48 }, () => normal(r)), [128, 48]);
-const m = new BaselineLifter({ inputDim: 32, outputDim: 48, hidden, layers: 5, latentDim: 0, residual: true, batchNorm: true, dropout: 0.5, maxNorm: 1 }, 11);
+const x = tf.tensor2d(
+  Float32Array.from({ length: 128 * 32 }, () => normal(r)),
+  [128, 32],
+);
+const y = tf.tensor2d(
+  Float32Array.from({ length: 128 * 48 }, () => normal(r)),
+  [128, 48],
+);
+const m = new BaselineLifter(
+  {
+    inputDim: 32,
+    outputDim: 48,
+    hidden,
+    layers: 5,
+    latentDim: 0,
+    residual: true,
+    batchNorm: true,
+    dropout: 0.5,
+    maxNorm: 1,
+  },
+  11,
+);
 const losses: number[] = [];
 const tensors0 = tf.memory().numTensors;
 for (let s = 0; s < 25; s++) {

@@ -79,7 +79,8 @@ function truncate(r: Random, b: Buffer): Buffer {
 function flipBytes(r: Random, b: Buffer, from = 0, to = b.length): Buffer {
   const out = Buffer.from(b);
   const n = int(r, 1, 8);
-  for (let k = 0; k < n && to > from; k++) out[int(r, from, to - 1)] = pick(r, [0x00, 0xff, 0x80, 0x2e, 0x2d, 0x20, 0x0a, 0x39, int(r, 0, 255)]);
+  for (let k = 0; k < n && to > from; k++)
+    out[int(r, from, to - 1)] = pick(r, [0x00, 0xff, 0x80, 0x2e, 0x2d, 0x20, 0x0a, 0x39, int(r, 0, 255)]);
   return out;
 }
 
@@ -90,26 +91,68 @@ function insertAt(r: Random, b: Buffer, insert: Buffer): Buffer {
 
 // ---------------------------------------------------------------- BVH
 
-const HUGE_NUMBERS = ["1e39", "-3.5e38", "3.4e38", "1e38", "3e38", "1e308", "1e309", "-1e309", "NaN", "Infinity", "-Infinity", "0x1F", "0b101", "0o17", "1e-320", "1..2", "١٢", ""];
+const HUGE_NUMBERS = [
+  "1e39",
+  "-3.5e38",
+  "3.4e38",
+  "1e38",
+  "3e38",
+  "1e308",
+  "1e309",
+  "-1e309",
+  "NaN",
+  "Infinity",
+  "-Infinity",
+  "0x1F",
+  "0b101",
+  "0o17",
+  "1e-320",
+  "1..2",
+  "١٢",
+  "",
+];
 
 function bvhMutation(r: Random, text: string): { name: string; data: Buffer } {
   const lines = text.split("\n");
-  const kinds = ["truncate", "flip", "frames", "frametime", "offset", "deleteline", "dupjoint", "channels", "values", "rows", "nul", "longline", "combo", "benign", "benign"];
+  const kinds = [
+    "truncate",
+    "flip",
+    "frames",
+    "frametime",
+    "offset",
+    "deleteline",
+    "dupjoint",
+    "channels",
+    "values",
+    "rows",
+    "nul",
+    "longline",
+    "combo",
+    "benign",
+    "benign",
+  ];
   const kind = pick(r, kinds);
   const edit = (k: string, ls: string[]): string[] => {
     const out = ls.slice();
-    const hier = Math.max(1, out.findIndex((l) => l.trim() === "MOTION"));
+    const hier = Math.max(
+      1,
+      out.findIndex((l) => l.trim() === "MOTION"),
+    );
     const rows0 = hier + 3;
     switch (k) {
       case "frames": {
         const i = out.findIndex((l) => l.startsWith("Frames:"));
         const n = Number(out[i]?.split(/\s+/)[1] ?? 1);
-        if (i >= 0) out[i] = `Frames: ${pick(r, [0, 1, n - 1, n + 1, 2 * n, 999_999, 100_000_000, "99999999999999999999", -5, "1e3", "abc", "0x10", ""])}`;
+        if (i >= 0)
+          out[i] =
+            `Frames: ${pick(r, [0, 1, n - 1, n + 1, 2 * n, 999_999, 100_000_000, "99999999999999999999", -5, "1e3", "abc", "0x10", ""])}`;
         break;
       }
       case "frametime": {
         const i = out.findIndex((l) => l.startsWith("Frame Time:"));
-        if (i >= 0) out[i] = `Frame Time: ${pick(r, ["1000", "100", "1", "0.9", "0", "-0.0083", "Infinity", "NaN", "1e-9", "0.0005", "0x1F", "1e309", ""])}`;
+        if (i >= 0)
+          out[i] =
+            `Frame Time: ${pick(r, ["1000", "100", "1", "0.9", "0", "-0.0083", "Infinity", "NaN", "1e-9", "0.0005", "0x1F", "1e309", ""])}`;
         break;
       }
       case "offset": {
@@ -128,8 +171,12 @@ function bvhMutation(r: Random, text: string): { name: string; data: Buffer } {
       case "dupjoint": {
         const idx = out.map((l, i) => (/^\s*(JOINT|ROOT)\s/.test(l) ? i : -1)).filter((i) => i >= 0);
         if (idx.length > 1) {
-          const a = pick(r, idx), b = pick(r, idx);
-          out[a] = out[a].replace(/(JOINT|ROOT)\s+.*/, (_m, kw) => `${kw} ${out[b].trim().split(/\s+/).slice(1).join(" ")}`);
+          const a = pick(r, idx),
+            b = pick(r, idx);
+          out[a] = out[a].replace(
+            /(JOINT|ROOT)\s+.*/,
+            (_m, kw) => `${kw} ${out[b].trim().split(/\s+/).slice(1).join(" ")}`,
+          );
         }
         break;
       }
@@ -139,7 +186,8 @@ function bvhMutation(r: Random, text: string): { name: string; data: Buffer } {
           const i = pick(r, idx);
           const parts = out[i].trim().split(/\s+/);
           const v = int(r, 0, 3);
-          if (v === 0 && parts.length > 3) parts[3] = parts[2]; // duplicate channel name
+          if (v === 0 && parts.length > 3)
+            parts[3] = parts[2]; // duplicate channel name
           else if (v === 1) parts[1] = String(pick(r, [0, 7, 1000000, -1]));
           else if (v === 2) parts.push("Xrotation");
           else parts[1] = pick(r, ["3.0", "0x3", "three"]);
@@ -162,7 +210,10 @@ function bvhMutation(r: Random, text: string): { name: string; data: Buffer } {
         const v = int(r, 0, 4);
         if (v === 0) return out.map((l) => l.replace(/\r?$/, "\r"));
         if (v === 1) out.push("", "   ", "");
-        if (v === 2) { const i = out.findIndex((l) => l.startsWith("Frame Time:")); if (i >= 0) out[i] = `Frame Time: ${pick(r, ["1", "0.5", "0.001", "0.0125"])}`; }
+        if (v === 2) {
+          const i = out.findIndex((l) => l.startsWith("Frame Time:"));
+          if (i >= 0) out[i] = `Frame Time: ${pick(r, ["1", "0.5", "0.001", "0.0125"])}`;
+        }
         if (v === 3 && rows0 < out.length - 1) {
           const i = int(r, rows0, out.length - 1);
           const parts = out[i].trim().split(/\s+/);
@@ -175,9 +226,15 @@ function bvhMutation(r: Random, text: string): { name: string; data: Buffer } {
       case "rows": {
         const v = int(r, 0, 3);
         if (v === 0 && rows0 < out.length - 1) out.splice(int(r, rows0, out.length - 1), int(r, 1, 5));
-        else if (v === 1 && rows0 < out.length - 1) { const i = int(r, rows0, out.length - 2); out.splice(i, 0, out[i]); }
-        else if (v === 2) out.push(pick(r, ["garbage", "0 0 0", "MOTION", "\u0000\u0000", out[out.length - 2] ?? "1"]));
-        else if (rows0 < out.length - 1) { const i = int(r, rows0, out.length - 1); out[i] = `${out[i]} 0`; }
+        else if (v === 1 && rows0 < out.length - 1) {
+          const i = int(r, rows0, out.length - 2);
+          out.splice(i, 0, out[i]);
+        } else if (v === 2)
+          out.push(pick(r, ["garbage", "0 0 0", "MOTION", "\u0000\u0000", out[out.length - 2] ?? "1"]));
+        else if (rows0 < out.length - 1) {
+          const i = int(r, rows0, out.length - 1);
+          out[i] = `${out[i]} 0`;
+        }
         break;
       }
     }
@@ -185,10 +242,17 @@ function bvhMutation(r: Random, text: string): { name: string; data: Buffer } {
   };
   const bytes = (ls: string[]) => Buffer.from(ls.join("\n"), "utf8");
   switch (kind) {
-    case "truncate": return { name: kind, data: truncate(r, Buffer.from(text, "utf8")) };
-    case "flip": return { name: kind, data: flipBytes(r, Buffer.from(text, "utf8")) };
-    case "nul": return { name: kind, data: insertAt(r, Buffer.from(text, "utf8"), Buffer.alloc(int(r, 1, 4096))) };
-    case "longline": return { name: kind, data: insertAt(r, Buffer.from(text, "utf8"), Buffer.from(`\n${"7".repeat(int(r, 100_000, 2_000_000))}\n`)) };
+    case "truncate":
+      return { name: kind, data: truncate(r, Buffer.from(text, "utf8")) };
+    case "flip":
+      return { name: kind, data: flipBytes(r, Buffer.from(text, "utf8")) };
+    case "nul":
+      return { name: kind, data: insertAt(r, Buffer.from(text, "utf8"), Buffer.alloc(int(r, 1, 4096))) };
+    case "longline":
+      return {
+        name: kind,
+        data: insertAt(r, Buffer.from(text, "utf8"), Buffer.from(`\n${"7".repeat(int(r, 100_000, 2_000_000))}\n`)),
+      };
     case "combo": {
       let ls = lines;
       const names: string[] = [];
@@ -199,7 +263,8 @@ function bvhMutation(r: Random, text: string): { name: string; data: Buffer } {
       }
       return { name: `combo(${names.join("+")})`, data: bytes(ls) };
     }
-    default: return { name: kind, data: bytes(edit(kind, lines)) };
+    default:
+      return { name: kind, data: bytes(edit(kind, lines)) };
   }
 }
 
@@ -216,7 +281,21 @@ function randomArray(r: Random, dtype: string, n: number): NpyData {
   return Uint8Array.from(vals, (v) => Math.abs(Math.round(v)) % 256);
 }
 
-const SHAPE_EDITS = [",,,", "100000000000, 3", "99999999999999999999,", "-1,", "3,,4", "", "0,", "1e3,", "2147483648, 2147483648", "1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33", "4294967296,", "3", " 5 , "];
+const SHAPE_EDITS = [
+  ",,,",
+  "100000000000, 3",
+  "99999999999999999999,",
+  "-1,",
+  "3,,4",
+  "",
+  "0,",
+  "1e3,",
+  "2147483648, 2147483648",
+  "1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33",
+  "4294967296,",
+  "3",
+  " 5 , ",
+];
 const DESCR_EDITS = [">f4", "|O", "<f2", "<c8", "<U10", "x", "<f4'", "", "O"];
 
 /** Edit the header text of a .npy buffer (version 1.0), keeping its length field consistent. */
@@ -234,31 +313,70 @@ function npyMutation(r: Random): { name: string; data: Buffer } {
   const shape = Array.from({ length: int(r, 0, 3) }, () => int(r, 0, 6));
   const n = shape.reduce((a, b) => a * b, 1);
   const data = randomArray(r, dtype, n);
-  const kind = pick(r, ["none", "truncate", "flip", "flipheader", "shape", "descr", "headerlen", "version", "nonfinite", "append", "nul"]);
+  const kind = pick(r, [
+    "none",
+    "truncate",
+    "flip",
+    "flipheader",
+    "shape",
+    "descr",
+    "headerlen",
+    "version",
+    "nonfinite",
+    "append",
+    "nul",
+  ]);
   if (kind === "nonfinite" && (dtype === "<f4" || dtype === "<f8") && n > 0) {
     data[int(r, 0, n - 1)] = pick(r, [NaN, Infinity, -Infinity, dtype === "<f4" ? 3e38 : 1e308]);
   }
   const base = Buffer.from(formatNpy({ data, shape }));
   switch (kind) {
-    case "truncate": return { name: kind, data: truncate(r, base) };
-    case "flip": return { name: kind, data: flipBytes(r, base) };
-    case "flipheader": return { name: kind, data: flipBytes(r, base, 0, Math.min(base.length, 128)) };
-    case "shape": return { name: kind, data: editNpyHeader(base, (h) => h.replace(/'shape': \([^)]*\)/, `'shape': (${pick(r, SHAPE_EDITS)})`)) };
-    case "descr": return { name: kind, data: editNpyHeader(base, (h) => h.replace(/'descr': '[^']*'/, `'descr': '${pick(r, DESCR_EDITS)}'`)) };
-    case "headerlen": { const b = Buffer.from(base); b.writeUInt16LE(pick(r, [0, 1, 9, 0xffff, int(r, 0, 300)]), 8); return { name: kind, data: b }; }
-    case "version": { const b = Buffer.from(base); b[6] = pick(r, [0, 2, 3, 4, 255]); return { name: kind, data: b }; }
-    case "append": return { name: kind, data: Buffer.concat([base, Buffer.alloc(int(r, 1, 64), 7)]) };
-    case "nul": return { name: kind, data: editNpyHeader(base, (h) => h.replace("'shape'", `'shape${"\u0000".repeat(int(r, 1, 4000))}'`)) };
-    default: return { name: kind, data: base };
+    case "truncate":
+      return { name: kind, data: truncate(r, base) };
+    case "flip":
+      return { name: kind, data: flipBytes(r, base) };
+    case "flipheader":
+      return { name: kind, data: flipBytes(r, base, 0, Math.min(base.length, 128)) };
+    case "shape":
+      return {
+        name: kind,
+        data: editNpyHeader(base, (h) => h.replace(/'shape': \([^)]*\)/, `'shape': (${pick(r, SHAPE_EDITS)})`)),
+      };
+    case "descr":
+      return {
+        name: kind,
+        data: editNpyHeader(base, (h) => h.replace(/'descr': '[^']*'/, `'descr': '${pick(r, DESCR_EDITS)}'`)),
+      };
+    case "headerlen": {
+      const b = Buffer.from(base);
+      b.writeUInt16LE(pick(r, [0, 1, 9, 0xffff, int(r, 0, 300)]), 8);
+      return { name: kind, data: b };
+    }
+    case "version": {
+      const b = Buffer.from(base);
+      b[6] = pick(r, [0, 2, 3, 4, 255]);
+      return { name: kind, data: b };
+    }
+    case "append":
+      return { name: kind, data: Buffer.concat([base, Buffer.alloc(int(r, 1, 64), 7)]) };
+    case "nul":
+      return {
+        name: kind,
+        data: editNpyHeader(base, (h) => h.replace("'shape'", `'shape${"\u0000".repeat(int(r, 1, 4000))}'`)),
+      };
+    default:
+      return { name: kind, data: base };
   }
 }
 
 // ---------------------------------------------------------------- npz (zip)
 
-
 const ACTIONS = ["Walking 1", "Eating", "Directions", "TakingPhoto 2", "SittingDown"];
 
-function h36mEntries(r: Random, two: boolean): { name: string; data: Buffer; values: Float32Array | Float64Array; shape: number[] }[] {
+function h36mEntries(
+  r: Random,
+  two: boolean,
+): { name: string; data: Buffer; values: Float32Array | Float64Array; shape: number[] }[] {
   const out: { name: string; data: Buffer; values: Float32Array | Float64Array; shape: number[] }[] = [];
   const n = int(r, 1, 4);
   for (let k = 0; k < n; k++) {
@@ -268,12 +386,19 @@ function h36mEntries(r: Random, two: boolean): { name: string; data: Buffer; val
     const f8 = r() < 0.2;
     const values = f8 ? new Float64Array(count) : new Float32Array(count);
     for (let i = 0; i < count; i++) values[i] = two ? 500 + 200 * normal(r) : 0.5 * normal(r);
-    const name = two ? `S${pick(r, [1, 5, 9])}/${pick(r, ACTIONS)}/${k % 4}.npy` : `S${pick(r, [1, 5, 9, 11])}/${ACTIONS[k % ACTIONS.length]}.npy`;
+    const name = two
+      ? `S${pick(r, [1, 5, 9])}/${pick(r, ACTIONS)}/${k % 4}.npy`
+      : `S${pick(r, [1, 5, 9, 11])}/${ACTIONS[k % ACTIONS.length]}.npy`;
     out.push({ name, data: Buffer.from(formatNpy({ data: values, shape })), values, shape });
   }
   if (two) {
     const meta = Buffer.from('{"layout_name": "h36m", "num_joints": 17}');
-    out.unshift({ name: "metadata.npy", data: Buffer.from(formatNpy({ data: Uint8Array.from(meta), shape: [meta.length] })), values: new Float32Array(0), shape: [] });
+    out.unshift({
+      name: "metadata.npy",
+      data: Buffer.from(formatNpy({ data: Uint8Array.from(meta), shape: [meta.length] })),
+      values: new Float32Array(0),
+      shape: [],
+    });
   }
   return out;
 }
@@ -293,20 +418,54 @@ function zipLayout(b: Buffer): { cds: number[]; eocd: number } {
 function npzMutation(r: Random, two: boolean): { name: string; data: Buffer } {
   const entries = h36mEntries(r, two);
   const compress = r() < 0.7;
-  const kind = pick(r, ["none", "truncate", "flip", "flipcd", "field", "hugesize", "bomb", "dup", "nonfinite", "inner", "metadata", "key", "many"]);
-  const build = () => zipArchive(entries.map((e) => ({ name: e.name, data: e.data })), compress);
+  const kind = pick(r, [
+    "none",
+    "truncate",
+    "flip",
+    "flipcd",
+    "field",
+    "hugesize",
+    "bomb",
+    "dup",
+    "nonfinite",
+    "inner",
+    "metadata",
+    "key",
+    "many",
+  ]);
+  const build = () =>
+    zipArchive(
+      entries.map((e) => ({ name: e.name, data: e.data })),
+      compress,
+    );
   switch (kind) {
-    case "truncate": return { name: kind, data: truncate(r, build()) };
-    case "flip": return { name: kind, data: flipBytes(r, build()) };
-    case "flipcd": { const b = build(); const { cds } = zipLayout(b); return { name: kind, data: flipBytes(r, b, cds[0] ?? 0) }; }
+    case "truncate":
+      return { name: kind, data: truncate(r, build()) };
+    case "flip":
+      return { name: kind, data: flipBytes(r, build()) };
+    case "flipcd": {
+      const b = build();
+      const { cds } = zipLayout(b);
+      return { name: kind, data: flipBytes(r, b, cds[0] ?? 0) };
+    }
     case "field": {
       const b = build();
       const { cds, eocd } = zipLayout(b);
       const cd = pick(r, cds);
       const v = pick(r, [0, 1, 0xffff, 0xffffffff, 0xfffffff0, int(r, 0, b.length * 2)]);
-      const [name, at, bytes] = pick(r, [["size", cd + 24, 4], ["csize", cd + 20, 4], ["offset", cd + 42, 4], ["namelen", cd + 28, 2], ["extralen", cd + 30, 2],
-        ["method", cd + 10, 2], ["count", eocd + 10, 2], ["cdoffset", eocd + 16, 4], ["lnamelen", 26, 2]] as [string, number, number][]);
-      if (bytes === 2) b.writeUInt16LE(v & 0xffff, at); else b.writeUInt32LE(v >>> 0, at);
+      const [name, at, bytes] = pick(r, [
+        ["size", cd + 24, 4],
+        ["csize", cd + 20, 4],
+        ["offset", cd + 42, 4],
+        ["namelen", cd + 28, 2],
+        ["extralen", cd + 30, 2],
+        ["method", cd + 10, 2],
+        ["count", eocd + 10, 2],
+        ["cdoffset", eocd + 16, 4],
+        ["lnamelen", 26, 2],
+      ] as [string, number, number][]);
+      if (bytes === 2) b.writeUInt16LE(v & 0xffff, at);
+      else b.writeUInt32LE(v >>> 0, at);
       return { name: `field(${name}=${v})`, data: b };
     }
     case "hugesize": {
@@ -331,7 +490,12 @@ function npzMutation(r: Random, two: boolean): { name: string; data: Buffer } {
     }
     case "nonfinite": {
       const e = entries[entries.length - 1];
-      const bad = pick(r, e.values instanceof Float64Array ? [NaN, Infinity, -Infinity, 1e39, 1e308] : [NaN, Infinity, -Infinity, 1e38, 3e38]);
+      const bad = pick(
+        r,
+        e.values instanceof Float64Array
+          ? [NaN, Infinity, -Infinity, 1e39, 1e308]
+          : [NaN, Infinity, -Infinity, 1e38, 3e38],
+      );
       e.values[int(r, 0, e.values.length - 1)] = bad;
       e.data = Buffer.from(formatNpy({ data: e.values, shape: e.shape }));
       return { name: `nonfinite(${bad})`, data: build() };
@@ -340,29 +504,59 @@ function npzMutation(r: Random, two: boolean): { name: string; data: Buffer } {
       // Mutate the .npy inside an entry; the archive's CRC is recomputed, so only the npy parser can catch it.
       const e = entries[entries.length - 1];
       const v = int(r, 0, 3);
-      if (v === 0) e.data = editNpyHeader(e.data, (h) => h.replace(/'shape': \([^)]*\)/, `'shape': (${pick(r, SHAPE_EDITS)})`));
-      else if (v === 1) e.data = editNpyHeader(e.data, (h) => h.replace(/'descr': '[^']*'/, `'descr': '${pick(r, DESCR_EDITS)}'`));
+      if (v === 0)
+        e.data = editNpyHeader(e.data, (h) => h.replace(/'shape': \([^)]*\)/, `'shape': (${pick(r, SHAPE_EDITS)})`));
+      else if (v === 1)
+        e.data = editNpyHeader(e.data, (h) => h.replace(/'descr': '[^']*'/, `'descr': '${pick(r, DESCR_EDITS)}'`));
       else if (v === 2) e.data = truncate(r, e.data);
       else e.data = flipBytes(r, e.data);
       return { name: `inner(${v})`, data: build() };
     }
     case "metadata": {
-      const text = pick(r, ["null", "[]", '{"layout_name": "h36m", "num_joints": 1e9}', '{"layout_name": "coco"}', "\u0000\u0000", "{", '"h36m"', `{"layout_name": "${"x".repeat(5000)}"}`]);
+      const text = pick(r, [
+        "null",
+        "[]",
+        '{"layout_name": "h36m", "num_joints": 1e9}',
+        '{"layout_name": "coco"}',
+        "\u0000\u0000",
+        "{",
+        '"h36m"',
+        `{"layout_name": "${"x".repeat(5000)}"}`,
+      ]);
       const meta = Buffer.from(text);
-      const m = { name: "metadata.npy", data: Buffer.from(formatNpy({ data: Uint8Array.from(meta), shape: [meta.length] })), values: new Float32Array(0), shape: [] };
-      if (entries[0]?.name === "metadata.npy") entries[0] = m; else entries.unshift(m);
+      const m = {
+        name: "metadata.npy",
+        data: Buffer.from(formatNpy({ data: Uint8Array.from(meta), shape: [meta.length] })),
+        values: new Float32Array(0),
+        shape: [],
+      };
+      if (entries[0]?.name === "metadata.npy") entries[0] = m;
+      else entries.unshift(m);
       return { name: kind, data: build() };
     }
     case "key": {
-      entries[entries.length - 1].name = pick(r, ["S1.npy", "X1/Walking.npy", `S1/${"\u0000".repeat(300)}.npy`, "S1/Dancing 2.npy", "S1/Walking/7.npy", "metadata.npy", "S1/.npy", `S1/${"é".repeat(5000)}.npy`]);
+      entries[entries.length - 1].name = pick(r, [
+        "S1.npy",
+        "X1/Walking.npy",
+        `S1/${"\u0000".repeat(300)}.npy`,
+        "S1/Dancing 2.npy",
+        "S1/Walking/7.npy",
+        "metadata.npy",
+        "S1/.npy",
+        `S1/${"é".repeat(5000)}.npy`,
+      ]);
       return { name: kind, data: build() };
     }
     case "many": {
       const base = entries[entries.length - 1];
-      const list = Array.from({ length: int(r, 100, 5000) }, (_, i) => ({ name: `S1/Walking ${i}.npy`, data: base.data }));
+      const list = Array.from({ length: int(r, 100, 5000) }, (_, i) => ({
+        name: `S1/Walking ${i}.npy`,
+        data: base.data,
+      }));
       return { name: `many(${list.length})`, data: zipArchive(list, compress) };
     }
-    default: return { name: kind, data: build() };
+    default:
+      return { name: kind, data: build() };
   }
 }
 
@@ -388,7 +582,12 @@ function load(target: Target, file: string): boolean {
 const textCache = new Map<string, string>();
 
 /** Write case `index` of `seed` into `dir`; returns its target, mutation and file. */
-export function makeCase(seed: number, index: number, dir: string, bvhFiles: string[]): { target: Target; mutation: string; file: string } {
+export function makeCase(
+  seed: number,
+  index: number,
+  dir: string,
+  bvhFiles: string[],
+): { target: Target; mutation: string; file: string } {
   const r = caseRandom(seed, index);
   const targets: Target[] = bvhFiles.length ? ["bvh", "bvh", "npy", "npz3d", "npz2d"] : ["npy", "npz3d", "npz2d"];
   const target = pick(r, targets);
@@ -410,9 +609,16 @@ export function makeCase(seed: number, index: number, dir: string, bvhFiles: str
 }
 
 /** Run one case: write its file, load it, classify the ending. */
-export function runCase(seed: number, index: number, dir: string, bvhFiles: string[], keepFailures = false): CaseResult {
+export function runCase(
+  seed: number,
+  index: number,
+  dir: string,
+  bvhFiles: string[],
+  keepFailures = false,
+): CaseResult {
   const { target, mutation, file } = makeCase(seed, index, dir, bvhFiles);
-  const t0 = performance.now(), c0 = process.cpuUsage();
+  const t0 = performance.now(),
+    c0 = process.cpuUsage();
   let outcome: Outcome, message: string | undefined;
   try {
     outcome = load(target, file) ? "ok" : "nonfinite";
@@ -423,13 +629,34 @@ export function runCase(seed: number, index: number, dir: string, bvhFiles: stri
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(c0);
   if (!keepFailures || outcome === "ok" || outcome === "typed") fs.rmSync(file, { force: true });
-  return { index, target, mutation, file, outcome, message: message?.slice(0, 200), ms, cpuMs: (cpu.user + cpu.system) / 1000, maxRssBytes: process.resourceUsage().maxRSS * 1024 };
+  return {
+    index,
+    target,
+    mutation,
+    file,
+    outcome,
+    message: message?.slice(0, 200),
+    ms,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+  };
 }
 
 /** Run cases 0..cases-1 of `seed` and summarize. */
 export function runCampaign(opts: CampaignOptions): Summary {
   fs.mkdirSync(opts.dir, { recursive: true });
-  const s: Summary = { cases: 0, ok: 0, typed: 0, untyped: 0, nonfinite: 0, maxMs: 0, maxCpuMs: 0, maxRssBytes: 0, byTarget: {}, failures: [] };
+  const s: Summary = {
+    cases: 0,
+    ok: 0,
+    typed: 0,
+    untyped: 0,
+    nonfinite: 0,
+    maxMs: 0,
+    maxCpuMs: 0,
+    maxRssBytes: 0,
+    byTarget: {},
+    failures: [],
+  };
   for (let i = 0; i < opts.cases; i++) {
     const res = runCase(opts.seed, i, opts.dir, opts.bvhFiles, opts.keepFailures);
     s.cases++;
@@ -450,9 +677,16 @@ export function runCampaign(opts: CampaignOptions): Summary {
 /** The summary as a text table. */
 export function formatSummary(s: Summary): string {
   const rows = [["target", "cases", "ok", "typed errors", "untyped errors", "non-finite"]];
-  for (const [k, t] of Object.entries(s.byTarget)) rows.push([k, ...[t.cases, t.ok, t.typed, t.untyped, t.nonfinite].map(String)]);
+  for (const [k, t] of Object.entries(s.byTarget))
+    rows.push([k, ...[t.cases, t.ok, t.typed, t.untyped, t.nonfinite].map(String)]);
   rows.push(["all", ...[s.cases, s.ok, s.typed, s.untyped, s.nonfinite].map(String)]);
   const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   const line = (r: string[]) => r.map((v, c) => (c ? v.padStart(w[c]) : v.padEnd(w[c]))).join("  ");
-  return [line(rows[0]), ...rows.slice(1).map(line), "", `max ms per case: ${s.maxMs.toFixed(0)} wall, ${s.maxCpuMs.toFixed(0)} CPU`, `max RSS: ${(s.maxRssBytes / 2 ** 20).toFixed(0)} MiB`].join("\n");
+  return [
+    line(rows[0]),
+    ...rows.slice(1).map(line),
+    "",
+    `max ms per case: ${s.maxMs.toFixed(0)} wall, ${s.maxCpuMs.toFixed(0)} CPU`,
+    `max RSS: ${(s.maxRssBytes / 2 ** 20).toFixed(0)} MiB`,
+  ].join("\n");
 }

@@ -6,7 +6,19 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 /** Layers from the ground floor up; a module imports only from its own layer or below. */
-export const LAYERS = ["core", "pose", "backend", "nn", "data", "models", "wild", "eval", "train", "viz", "notebook"] as const;
+export const LAYERS = [
+  "core",
+  "pose",
+  "backend",
+  "nn",
+  "data",
+  "models",
+  "wild",
+  "eval",
+  "train",
+  "viz",
+  "notebook",
+] as const;
 
 export type Graph = Map<string, string[]>;
 
@@ -25,7 +37,10 @@ const SPEC = /(?:^|[\s;])(?:import|export)\s[^;]*?from\s+["']([^"']+)["']|import
 export function libImportGraph(root: string): Graph {
   const g: Graph = new Map();
   for (const f of tsFiles(root, "lib")) {
-    const src = fs.readFileSync(path.join(root, f), "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
+    const src = fs
+      .readFileSync(path.join(root, f), "utf8")
+      .replace(/\/\*[\s\S]*?\*\//g, "")
+      .replace(/^\s*\/\/.*$/gm, "");
     const deps: string[] = [];
     for (const m of src.matchAll(SPEC)) {
       const spec = m[1] ?? m[2];
@@ -73,7 +88,8 @@ export function layerViolations(g: Graph): string[] {
     if (rank(f) < 0) out.push(`${f} (not in a layer folder: ${LAYERS.join(", ")})`);
     for (const d of deps) {
       if (rank(d) > rank(f)) out.push(`${f} → ${d} (upward: ${layerOf(f)} may not import ${layerOf(d)})`);
-      if (layerOf(f) === "nn" && (layerOf(d) === "pose" || layerOf(d) === "data")) out.push(`${f} → ${d} (nn/ knows tensors, not poses)`);
+      if (layerOf(f) === "nn" && (layerOf(d) === "pose" || layerOf(d) === "data"))
+        out.push(`${f} → ${d} (nn/ knows tensors, not poses)`);
     }
   }
   return out;
@@ -81,5 +97,8 @@ export function layerViolations(g: Graph): string[] {
 
 /** lib files of the pure layers that import TF.js. */
 export function impureFiles(root: string, layers = ["core", "pose"]): string[] {
-  return [...libImportGraph(root).keys()].filter((f) => layers.includes(layerOf(f) ?? "") && /from\s+["']@tensorflow\//.test(fs.readFileSync(path.join(root, f), "utf8")));
+  return [...libImportGraph(root).keys()].filter(
+    (f) =>
+      layers.includes(layerOf(f) ?? "") && /from\s+["']@tensorflow\//.test(fs.readFileSync(path.join(root, f), "utf8")),
+  );
 }

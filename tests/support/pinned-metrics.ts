@@ -19,15 +19,35 @@ const out: Record<string, unknown> = {};
 for (const preset of [DEFAULT_VAE_CONFIG, DEFAULT_AE_CONFIG, DEFAULT_BASELINE_CONFIG]) {
   const cfg = withProfile(preset, "smoke");
   const d = experimentData(cfg);
-  const r = await trainRun(cfg, { train: d.trainN, val: { x: d.valN, set: d.val }, stats: d.stats }, { runsDir, verbose: false });
+  const r = await trainRun(
+    cfg,
+    { train: d.trainN, val: { x: d.valN, set: d.val }, stats: d.stats },
+    { runsDir, verbose: false },
+  );
   const ev = evaluateLifter(r.lifter, r.stats, d.test, { seed: cfg.seed, name: cfg.name });
   out[preset.name] = {
     epochs: r.history.map((h) => ({
-      epoch: h.epoch, step: h.step, loss: h.terms.loss, recon: h.terms.recon ?? h.terms.loss, kl: h.terms.kl ?? 0, valMpjpe: h.val.p1,
+      epoch: h.epoch,
+      step: h.step,
+      loss: h.terms.loss,
+      recon: h.terms.recon ?? h.terms.loss,
+      kl: h.terms.kl ?? 0,
+      valMpjpe: h.val.p1,
     })),
-    test: { samples: ev.samples, p1: ev.p1.actionWise, p2: ev.p2.actionWise, p1FrameWise: ev.p1.frameWise, p2FrameWise: ev.p2.frameWise },
+    test: {
+      samples: ev.samples,
+      p1: ev.p1.actionWise,
+      p2: ev.p2.actionWise,
+      p1FrameWise: ev.p1.frameWise,
+      p2FrameWise: ev.p2.frameWise,
+    },
   };
   r.lifter.dispose();
 }
-const machine = { cpu: os.cpus()[0]?.model ?? "?", cores: os.cpus().length, kernels: backend.kernels, backend: backend.choice };
+const machine = {
+  cpu: os.cpus()[0]?.model ?? "?",
+  cores: os.cpus().length,
+  kernels: backend.kernels,
+  backend: backend.choice,
+};
 console.log(JSON.stringify({ machine, metrics: out }, null, 1));

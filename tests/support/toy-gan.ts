@@ -20,7 +20,8 @@ const spec = { hidden: 32, layers: 3, residual: false, batchNorm: false, dropout
 export function toyGan(seed: number): Trainable<ToyBatch> & { dispose(): void } {
   const generator = new Mlp({ ...spec, inputDim: 2, heads: [2] }, "generator", seed);
   const critic = new Mlp({ ...spec, inputDim: 2, heads: [1] }, "critic", seed + 1);
-  const gOpt = new Adam(generator.trainable()), cOpt = new Adam(critic.trainable());
+  const gOpt = new Adam(generator.trainable()),
+    cOpt = new Adam(critic.trainable());
   const score = (x: tf.Tensor2D) => critic.apply(x, { training: true })[0];
   return {
     parts: { generator, critic },
@@ -68,7 +69,10 @@ export function ringData(n: number, seed: number): BatchSource<ToyBatch> {
     batch(idx, batchSeed) {
       const real = new Float32Array(idx.length * 2);
       idx.forEach((i, k) => real.set(pts.subarray(2 * i, 2 * i + 2), 2 * k));
-      return { real: tf.tensor2d(real, [idx.length, 2]), z: tf.randomNormal([idx.length, 2], 0, 1, "float32", batchSeed) as tf.Tensor2D };
+      return {
+        real: tf.tensor2d(real, [idx.length, 2]),
+        z: tf.randomNormal([idx.length, 2], 0, 1, "float32", batchSeed) as tf.Tensor2D,
+      };
     },
   };
 }
@@ -79,8 +83,17 @@ if (process.argv[1]?.endsWith("toy-gan.ts")) {
   await initBackend({ quiet: true });
   fs.mkdirSync(dir, { recursive: true });
   const model = toyGan(3);
-  const r = await trainLoop(model, { name: "toy-gan", seed: 11, epochs, batchSize: 32, checkpointEverySteps: 5 }, {
-    dir, data: ringData(512, 5), schedule: (step) => ({ lr: 2e-3 * 0.99 ** (step / 16) }), verbose: false,
-  });
-  console.log(JSON.stringify(r.history.map((h) => ({ epoch: h.epoch, step: h.step, terms: h.terms, values: h.values }))));
+  const r = await trainLoop(
+    model,
+    { name: "toy-gan", seed: 11, epochs, batchSize: 32, checkpointEverySteps: 5 },
+    {
+      dir,
+      data: ringData(512, 5),
+      schedule: (step) => ({ lr: 2e-3 * 0.99 ** (step / 16) }),
+      verbose: false,
+    },
+  );
+  console.log(
+    JSON.stringify(r.history.map((h) => ({ epoch: h.epoch, step: h.step, terms: h.terms, values: h.values }))),
+  );
 }

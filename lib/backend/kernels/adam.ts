@@ -30,10 +30,31 @@ function register(blas: BlasAddon): void {
       const { p, m, v, g } = args.inputs as Record<string, Info>;
       const a = args.attrs as unknown as { b1: number; b2: number; eps: number; alpha: number };
       const b = args.backend as unknown as WasmBackend;
-      const outs = [b.makeOutput(p.shape, "float32"), b.makeOutput(p.shape, "float32"), b.makeOutput(p.shape, "float32")];
+      const outs = [
+        b.makeOutput(p.shape, "float32"),
+        b.makeOutput(p.shape, "float32"),
+        b.makeOutput(p.shape, "float32"),
+      ];
       const off = (t: Info) => b.dataIdMap.get(t.dataId).memoryOffset;
       const n = p.shape.reduce((x, y) => x * y, 1);
-      if (n > 0) blas.adam(b.wasm.HEAPU8.buffer as ArrayBuffer, off(p), off(m), off(v), off(g), off(outs[0]), off(outs[1]), off(outs[2]), n, a.b1, 1 - a.b1, a.b2, 1 - a.b2, a.eps, a.alpha);
+      if (n > 0)
+        blas.adam(
+          b.wasm.HEAPU8.buffer as ArrayBuffer,
+          off(p),
+          off(m),
+          off(v),
+          off(g),
+          off(outs[0]),
+          off(outs[1]),
+          off(outs[2]),
+          n,
+          a.b1,
+          1 - a.b1,
+          a.b2,
+          1 - a.b2,
+          a.eps,
+          a.alpha,
+        );
       return outs;
     }) as tf.KernelFunc,
   });
@@ -52,17 +73,28 @@ function fusedAvailable(): boolean {
  * One Adam step over `params` with their moments `m`, `v` and gradients `grads` (all in
  * the same order and shapes, float32), at step size `alpha` (already bias-corrected).
  */
-export function adamUpdate(params: tf.Variable[], m: tf.Variable[], v: tf.Variable[], grads: tf.Tensor[], o: { b1: number; b2: number; eps: number; alpha: number }): void {
+export function adamUpdate(
+  params: tf.Variable[],
+  m: tf.Variable[],
+  v: tf.Variable[],
+  grads: tf.Tensor[],
+  o: { b1: number; b2: number; eps: number; alpha: number },
+): void {
   if (m.length !== params.length || v.length !== params.length || grads.length !== params.length) {
-    throw new Error(`adamUpdate: ${params.length} parameters but ${m.length} first moments, ${v.length} second moments, ${grads.length} gradients`);
+    throw new Error(
+      `adamUpdate: ${params.length} parameters but ${m.length} first moments, ${v.length} second moments, ${grads.length} gradients`,
+    );
   }
   const fused = fusedAvailable();
   tf.tidy(() => {
     params.forEach((p, i) => {
       const g = grads[i];
-      if (g.shape.join() !== p.shape.join()) throw new Error(`adamUpdate: gradient ${i} has shape [${g.shape}], parameter ${p.name} [${p.shape}]`);
+      if (g.shape.join() !== p.shape.join())
+        throw new Error(`adamUpdate: gradient ${i} has shape [${g.shape}], parameter ${p.name} [${p.shape}]`);
       if (fused && p.dtype === "float32" && g.dtype === "float32") {
-        const [pn, mn, vn] = tf.engine().runKernel("HpeAdam", { p, m: m[i], v: v[i], g }, o as unknown as tf.NamedAttrMap) as tf.Tensor[];
+        const [pn, mn, vn] = tf
+          .engine()
+          .runKernel("HpeAdam", { p, m: m[i], v: v[i], g }, o as unknown as tf.NamedAttrMap) as tf.Tensor[];
         m[i].assign(mn);
         v[i].assign(vn);
         p.assign(pn);

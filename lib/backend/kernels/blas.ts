@@ -36,12 +36,16 @@ let installed: string | undefined;
 export function loadBlasAddon(): BlasAddon | string {
   if (addon) return addon;
   if (!setting("HPE_BLAS")) return "HPE_BLAS=0";
-  if (!fs.existsSync(BLAS_ADDON_PATH)) return `${path.relative(ROOT, BLAS_ADDON_PATH)} not built (npm run setup builds it when libopenblas-dev and a C compiler are present)`;
+  if (!fs.existsSync(BLAS_ADDON_PATH))
+    return `${path.relative(ROOT, BLAS_ADDON_PATH)} not built (npm run setup builds it when libopenblas-dev and a C compiler are present)`;
   try {
     const loaded = rootRequire(BLAS_ADDON_PATH) as BlasAddon;
     // An addon built from older sources lacks the newer functions: rebuild it.
-    const missing = ["sgemm", "reduceSum", "binary", "aleaUniform", "conv2d"].filter((f) => typeof (loaded as unknown as Record<string, unknown>)[f] !== "function");
-    if (missing.length) return `${path.relative(ROOT, BLAS_ADDON_PATH)} is out of date (no ${missing.join(", ")}; npm run setup rebuilds it)`;
+    const missing = ["sgemm", "reduceSum", "binary", "aleaUniform", "conv2d"].filter(
+      (f) => typeof (loaded as unknown as Record<string, unknown>)[f] !== "function",
+    );
+    if (missing.length)
+      return `${path.relative(ROOT, BLAS_ADDON_PATH)} is out of date (no ${missing.join(", ")}; npm run setup rebuilds it)`;
     addon = loaded;
     const t = setting("HPE_BLAS_THREADS");
     if (t !== undefined) addon.threads(t);
@@ -62,23 +66,51 @@ function register(kernelName: string, blas: BlasAddon): void {
     const { a, b, bias, preluActivationWeights } = args.inputs as Record<string, Info | undefined>;
     const attrs = args.attrs as { transposeA: boolean; transposeB: boolean; activation?: string };
     const act = attrs.activation ?? "linear";
-    if (!a || !b || a.dtype !== "float32" || b.dtype !== "float32" || preluActivationWeights || (act !== "linear" && act !== "relu")) return fallback.kernelFunc(args) as Info;
-    const ra = a.shape.length, rb = b.shape.length;
+    if (
+      !a ||
+      !b ||
+      a.dtype !== "float32" ||
+      b.dtype !== "float32" ||
+      preluActivationWeights ||
+      (act !== "linear" && act !== "relu")
+    )
+      return fallback.kernelFunc(args) as Info;
+    const ra = a.shape.length,
+      rb = b.shape.length;
     const M = attrs.transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
     const K = attrs.transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
     const Kb = attrs.transposeB ? b.shape[rb - 1] : b.shape[rb - 2];
     const N = attrs.transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
-    const batchA = product(a.shape.slice(0, -2)), batchB = product(b.shape.slice(0, -2));
+    const batchA = product(a.shape.slice(0, -2)),
+      batchB = product(b.shape.slice(0, -2));
     const outer = (batchA >= batchB ? a : b).shape.slice(0, -2);
-    if (K !== Kb) throw new Error(`Error in matMul: inner shapes (${K}) and (${Kb}) of Tensors with shapes ${a.shape} and ${b.shape} and transposeA=${attrs.transposeA} and transposeB=${attrs.transposeB} must match.`);
+    if (K !== Kb)
+      throw new Error(
+        `Error in matMul: inner shapes (${K}) and (${Kb}) of Tensors with shapes ${a.shape} and ${b.shape} and transposeA=${attrs.transposeA} and transposeB=${attrs.transposeB} must match.`,
+      );
     if (batchA !== batchB && batchA !== 1 && batchB !== 1) return fallback.kernelFunc(args) as Info;
-    if (bias && !(bias.dtype === "float32" && product(bias.shape) === N && bias.shape[bias.shape.length - 1] === N)) return fallback.kernelFunc(args) as Info;
+    if (bias && !(bias.dtype === "float32" && product(bias.shape) === N && bias.shape[bias.shape.length - 1] === N))
+      return fallback.kernelFunc(args) as Info;
     const backend = args.backend as unknown as WasmBackend;
     const out = backend.makeOutput([...outer, M, N], "float32");
     if (M * N === 0) return out;
     const off = (t: Info) => backend.dataIdMap.get(t.dataId).memoryOffset;
-    blas.sgemm(backend.wasm.HEAPU8.buffer as ArrayBuffer, off(a), off(b), off(out), M, N, K, attrs.transposeA ? 1 : 0, attrs.transposeB ? 1 : 0,
-      Math.max(batchA, batchB), batchA === 1 ? 0 : M * K, batchB === 1 ? 0 : K * N, bias ? off(bias) : -1, act === "relu" ? 1 : 0);
+    blas.sgemm(
+      backend.wasm.HEAPU8.buffer as ArrayBuffer,
+      off(a),
+      off(b),
+      off(out),
+      M,
+      N,
+      K,
+      attrs.transposeA ? 1 : 0,
+      attrs.transposeB ? 1 : 0,
+      Math.max(batchA, batchB),
+      batchA === 1 ? 0 : M * K,
+      batchB === 1 ? 0 : K * N,
+      bias ? off(bias) : -1,
+      act === "relu" ? 1 : 0,
+    );
     return out;
   };
   tf.unregisterKernel(kernelName, "wasm");
@@ -96,7 +128,10 @@ export function installBlasKernels(): string | undefined {
   register("BatchMatMul", blas);
   register("_FusedMatMul", blas);
   // HPE_NATIVE_OPS=0 / HPE_NATIVE_CONV=0 leave those kernels to wasm (benchmarks compare them).
-  const extra = [...(setting("HPE_NATIVE_OPS") ? installNativeOps(blas) : []), ...(setting("HPE_NATIVE_CONV") ? installNativeConv(blas) : [])];
+  const extra = [
+    ...(setting("HPE_NATIVE_OPS") ? installNativeOps(blas) : []),
+    ...(setting("HPE_NATIVE_CONV") ? installNativeConv(blas) : []),
+  ];
   installed = `OpenBLAS sgemm (${blas.config().split(" ").slice(0, 2).join(" ")}, ${blas.threads(0)} threads)${extra.length ? `, ${extra.join(", ")}` : ""}`;
   return installed;
 }

@@ -8,7 +8,17 @@
  */
 import * as tf from "@tensorflow/tfjs";
 
-const OPS = ["Greater", "GreaterEqual", "Less", "LessEqual", "Equal", "NotEqual", "LogicalAnd", "LogicalOr", "LogicalNot"];
+const OPS = [
+  "Greater",
+  "GreaterEqual",
+  "Less",
+  "LessEqual",
+  "Equal",
+  "NotEqual",
+  "LogicalAnd",
+  "LogicalOr",
+  "LogicalNot",
+];
 let done = false;
 
 export function registerZeroGradients(): void {
@@ -19,7 +29,9 @@ export function registerZeroGradients(): void {
       kernelName,
       inputsToSave: kernelName === "LogicalNot" ? ["x"] : ["a", "b"],
       gradFunc: (_dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]): Record<string, () => tf.Tensor> =>
-        kernelName === "LogicalNot" ? { x: () => tf.zerosLike(saved[0]) } : { a: () => tf.zerosLike(saved[0]), b: () => tf.zerosLike(saved[1]) },
+        kernelName === "LogicalNot"
+          ? { x: () => tf.zerosLike(saved[0]) }
+          : { a: () => tf.zerosLike(saved[0]), b: () => tf.zerosLike(saved[1]) },
     });
   }
   done = true;
@@ -41,7 +53,11 @@ export function registerBroadcastGradients(): void {
     tf.registerGradient({
       kernelName,
       inputsToSave: ["x"],
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs?: tf.NamedAttrMap): Record<string, () => tf.Tensor> => {
+      gradFunc: (
+        dy: tf.Tensor | tf.Tensor[],
+        saved: tf.Tensor[],
+        attrs?: tf.NamedAttrMap,
+      ): Record<string, () => tf.Tensor> => {
         const [x] = saved;
         const g = dy as tf.Tensor;
         const axes = tf.util.parseAxisParam((attrs as unknown as { axis: number | number[] }).axis, x.shape);

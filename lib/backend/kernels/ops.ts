@@ -51,13 +51,20 @@ export function installHeapKernels(): string[] {
   replace("Tile", (fallback) => (args) => {
     const { x } = args.inputs as { x: Info };
     const reps = (args.attrs as { reps: number[] }).reps;
-    if ((x.dtype !== "float32" && x.dtype !== "int32") || reps.length !== x.shape.length || x.shape.length === 0) return fallback(args) as Info;
+    if ((x.dtype !== "float32" && x.dtype !== "int32") || reps.length !== x.shape.length || x.shape.length === 0)
+      return fallback(args) as Info;
     const b = args.backend as unknown as WasmBackend;
     const outShape = x.shape.map((d, i) => d * reps[i]);
     const out = b.makeOutput(outShape, x.dtype);
     if (size(outShape) === 0) return out;
     const heap = new Float32Array(b.wasm.HEAPU8.buffer);
-    tileInto(heap, b.dataIdMap.get(x.dataId).memoryOffset >> 2, x.shape, reps, b.dataIdMap.get(out.dataId).memoryOffset >> 2);
+    tileInto(
+      heap,
+      b.dataIdMap.get(x.dataId).memoryOffset >> 2,
+      x.shape,
+      reps,
+      b.dataIdMap.get(out.dataId).memoryOffset >> 2,
+    );
     return out;
   });
   replace("Identity", (fallback) => (args) => {
@@ -85,7 +92,8 @@ export function installHeapKernels(): string[] {
 function tileInto(heap: Float32Array, xo: number, shape: number[], reps: number[], oo: number): void {
   const r = shape.length;
   // Recursive: block(d, src, dst) writes the tiled sub-tensor of axes d.. at dst.
-  const outStride: number[] = new Array(r + 1).fill(1), inStride: number[] = new Array(r + 1).fill(1);
+  const outStride: number[] = new Array(r + 1).fill(1),
+    inStride: number[] = new Array(r + 1).fill(1);
   for (let d = r - 1; d >= 0; d--) {
     outStride[d] = outStride[d + 1] * shape[d] * reps[d];
     inStride[d] = inStride[d + 1] * shape[d];
@@ -118,49 +126,67 @@ export function installNativeOps(blas: BlasAddon): string[] {
   const off = (b: WasmBackend, t: Info) => b.dataIdMap.get(t.dataId).memoryOffset;
   const heap = (b: WasmBackend) => b.wasm.HEAPU8.buffer as ArrayBuffer;
 
-  const reduce = (mean: boolean) => (fallback: tf.KernelFunc) => (args: Args): Info => {
-    const { x } = args.inputs as { x: Info };
-    const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
-    const r = x.shape.length;
-    const axes = [...new Set((Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + r : a)))].sort((a, b) => a - b);
-    if (x.dtype !== "float32" || axes.length === 0 || axes.some((a, i) => a !== axes[0] + i || a >= r)) return fallback(args) as Info;
-    const a0 = axes[0], a1 = axes[axes.length - 1];
-    const outer = size(x.shape.slice(0, a0)), R = size(x.shape.slice(a0, a1 + 1)), inner = size(x.shape.slice(a1 + 1));
-    if (R === 0) return fallback(args) as Info;
-    const outShape = keepDims ? x.shape.map((d, i) => (i >= a0 && i <= a1 ? 1 : d)) : x.shape.filter((_, i) => i < a0 || i > a1);
-    const b = wb(args);
-    const out = b.makeOutput(outShape, "float32");
-    if (outer * inner > 0) blas.reduceSum(heap(b), off(b, x), off(b, out), outer, R, inner, mean ? 1 / R : 1);
-    return out;
-  };
+  const reduce =
+    (mean: boolean) =>
+    (fallback: tf.KernelFunc) =>
+    (args: Args): Info => {
+      const { x } = args.inputs as { x: Info };
+      const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
+      const r = x.shape.length;
+      const axes = [...new Set((Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + r : a)))].sort(
+        (a, b) => a - b,
+      );
+      if (x.dtype !== "float32" || axes.length === 0 || axes.some((a, i) => a !== axes[0] + i || a >= r))
+        return fallback(args) as Info;
+      const a0 = axes[0],
+        a1 = axes[axes.length - 1];
+      const outer = size(x.shape.slice(0, a0)),
+        R = size(x.shape.slice(a0, a1 + 1)),
+        inner = size(x.shape.slice(a1 + 1));
+      if (R === 0) return fallback(args) as Info;
+      const outShape = keepDims
+        ? x.shape.map((d, i) => (i >= a0 && i <= a1 ? 1 : d))
+        : x.shape.filter((_, i) => i < a0 || i > a1);
+      const b = wb(args);
+      const out = b.makeOutput(outShape, "float32");
+      if (outer * inner > 0) blas.reduceSum(heap(b), off(b, x), off(b, out), outer, R, inner, mean ? 1 / R : 1);
+      return out;
+    };
   replace("Sum", reduce(false));
   replace("Mean", reduce(true));
 
-  const unary = (op: number) => (fallback: tf.KernelFunc) => (args: Args): Info => {
-    const { x } = args.inputs as { x: Info };
-    if (x.dtype !== "float32") return fallback(args) as Info;
-    const b = wb(args);
-    const out = b.makeOutput(x.shape, "float32");
-    const n = size(x.shape);
-    if (n > 0) blas.unary(heap(b), op, off(b, x), off(b, out), n);
-    return out;
-  };
+  const unary =
+    (op: number) =>
+    (fallback: tf.KernelFunc) =>
+    (args: Args): Info => {
+      const { x } = args.inputs as { x: Info };
+      if (x.dtype !== "float32") return fallback(args) as Info;
+      const b = wb(args);
+      const out = b.makeOutput(x.shape, "float32");
+      const n = size(x.shape);
+      if (n > 0) blas.unary(heap(b), op, off(b, x), off(b, out), n);
+      return out;
+    };
   replace("Sqrt", unary(0));
   replace("Rsqrt", unary(1));
   replace("Square", unary(2));
 
   // a OP s, or s OP a (flipped), with a float32 tensor and s a one-element float32 tensor.
-  const compare = (op: number, flipped: number) => (fallback: tf.KernelFunc) => (args: Args): Info => {
-    const { a, b: bb } = args.inputs as { a: Info; b: Info };
-    const [t, s, code] = size(bb.shape) === 1 ? [a, bb, op] : size(a.shape) === 1 ? [bb, a, flipped] : [undefined, undefined, -1];
-    if (!t || !s || t.dtype !== "float32" || s.dtype !== "float32") return fallback(args) as Info;
-    const b = wb(args);
-    const out = b.makeOutput(t.shape, "bool");
-    const n = size(t.shape);
-    const value = new Float32Array(b.wasm.HEAPU8.buffer, off(b, s), 1)[0];
-    if (n > 0) blas.compareScalar(heap(b), code, off(b, t), off(b, out), n, value);
-    return out;
-  };
+  const compare =
+    (op: number, flipped: number) =>
+    (fallback: tf.KernelFunc) =>
+    (args: Args): Info => {
+      const { a, b: bb } = args.inputs as { a: Info; b: Info };
+      const [t, s, code] =
+        size(bb.shape) === 1 ? [a, bb, op] : size(a.shape) === 1 ? [bb, a, flipped] : [undefined, undefined, -1];
+      if (!t || !s || t.dtype !== "float32" || s.dtype !== "float32") return fallback(args) as Info;
+      const b = wb(args);
+      const out = b.makeOutput(t.shape, "bool");
+      const n = size(t.shape);
+      const value = new Float32Array(b.wasm.HEAPU8.buffer, off(b, s), 1)[0];
+      if (n > 0) blas.compareScalar(heap(b), code, off(b, t), off(b, out), n, value);
+      return out;
+    };
   // Codes: 0 ≥, 1 >, 2 ≤, 3 <; s ≥ a is a ≤ s, and so on.
   replace("GreaterEqual", compare(0, 2));
   replace("Greater", compare(1, 3));
@@ -172,36 +198,60 @@ export function installNativeOps(blas: BlasAddon): string[] {
     const eps = (args.attrs as { varianceEpsilon: number }).varianceEpsilon;
     if (!x || !mean || !variance || x.shape.length === 0) return fallback(args) as Info;
     const C = x.shape[x.shape.length - 1];
-    const ok = (t: Info | undefined) => !t || (t.dtype === "float32" && size(t.shape) === C && t.shape[t.shape.length - 1] === C);
-    if (x.dtype !== "float32" || C > 16384 || C === 0 || ![mean, variance, offset, scale].every(ok)) return fallback(args) as Info;
+    const ok = (t: Info | undefined) =>
+      !t || (t.dtype === "float32" && size(t.shape) === C && t.shape[t.shape.length - 1] === C);
+    if (x.dtype !== "float32" || C > 16384 || C === 0 || ![mean, variance, offset, scale].every(ok))
+      return fallback(args) as Info;
     const b = wb(args);
     const out = b.makeOutput(x.shape, "float32");
     const rows = size(x.shape) / C;
-    if (rows > 0) blas.batchNorm(heap(b), off(b, x), off(b, mean), off(b, variance), offset ? off(b, offset) : -1, scale ? off(b, scale) : -1, off(b, out), rows, C, eps);
+    if (rows > 0)
+      blas.batchNorm(
+        heap(b),
+        off(b, x),
+        off(b, mean),
+        off(b, variance),
+        offset ? off(b, offset) : -1,
+        scale ? off(b, scale) : -1,
+        off(b, out),
+        rows,
+        C,
+        eps,
+      );
     return out;
   });
   // a OP b for float32 tensors of at least 4096 outputs: same size, a one-value side, or a
   // row broadcast (the smaller operand's values repeat along the larger's leading axes).
-  const binary = (op: number) => (fallback: tf.KernelFunc) => (args: Args): Info => {
-    const { a, b: bb } = args.inputs as { a: Info; b: Info };
-    if (a.dtype !== "float32" || bb.dtype !== "float32") return fallback(args) as Info;
-    const outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, bb.shape);
-    const n = size(outShape), na = size(a.shape), nb = size(bb.shape);
-    if (n < 4096) return fallback(args) as Info;
-    const squeeze = (s: number[]) => s.slice(s.findIndex((d) => d !== 1) < 0 ? s.length : s.findIndex((d) => d !== 1));
-    const suffix = (small: number[], big: number[]) => { const q = squeeze(small); return q.length <= big.length && q.every((d, i) => d === big[big.length - q.length + i]); };
-    let mode: number, inner = 0;
-    if (na === n && nb === n) mode = 0;
-    else if (na === n && nb === 1) mode = 1;
-    else if (nb === n && na === 1) mode = 2;
-    else if (na === n && suffix(bb.shape, outShape)) [mode, inner] = [3, nb];
-    else if (nb === n && suffix(a.shape, outShape)) [mode, inner] = [4, na];
-    else return fallback(args) as Info;
-    const b = wb(args);
-    const out = b.makeOutput(outShape, "float32");
-    blas.binary(heap(b), op, off(b, a), off(b, bb), off(b, out), n, mode, inner);
-    return out;
-  };
+  const binary =
+    (op: number) =>
+    (fallback: tf.KernelFunc) =>
+    (args: Args): Info => {
+      const { a, b: bb } = args.inputs as { a: Info; b: Info };
+      if (a.dtype !== "float32" || bb.dtype !== "float32") return fallback(args) as Info;
+      const outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, bb.shape);
+      const n = size(outShape),
+        na = size(a.shape),
+        nb = size(bb.shape);
+      if (n < 4096) return fallback(args) as Info;
+      const squeeze = (s: number[]) =>
+        s.slice(s.findIndex((d) => d !== 1) < 0 ? s.length : s.findIndex((d) => d !== 1));
+      const suffix = (small: number[], big: number[]) => {
+        const q = squeeze(small);
+        return q.length <= big.length && q.every((d, i) => d === big[big.length - q.length + i]);
+      };
+      let mode: number,
+        inner = 0;
+      if (na === n && nb === n) mode = 0;
+      else if (na === n && nb === 1) mode = 1;
+      else if (nb === n && na === 1) mode = 2;
+      else if (na === n && suffix(bb.shape, outShape)) [mode, inner] = [3, nb];
+      else if (nb === n && suffix(a.shape, outShape)) [mode, inner] = [4, na];
+      else return fallback(args) as Info;
+      const b = wb(args);
+      const out = b.makeOutput(outShape, "float32");
+      blas.binary(heap(b), op, off(b, a), off(b, bb), off(b, out), n, mode, inner);
+      return out;
+    };
   replace("Add", binary(0));
   replace("Sub", binary(1));
   replace("Multiply", binary(2));

@@ -31,7 +31,9 @@ function mash(): (data: string) => number {
 /** Alea's initial state for a seed (seedrandom.alea(String(seed))). */
 export function aleaState(seed: number | string): { c: number; s0: number; s1: number; s2: number } {
   const m = mash();
-  let s0 = m(" "), s1 = m(" "), s2 = m(" ");
+  let s0 = m(" "),
+    s1 = m(" "),
+    s2 = m(" ");
   const key = String(seed);
   s0 -= m(key);
   if (s0 < 0) s0 += 1;
@@ -54,13 +56,29 @@ interface WasmBackend {
  */
 export function randomUniform(shape: number[], min: number, max: number, seed?: number | string): tf.Tensor {
   const blas = loadBlasAddon();
-  if (seed === undefined || tf.getBackend() !== "wasm" || typeof blas === "string" || shape.some((d) => !Number.isInteger(d) || d < 0)) {
+  if (
+    seed === undefined ||
+    tf.getBackend() !== "wasm" ||
+    typeof blas === "string" ||
+    shape.some((d) => !Number.isInteger(d) || d < 0)
+  ) {
     return tf.randomUniform(shape, min, max, "float32", seed);
   }
   const backend = tf.backend() as unknown as WasmBackend;
   const info = backend.makeOutput(shape, "float32");
   const n = shape.reduce((a, b) => a * b, 1);
   const s = aleaState(seed);
-  if (n > 0) blas.aleaUniform(backend.wasm.HEAPU8.buffer as ArrayBuffer, backend.dataIdMap.get(info.dataId).memoryOffset, n, s.c, s.s0, s.s1, s.s2, min, max - min);
+  if (n > 0)
+    blas.aleaUniform(
+      backend.wasm.HEAPU8.buffer as ArrayBuffer,
+      backend.dataIdMap.get(info.dataId).memoryOffset,
+      n,
+      s.c,
+      s.s0,
+      s.s1,
+      s.s2,
+      min,
+      max - min,
+    );
   return tf.engine().makeTensorFromTensorInfo(info);
 }

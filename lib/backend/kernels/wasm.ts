@@ -36,7 +36,11 @@ function wrapTransposed(kernelName: string): void {
     if (attrs.transposeA) inputs.a = materialize(inputs.a);
     if (attrs.transposeB) inputs.b = materialize(inputs.b);
     try {
-      return orig.kernelFunc({ ...args, inputs, attrs: { ...args.attrs, transposeA: false, transposeB: false } }) as Info;
+      return orig.kernelFunc({
+        ...args,
+        inputs,
+        attrs: { ...args.attrs, transposeA: false, transposeB: false },
+      }) as Info;
     } finally {
       for (const t of temps) backend.disposeData(t.dataId);
     }

@@ -15,7 +15,15 @@ import { writeFileAtomic } from "../../core/io";
 import { InputError, quote } from "../../core/errors";
 import { raiseHint, resolveLimits, type LoaderLimits } from "../limits";
 
-export type NpyData = Float32Array | Float64Array | Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array;
+export type NpyData =
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array;
 
 export interface NdArray {
   dtype: string;
@@ -66,7 +74,13 @@ function parseShape(text: string): number[] | undefined {
 function checkFiniteArray(a: NdArray, file: string, at?: string): void {
   if (!(a.data instanceof Float32Array || a.data instanceof Float64Array)) return;
   for (let i = 0; i < a.data.length; i++) {
-    if (!Number.isFinite(a.data[i])) throw new InputError(file, "data", `element ${i} of shape [${a.shape.join(", ")}] is not finite (${a.data[i]})`, at);
+    if (!Number.isFinite(a.data[i]))
+      throw new InputError(
+        file,
+        "data",
+        `element ${i} of shape [${a.shape.join(", ")}] is not finite (${a.data[i]})`,
+        at,
+      );
   }
 }
 
@@ -81,19 +95,25 @@ export function parseNpy(buf: Uint8Array, where: string): NdArray {
 function parseNpyIn(buf: Uint8Array, file: string, at?: string): NdArray {
   const fail = (field: string, detail: string) => new InputError(file, field, detail, at);
   const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
-  if (buf.length < 10 || !magic.every((b, i) => buf[i] === b)) throw fail("magic", "not a .npy array (bad magic bytes)");
+  if (buf.length < 10 || !magic.every((b, i) => buf[i] === b))
+    throw fail("magic", "not a .npy array (bad magic bytes)");
   const major = buf[6];
-  if (major < 1 || major > 3) throw fail("version", `unsupported .npy format version ${major}.${buf[7]} (expected 1.0, 2.0 or 3.0)`);
+  if (major < 1 || major > 3)
+    throw fail("version", `unsupported .npy format version ${major}.${buf[7]} (expected 1.0, 2.0 or 3.0)`);
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   if (major > 1 && buf.length < 12) throw fail("header", "truncated .npy header");
   const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const headerStart = major === 1 ? 10 : 12;
-  if (buf.length < headerStart + headerLen) throw fail("header", `truncated .npy header: declares ${headerLen} bytes, ${buf.length - headerStart} present`);
-  const header = Buffer.from(buf.subarray(headerStart, headerStart + headerLen)).toString(major === 3 ? "utf8" : "latin1");
+  if (buf.length < headerStart + headerLen)
+    throw fail("header", `truncated .npy header: declares ${headerLen} bytes, ${buf.length - headerStart} present`);
+  const header = Buffer.from(buf.subarray(headerStart, headerStart + headerLen)).toString(
+    major === 3 ? "utf8" : "latin1",
+  );
   const descr = /'descr':\s*'([^']*)'/.exec(header)?.[1];
   const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) throw fail("header", `unreadable .npy header ${quote(header.trim())}`);
+  if (descr === undefined || fortran === undefined || shapeText === undefined)
+    throw fail("header", `unreadable .npy header ${quote(header.trim())}`);
   if (descr.includes("O")) {
     throw fail(
       "descr",
@@ -103,19 +123,34 @@ function parseNpyIn(buf: Uint8Array, file: string, at?: string): NdArray {
     );
   }
   const dt = DTYPES[descr === "<f4" || descr === "=f4" ? "<f4" : descr.replace(/^=/, "<")];
-  if (!dt) throw fail("descr", `unsupported dtype ${quote(descr)}; expected one of ${Object.keys(DTYPES).join(", ")} (little-endian)`);
-  if (fortran === "True") throw fail("fortran_order", "Fortran-ordered arrays are not supported; save with np.ascontiguousarray");
+  if (!dt)
+    throw fail(
+      "descr",
+      `unsupported dtype ${quote(descr)}; expected one of ${Object.keys(DTYPES).join(", ")} (little-endian)`,
+    );
+  if (fortran === "True")
+    throw fail("fortran_order", "Fortran-ordered arrays are not supported; save with np.ascontiguousarray");
   const shape = parseShape(shapeText);
-  if (!shape) throw fail("shape", `bad shape (${quote(shapeText).slice(1, -1)}); expected non-negative integers separated by commas`);
+  if (!shape)
+    throw fail(
+      "shape",
+      `bad shape (${quote(shapeText).slice(1, -1)}); expected non-negative integers separated by commas`,
+    );
   if (shape.length > 32) throw fail("shape", `${shape.length} dimensions; at most 32 are supported`);
   const count = shape.reduce((a, b) => a * b, 1);
   const dataStart = headerStart + headerLen;
   const need = count * dt.bytes;
   const have = buf.length - dataStart;
-  if (have < need) throw fail("shape", `truncated data: shape [${shape.join(", ")}] ${descr} needs ${need} bytes, file has ${have}`);
-  if (have > need) throw fail("shape", `shape [${shape.join(", ")}] ${descr} needs ${need} bytes, but ${have} follow the header (${have - need} extra)`);
+  if (have < need)
+    throw fail("shape", `truncated data: shape [${shape.join(", ")}] ${descr} needs ${need} bytes, file has ${have}`);
+  if (have > need)
+    throw fail(
+      "shape",
+      `shape [${shape.join(", ")}] ${descr} needs ${need} bytes, but ${have} follow the header (${have - need} extra)`,
+    );
   // View the payload in place when it is aligned (numpy pads headers to 64 bytes); copy otherwise.
-  if ((buf.byteOffset + dataStart) % dt.bytes === 0) return { dtype: descr, shape, data: dt.make(buf.buffer as ArrayBuffer, buf.byteOffset + dataStart, count) };
+  if ((buf.byteOffset + dataStart) % dt.bytes === 0)
+    return { dtype: descr, shape, data: dt.make(buf.buffer as ArrayBuffer, buf.byteOffset + dataStart, count) };
   const copy = new ArrayBuffer(need);
   new Uint8Array(copy).set(buf.subarray(dataStart, dataStart + need));
   return { dtype: descr, shape, data: dt.make(copy, 0, count) };
@@ -124,7 +159,8 @@ function parseNpyIn(buf: Uint8Array, file: string, at?: string): NdArray {
 /** Serialize an array as .npy (version 1.0). */
 export function formatNpy(arr: { data: NpyData; shape: number[] }): Uint8Array {
   const count = arr.shape.reduce((a, b) => a * b, 1);
-  if (count !== arr.data.length) throw new Error(`formatNpy: shape [${arr.shape}] has ${count} elements, data has ${arr.data.length}`);
+  if (count !== arr.data.length)
+    throw new Error(`formatNpy: shape [${arr.shape}] has ${count} elements, data has ${arr.data.length}`);
   const shape = arr.shape.length === 1 ? `(${arr.shape[0]},)` : `(${arr.shape.join(", ")})`;
   let header = `{'descr': '${dtypeOf(arr.data)}', 'fortran_order': False, 'shape': ${shape}, }`;
   const pad = 64 - ((10 + header.length + 1) % 64);
@@ -147,7 +183,11 @@ function readLimited(file: string, limits: LoaderLimits): Buffer {
     throw new InputError(file, "file", `cannot read (${(e as Error).message})`);
   }
   if (size > limits.maxArrayFileBytes) {
-    throw new InputError(file, "size", `file size ${size} bytes exceeds the limit of ${limits.maxArrayFileBytes} bytes (maxArrayFileBytes); ${raiseHint("maxArrayFileBytes")}`);
+    throw new InputError(
+      file,
+      "size",
+      `file size ${size} bytes exceeds the limit of ${limits.maxArrayFileBytes} bytes (maxArrayFileBytes); ${raiseHint("maxArrayFileBytes")}`,
+    );
   }
   try {
     return fs.readFileSync(file);
@@ -175,13 +215,17 @@ interface ZipEntry {
 function zipEntries(buf: Buffer, file: string, limits: LoaderLimits): ZipEntry[] {
   const fail = (field: string, detail: string) => new InputError(file, field, detail);
   const u64 = (at: number, what: string) => {
-    if (at < 0 || at + 8 > buf.length) throw fail("zip64", `corrupt zip64 ${what}: offset ${at} is outside the ${buf.length}-byte file`);
+    if (at < 0 || at + 8 > buf.length)
+      throw fail("zip64", `corrupt zip64 ${what}: offset ${at} is outside the ${buf.length}-byte file`);
     return Number(buf.readBigUInt64LE(at));
   };
   // End of central directory: signature 0x06054b50 within the last 64 KiB + 22 bytes.
   let eocd = -1;
   for (let i = buf.length - 22; i >= Math.max(0, buf.length - 65557); i--) {
-    if (buf.readUInt32LE(i) === 0x06054b50) { eocd = i; break; }
+    if (buf.readUInt32LE(i) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
   }
   if (eocd < 0) throw fail("end of archive", "not a .npz (zip) archive, or truncated: no end-of-archive record");
   let count = buf.readUInt16LE(eocd + 10);
@@ -194,16 +238,24 @@ function zipEntries(buf: Buffer, file: string, limits: LoaderLimits): ZipEntry[]
     cdOffset = u64(z64 + 48, "directory offset");
   }
   // Each central directory record takes at least 46 bytes: bound the count by the file.
-  if (count * 46 > buf.length) throw fail("entries", `declares ${count} entries, more than a ${buf.length}-byte file can hold`);
+  if (count * 46 > buf.length)
+    throw fail("entries", `declares ${count} entries, more than a ${buf.length}-byte file can hold`);
   if (count > limits.maxNpzEntries) {
-    throw fail("entries", `declares ${count} entries, over the limit of ${limits.maxNpzEntries} (maxNpzEntries); ${raiseHint("maxNpzEntries")}`);
+    throw fail(
+      "entries",
+      `declares ${count} entries, over the limit of ${limits.maxNpzEntries} (maxNpzEntries); ${raiseHint("maxNpzEntries")}`,
+    );
   }
   const entries: ZipEntry[] = [];
   let p = cdOffset;
   for (let k = 0; k < count; k++) {
-    if (p + 46 > buf.length || buf.readUInt32LE(p) !== 0x02014b50) throw fail("central directory", `corrupt zip central directory (entry ${k})`);
-    const nameLen = buf.readUInt16LE(p + 28), extraLen = buf.readUInt16LE(p + 30), commentLen = buf.readUInt16LE(p + 32);
-    if (p + 46 + nameLen + extraLen + commentLen > buf.length) throw fail("central directory", `corrupt zip central directory (entry ${k} runs past the end)`);
+    if (p + 46 > buf.length || buf.readUInt32LE(p) !== 0x02014b50)
+      throw fail("central directory", `corrupt zip central directory (entry ${k})`);
+    const nameLen = buf.readUInt16LE(p + 28),
+      extraLen = buf.readUInt16LE(p + 30),
+      commentLen = buf.readUInt16LE(p + 32);
+    if (p + 46 + nameLen + extraLen + commentLen > buf.length)
+      throw fail("central directory", `corrupt zip central directory (entry ${k} runs past the end)`);
     const e: ZipEntry = {
       name: buf.subarray(p + 46, p + 46 + nameLen).toString("utf8"),
       method: buf.readUInt16LE(p + 10),
@@ -216,7 +268,8 @@ function zipEntries(buf: Buffer, file: string, limits: LoaderLimits): ZipEntry[]
     let x = p + 46 + nameLen;
     const xEnd = x + extraLen;
     while (x + 4 <= xEnd) {
-      const id = buf.readUInt16LE(x), len = buf.readUInt16LE(x + 2);
+      const id = buf.readUInt16LE(x),
+        len = buf.readUInt16LE(x + 2);
       if (x + 4 + len > xEnd) throw fail("central directory", `corrupt extra field in entry ${quote(e.name)}`);
       if (id === 1) {
         let q = x + 4;
@@ -253,7 +306,8 @@ export function readNpz(file: string, opts: NpyReadOptions = {}): Map<string, Nd
   let total = 0;
   for (const e of entries) {
     const key = e.name.replace(/\.npy$/, "");
-    if (seen.has(key)) throw new InputError(file, "entries", `duplicate entry ${quote(e.name)}: each array name may appear once`);
+    if (seen.has(key))
+      throw new InputError(file, "entries", `duplicate entry ${quote(e.name)}: each array name may appear once`);
     seen.add(key);
     total += e.size;
     if (total > limits.maxNpzBytes) {
@@ -269,17 +323,23 @@ export function readNpz(file: string, opts: NpyReadOptions = {}): Map<string, Nd
     const at = `[${e.name}]`;
     const fail = (field: string, detail: string) => new InputError(file, field, detail, at);
     const lh = e.localOffset;
-    if (lh + 30 > buf.length || buf.readUInt32LE(lh) !== 0x04034b50) throw fail("local header", "corrupt zip entry header");
+    if (lh + 30 > buf.length || buf.readUInt32LE(lh) !== 0x04034b50)
+      throw fail("local header", "corrupt zip entry header");
     const start = lh + 30 + buf.readUInt16LE(lh + 26) + buf.readUInt16LE(lh + 28);
-    if (start > buf.length) throw fail("local header", `corrupt zip entry header: its name and extra field run past the end of the file`);
+    if (start > buf.length)
+      throw fail("local header", `corrupt zip entry header: its name and extra field run past the end of the file`);
     if (start + e.compressedSize > buf.length) {
       const left = buf.length - start;
-      throw fail("compressed size", `truncated: entry needs ${e.compressedSize} bytes, archive ends ${left} bytes after its start`);
+      throw fail(
+        "compressed size",
+        `truncated: entry needs ${e.compressedSize} bytes, archive ends ${left} bytes after its start`,
+      );
     }
     const raw = buf.subarray(start, start + e.compressedSize);
     let data: Buffer;
     if (e.method === 0) {
-      if (e.size !== e.compressedSize) throw fail("entry size", `stored entry declares ${e.size} bytes but holds ${e.compressedSize}`);
+      if (e.size !== e.compressedSize)
+        throw fail("entry size", `stored entry declares ${e.size} bytes but holds ${e.compressedSize}`);
       data = raw;
     } else if (e.method === 8) {
       try {
@@ -311,13 +371,25 @@ export function zipArchive(entries: { name: string; data: Buffer }[], compress: 
     const name = Buffer.from(e.name, "utf8");
     const body = compress ? zlib.deflateRawSync(e.data) : e.data;
     const crc = zlib.crc32(e.data) >>> 0;
-    if (offset + 30 + name.length + body.length > 0xfffffffe) throw new Error("zipArchive: archives over 4 GiB are not supported");
+    if (offset + 30 + name.length + body.length > 0xfffffffe)
+      throw new Error("zipArchive: archives over 4 GiB are not supported");
     const lh = Buffer.alloc(30);
-    lh.writeUInt32LE(0x04034b50, 0); lh.writeUInt16LE(20, 4); lh.writeUInt16LE(compress ? 8 : 0, 8);
-    lh.writeUInt32LE(crc, 14); lh.writeUInt32LE(body.length, 18); lh.writeUInt32LE(e.data.length, 22); lh.writeUInt16LE(name.length, 26);
+    lh.writeUInt32LE(0x04034b50, 0);
+    lh.writeUInt16LE(20, 4);
+    lh.writeUInt16LE(compress ? 8 : 0, 8);
+    lh.writeUInt32LE(crc, 14);
+    lh.writeUInt32LE(body.length, 18);
+    lh.writeUInt32LE(e.data.length, 22);
+    lh.writeUInt16LE(name.length, 26);
     const cd = Buffer.alloc(46);
-    cd.writeUInt32LE(0x02014b50, 0); cd.writeUInt16LE(20, 4); cd.writeUInt16LE(20, 6); cd.writeUInt16LE(compress ? 8 : 0, 10);
-    cd.writeUInt32LE(crc, 16); cd.writeUInt32LE(body.length, 20); cd.writeUInt32LE(e.data.length, 24); cd.writeUInt16LE(name.length, 28);
+    cd.writeUInt32LE(0x02014b50, 0);
+    cd.writeUInt16LE(20, 4);
+    cd.writeUInt16LE(20, 6);
+    cd.writeUInt16LE(compress ? 8 : 0, 10);
+    cd.writeUInt32LE(crc, 16);
+    cd.writeUInt32LE(body.length, 20);
+    cd.writeUInt32LE(e.data.length, 24);
+    cd.writeUInt16LE(name.length, 28);
     cd.writeUInt32LE(offset, 42);
     locals.push(lh, name, body);
     centrals.push(cd, name);
@@ -326,14 +398,23 @@ export function zipArchive(entries: { name: string; data: Buffer }[], compress: 
   const cdBuf = Buffer.concat(centrals);
   const end = Buffer.alloc(22);
   end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8); end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(cdBuf.length, 12); end.writeUInt32LE(offset, 16);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(cdBuf.length, 12);
+  end.writeUInt32LE(offset, 16);
   return Buffer.concat([...locals, cdBuf, end]);
 }
 
 /** Write arrays as a .npz archive (deflated unless `compress: false`), atomically. */
-export function writeNpz(file: string, arrays: Record<string, { data: NpyData; shape: number[] }>, opts: { compress?: boolean } = {}): void {
-  const entries = Object.entries(arrays).map(([key, arr]) => ({ name: `${key}.npy`, data: Buffer.from(formatNpy(arr)) }));
+export function writeNpz(
+  file: string,
+  arrays: Record<string, { data: NpyData; shape: number[] }>,
+  opts: { compress?: boolean } = {},
+): void {
+  const entries = Object.entries(arrays).map(([key, arr]) => ({
+    name: `${key}.npy`,
+    data: Buffer.from(formatNpy(arr)),
+  }));
   let zip: Buffer;
   try {
     zip = zipArchive(entries, opts.compress ?? true);

@@ -18,7 +18,15 @@ import { mulberry32 } from "../../core/rng";
 import { inputToBoneMap, kcsBones, type MissingRoot } from "../../pose/kcs";
 import { NON_ROOT, NUM_JOINTS } from "../../pose/skeleton";
 import {
-  assertInput, dense, denseVars, linear, linearLeaky, residualPair, uniqueName, type Dense, type PoseCritic,
+  assertInput,
+  dense,
+  denseVars,
+  linear,
+  linearLeaky,
+  residualPair,
+  uniqueName,
+  type Dense,
+  type PoseCritic,
 } from "./layers";
 
 export interface KcsCriticOptions {
@@ -60,7 +68,11 @@ export class KcsCritic implements PoseCritic {
   private readonly joint: Dense;
   private readonly head: Dense;
 
-  constructor(readonly opts: KcsCriticOptions, seed: number, name = "kcs_critic") {
+  constructor(
+    readonly opts: KcsCriticOptions,
+    seed: number,
+    name = "kcs_critic",
+  ) {
     const { inputDim, dims, hidden, blocks } = opts;
     const joints =
       opts.joints ??
@@ -78,14 +90,17 @@ export class KcsCritic implements PoseCritic {
     }
     const { M, rows, cols } = inputToBoneMap(joints, dims, { missingRoot: opts.missingRoot ?? "origin" });
     // Fold the denormalization x' = (x·std + mean)·scale into the map: bones = x·diag(std·s)·M + (mean·s)·M.
-    const s = opts.scale ?? 1, dn = opts.denorm;
+    const s = opts.scale ?? 1,
+      dn = opts.denorm;
     if (dn && (dn.mean.length !== inputDim || dn.std.length !== inputDim)) {
       const got = `${dn.mean.length}/${dn.std.length}`;
       throw new Error(`KcsCritic: denorm mean/std must have ${inputDim} entries, got ${got}`);
     }
-    const map = new Float32Array(rows * cols), offset = new Float32Array(cols);
+    const map = new Float32Array(rows * cols),
+      offset = new Float32Array(cols);
     for (let r = 0; r < rows; r++) {
-      const a = (dn ? dn.std[r] : 1) * s, m = (dn ? dn.mean[r] : 0) * s;
+      const a = (dn ? dn.std[r] : 1) * s,
+        m = (dn ? dn.mean[r] : 0) * s;
       for (let c = 0; c < cols; c++) {
         map[r * cols + c] = a * M[r * cols + c];
         offset[c] += m * M[r * cols + c];
@@ -94,7 +109,8 @@ export class KcsCritic implements PoseCritic {
     this.boneMap = tf.tensor2d(map, [rows, cols]);
     this.boneOffset = tf.tensor1d(offset);
     this.bones = kcsBones().length;
-    const random = mulberry32(seed), uid = uniqueName(name);
+    const random = mulberry32(seed),
+      uid = uniqueName(name);
     this.name = uid;
     this.inputDim = inputDim;
     const path = (fanIn: number, p: string) => ({
@@ -113,7 +129,8 @@ export class KcsCritic implements PoseCritic {
   /** Ψ = BᵀB of each pose, flattened: [B, inputDim] → [B, nb·nb] (row-major nb × nb). */
   kcsFeatures(x: tf.Tensor2D): tf.Tensor2D {
     assertInput(x, this.inputDim, `${this.name}.kcsFeatures`);
-    const nb = this.bones, d = this.opts.dims;
+    const nb = this.bones,
+      d = this.opts.dims;
     return tf.tidy(() => {
       const b = tf.reshape(tf.add(tf.matMul(x, this.boneMap), this.boneOffset), [-1, nb, d]);
       const psi = tf.sum(tf.mul(tf.expandDims(b, 2), tf.expandDims(b, 1)), 3); // [B, nb, nb]

@@ -7,7 +7,15 @@
 import * as tf from "@tensorflow/tfjs";
 import { mulberry32 } from "../../core/rng";
 import {
-  assertInput, dense, denseVars, linear, linearLeaky, residualPair, uniqueName, type Dense, type PoseCritic,
+  assertInput,
+  dense,
+  denseVars,
+  linear,
+  linearLeaky,
+  residualPair,
+  uniqueName,
+  type Dense,
+  type PoseCritic,
 } from "./layers";
 
 export interface MlpCriticOptions {
@@ -31,12 +39,17 @@ export class MlpCritic implements PoseCritic {
   private readonly pairs: [Dense, Dense][] = [];
   private readonly head: Dense;
 
-  constructor(readonly opts: MlpCriticOptions, seed: number, name = "mlp_critic") {
+  constructor(
+    readonly opts: MlpCriticOptions,
+    seed: number,
+    name = "mlp_critic",
+  ) {
     const { inputDim, hidden, blocks } = opts;
     if (!(inputDim > 0 && hidden > 0 && blocks >= 0)) {
       throw new Error(`MlpCritic: need inputDim > 0, hidden > 0, blocks ≥ 0; got ${inputDim}, ${hidden}, ${blocks}`);
     }
-    const random = mulberry32(seed), uid = uniqueName(name);
+    const random = mulberry32(seed),
+      uid = uniqueName(name);
     this.name = uid;
     this.inputDim = inputDim;
     this.stem = dense(inputDim, hidden, random, `${uid}/stem`);
