@@ -10,6 +10,45 @@ import type { Step } from "../nn/trainable";
 import { assertInput, type LiftBatch, type Lifter, type LifterOptions, type ModelKind } from "./lifter";
 import { supervisedStep } from "./supervised";
 
+/** ŷ = dec(μ(x)): the deterministic prediction of an encoder–decoder lifter, inference mode. */
+export function decodeMean(encoder: Mlp, decoder: Mlp, x: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => decoder.apply(encoder.apply(x, { training: false })[0], { training: false })[0]);
+}
+
+/**
+ * N hypotheses dec(μ + σ ε_k) from an encoder with μ and log σ² heads, seeded: hypothesis k
+ * uses seed·1009 + first + k, so hypotheses are the same however they are batched.
+ */
+export function decodeSamples(
+  encoder: Mlp,
+  decoder: Mlp,
+  x: tf.Tensor2D,
+  n: number,
+  seed: number,
+  first = 0,
+): tf.Tensor2D[] {
+  return tf.tidy(() => {
+    const [mu, logvar] = encoder.apply(x, { training: false });
+    const sigma = tf.exp(tf.mul(logvar, 0.5));
+    return Array.from({ length: n }, (_, i) => {
+      const eps = tf.randomNormal(mu.shape, 0, 1, "float32", seed * 1009 + first + i);
+      return decoder.apply(tf.add(mu, tf.mul(sigma, eps)) as tf.Tensor2D, { training: false })[0];
+    });
+  });
+}
+
+/** The inference graph 2D → μ → 3D as a tf.LayersModel with the trained weights. */
+export function encoderDecoderLayersModel(encoder: Mlp, decoder: Mlp, inputDim: number, kind: string): tf.LayersModel {
+  const input = tf.input({ shape: [inputDim], name: "pose2d" });
+  const mu = encoder.toLayers(input, "enc")[0];
+  return tf.model({ inputs: input, outputs: decoder.toLayers(mu, "dec")[0], name: `hpe3d_${kind}` });
+}
+
+/** Trainable parameters of some networks. */
+export function parameterCountOf(...nets: Mlp[]): number {
+  return nets.flatMap((m) => m.trainable()).reduce((s, v) => s + v.size, 0);
+}
+
 export abstract class EncoderDecoderLifter implements Lifter {
   abstract readonly kind: ModelKind;
   abstract readonly variational: boolean;
@@ -72,7 +111,7 @@ export abstract class EncoderDecoderLifter implements Lifter {
 
   predict(x: tf.Tensor2D): tf.Tensor2D {
     assertInput(x, this.inputDim, `${this.kind}.predict`);
-    return tf.tidy(() => this.decoder.apply(this.encoder.apply(x, { training: false })[0], { training: false })[0]);
+    return decodeMean(this.encoder, this.decoder, x);
   }
 
   encodeMean(x: tf.Tensor2D): tf.Tensor2D {
@@ -81,13 +120,11 @@ export abstract class EncoderDecoderLifter implements Lifter {
   }
 
   parameterCount(): number {
-    return [...this.encoder.trainable(), ...this.decoder.trainable()].reduce((s, v) => s + v.size, 0);
+    return parameterCountOf(this.encoder, this.decoder);
   }
 
   toLayersModel(): tf.LayersModel {
-    const input = tf.input({ shape: [this.inputDim], name: "pose2d" });
-    const mu = this.encoder.toLayers(input, "enc")[0];
-    return tf.model({ inputs: input, outputs: this.decoder.toLayers(mu, "dec")[0], name: `hpe3d_${this.kind}` });
+    return encoderDecoderLayersModel(this.encoder, this.decoder, this.inputDim, this.kind);
   }
 
   dispose(): void {

@@ -33,6 +33,7 @@ import { type ApplyOptions, type BnStats, Mlp } from "../nn/mlp";
 import { Adam } from "../nn/optim";
 import type { Step, StepContext } from "../nn/trainable";
 import { MlpCritic } from "./critics/mlp-critic";
+import { decodeMean, decodeSamples, encoderDecoderLayersModel, parameterCountOf } from "./encoder-decoder";
 import { assertInput, type LiftBatch, type Lifter, type LifterOptions, type VaeGanOptions } from "./lifter";
 
 /** Defaults of the hybrid's options (the vae-gan preset in lib/train/config.ts uses the same). */
@@ -275,7 +276,7 @@ export class VaeGanLifter implements Lifter {
 
   predict(x: tf.Tensor2D): tf.Tensor2D {
     assertInput(x, this.inputDim, "vae-gan.predict");
-    return tf.tidy(() => this.decoder.apply(this.encoder.apply(x, { training: false })[0], { training: false })[0]);
+    return decodeMean(this.encoder, this.decoder, x);
   }
 
   encodeMean(x: tf.Tensor2D): tf.Tensor2D {
@@ -285,25 +286,16 @@ export class VaeGanLifter implements Lifter {
 
   sample(x: tf.Tensor2D, n: number, seed: number, first = 0): tf.Tensor2D[] {
     assertInput(x, this.inputDim, "vae-gan.sample");
-    return tf.tidy(() => {
-      const [mu, logvar] = this.encoder.apply(x, { training: false });
-      const sigma = tf.exp(tf.mul(logvar, 0.5));
-      return Array.from({ length: n }, (_, i) => {
-        const eps = tf.randomNormal(mu.shape, 0, 1, "float32", seed * 1009 + first + i);
-        return this.decoder.apply(tf.add(mu, tf.mul(sigma, eps)) as tf.Tensor2D, { training: false })[0];
-      });
-    });
+    return decodeSamples(this.encoder, this.decoder, x, n, seed, first);
   }
 
   /** Inference parameters (encoder and decoder); the discriminator is used in training only. */
   parameterCount(): number {
-    return [...this.encoder.trainable(), ...this.decoder.trainable()].reduce((s, v) => s + v.size, 0);
+    return parameterCountOf(this.encoder, this.decoder);
   }
 
   toLayersModel(): tf.LayersModel {
-    const input = tf.input({ shape: [this.inputDim], name: "pose2d" });
-    const mu = this.encoder.toLayers(input, "enc")[0];
-    return tf.model({ inputs: input, outputs: this.decoder.toLayers(mu, "dec")[0], name: `hpe3d_${this.kind}` });
+    return encoderDecoderLayersModel(this.encoder, this.decoder, this.inputDim, this.kind);
   }
 
   dispose(): void {

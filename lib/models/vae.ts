@@ -8,7 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { klDivergence, meanSquaredError } from "../nn/losses";
 import type { ApplyOptions } from "../nn/mlp";
-import { EncoderDecoderLifter } from "./encoder-decoder";
+import { decodeSamples, EncoderDecoderLifter } from "./encoder-decoder";
 import { assertInput, type LifterOptions } from "./lifter";
 
 export class VaeLifter extends EncoderDecoderLifter {
@@ -34,16 +34,6 @@ export class VaeLifter extends EncoderDecoderLifter {
 
   sample(x: tf.Tensor2D, n: number, seed: number, first = 0): tf.Tensor2D[] {
     assertInput(x, this.inputDim, "beta-vae.sample");
-    return tf.tidy(() => {
-      const [mu, logvar] = this.encoder.apply(x, { training: false });
-      const sigma = tf.exp(tf.mul(logvar, 0.5));
-      return Array.from({ length: n }, (_, i) => {
-        const z = tf.add(
-          mu,
-          tf.mul(sigma, tf.randomNormal(mu.shape, 0, 1, "float32", seed * 1009 + first + i)),
-        ) as tf.Tensor2D;
-        return this.decoder.apply(z, { training: false })[0];
-      });
-    });
+    return decodeSamples(this.encoder, this.decoder, x, n, seed, first);
   }
 }

@@ -9,16 +9,12 @@ import { normalize } from "../data/preprocess";
 import { type CrossmodalEvalSet, crossmodalLatents, type CrossmodalScore, scoreCrossmodal } from "../eval/crossmodal";
 import { pairParts } from "../models/crossmodal";
 import { type CrossmodalConfig, type CrossmodalRun, trainCrossmodal } from "../train/crossmodal-run";
-import { LivePlot } from "../viz/plot";
-import { curvesFigure } from "../viz/run-figures";
+import { withLiveCurves } from "./lab";
 
 /** Train (or resume / reload) a crossmodal run with live curves; exports `curves-<name>`. */
 export async function trainCrossmodalLive(cfg: CrossmodalConfig): Promise<CrossmodalRun> {
-  const live = new LivePlot(500);
   const title = `${cfg.name}: training curves (every pair's terms)`;
-  const run = await trainCrossmodal(cfg, { onEpoch: (_, history) => live.update(curvesFigure(history, title), true) });
-  await live.finish(curvesFigure(run.history, title), { name: `curves-${cfg.name}` });
-  return run;
+  return withLiveCurves(cfg.name, cfg, (onEpoch) => trainCrossmodal(cfg, { onEpoch }), title);
 }
 
 /** A seeded subset of a set, with its normalized arrays and a fixed render seed. */

@@ -4,18 +4,12 @@
  * the plausibility table.
  */
 import { ganData, trainGan, type GanConfig, type TrainedGan } from "../train/gan-run";
-import { LivePlot } from "../viz/plot";
-import { curvesFigure } from "../viz/run-figures";
 import type { Row } from "../viz/tables";
+import { withLiveCurves } from "./lab";
 
 /** Train (or resume / load) a pose GAN with live curves, exported as `curves-<run name>`. */
 export async function trainGanLive(cfg: GanConfig, title = `${cfg.name}: training curves`): Promise<TrainedGan> {
-  const live = new LivePlot(500);
-  const run = await trainGan(cfg, ganData(cfg), {
-    onEpoch: (_, history) => live.update(curvesFigure(history, title), true),
-  });
-  await live.finish(curvesFigure(run.history, title), { name: `curves-${cfg.name}` });
-  return run;
+  return withLiveCurves(cfg.name, cfg, (onEpoch) => trainGan(cfg, ganData(cfg), { onEpoch }), title);
 }
 
 /** One table row per model (its last epoch's validation measures), then the held-out real poses. */

@@ -6,7 +6,8 @@ import type { TrainConfig } from "../train/config";
 import type { EvalResult } from "../eval/evaluate";
 import { experimentData, type ExperimentData } from "../data/experiment";
 import { LivePlot } from "../viz/plot";
-import { curvesFigure } from "../viz/run-figures";
+import { showRunConfig } from "../viz/display";
+import { curvesFigure, type EpochLogLike } from "../viz/run-figures";
 import type { Row } from "../viz/tables";
 import { trainRun, type TrainedRun } from "../train/lifter-run";
 
@@ -16,22 +17,28 @@ export function dataFor(cfg: TrainConfig): ExperimentData {
 }
 
 /**
- * Train (or resume / load) a run with a live-updating loss plot, and export the final
- * curves as `curves-<run name>`.
+ * Any training run with a live plot of every named term (redrawn after each epoch), the final
+ * curves exported as `curves-<name>`, and the run's full config shown folded below them.
+ * `train` receives the per-epoch callback to pass on to its run function.
  */
+export async function withLiveCurves<R extends { history: EpochLogLike[] }>(
+  name: string,
+  config: object,
+  train: (onEpoch: (log: EpochLogLike, history: EpochLogLike[]) => void) => Promise<R>,
+  title = `${name}: training curves`,
+): Promise<R> {
+  const live = new LivePlot(500);
+  const run = await train((_, history) => live.update(curvesFigure(history, title), true));
+  await live.finish(curvesFigure(run.history, title), { name: `curves-${name}` });
+  showRunConfig(name, config);
+  return run;
+}
+
+/** Train (or resume / load) a lifter run with live curves (see `withLiveCurves`). */
 export async function trainLive(cfg: TrainConfig): Promise<TrainedRun> {
   const d = dataFor(cfg);
-  const live = new LivePlot(500);
-  const title = `${cfg.name}: training curves`;
-  const run = await trainRun(
-    cfg,
-    { train: d.trainN, val: { x: d.valN, set: d.val }, stats: d.stats },
-    {
-      onEpoch: (_, history) => live.update(curvesFigure(history, title), true),
-    },
-  );
-  await live.finish(curvesFigure(run.history, title), { name: `curves-${cfg.name}` });
-  return run;
+  const data = { train: d.trainN, val: { x: d.valN, set: d.val }, stats: d.stats };
+  return withLiveCurves(cfg.name, cfg, (onEpoch) => trainRun(cfg, data, { onEpoch }));
 }
 
 /** Rows of a per-action table comparing models (P1 / P2, mm), with the action-wise mean last. */

@@ -17,17 +17,12 @@ import {
   type SelfSupRun,
   trainSelfSup,
 } from "../train/selfsup-run";
-import { LivePlot } from "../viz/plot";
-import { curvesFigure } from "../viz/run-figures";
 import type { Row } from "../viz/tables";
+import { withLiveCurves } from "./lab";
 
 /** Train (or reload) a 2D-only run with a live plot of every named term; exports `curves-<name>`. */
 export async function trainSelfSupLive(cfg: SelfSupConfig, data: SelfSupData): Promise<SelfSupRun> {
-  const live = new LivePlot(500);
-  const title = `${cfg.name}: training curves`;
-  const run = await trainSelfSup(cfg, data, { onEpoch: (_, h) => live.update(curvesFigure(h, title), true) });
-  await live.finish(curvesFigure(run.history, title), { name: `curves-${cfg.name}` });
-  return run;
+  return withLiveCurves(cfg.name, cfg, (onEpoch) => trainSelfSup(cfg, data, { onEpoch }));
 }
 
 export interface Scored {

@@ -4,20 +4,13 @@
  */
 import type { LiftedPhoto } from "../wild/lift";
 import { type WildLiftConfig, type WildData, type WildRun, trainWildRun } from "../train/wild-run";
-import { LivePlot } from "../viz/plot";
-import { curvesFigure } from "../viz/run-figures";
 import type { Row } from "../viz/tables";
 import * as path from "node:path";
+import { withLiveCurves } from "./lab";
 
 /** Train (or resume / load) a wild run with a live loss plot; the final curves are exported as `curves-<name>`. */
 export async function trainWildLive(cfg: WildLiftConfig, data: WildData): Promise<WildRun> {
-  const live = new LivePlot(500);
-  const title = `${cfg.name}: training curves`;
-  const run = await trainWildRun(cfg, data, {
-    onEpoch: (_, history) => live.update(curvesFigure(history, title), true),
-  });
-  await live.finish(curvesFigure(run.history, title), { name: `curves-${cfg.name}` });
-  return run;
+  return withLiveCurves(cfg.name, cfg, (onEpoch) => trainWildRun(cfg, data, { onEpoch }));
 }
 
 /** One row per photo: people found and lifted, and milliseconds per stage. */

@@ -150,18 +150,14 @@ export const RUN_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const posInt = (doc: string, max: number): Field => ({ type: "integer", doc, min: 1, max });
 const counter = (doc: string): Field => ({ type: "integer", doc, min: 0, max: 1e9 });
 
-/**
- * Type and range of every TrainConfig field. Upper bounds on sizes keep a typo from allocating
- * gigabytes (hidden 8192 is a 256 MiB weight matrix).
- */
-export const CONFIG_SCHEMA = objectSchema<TrainConfig>({
+/** The fields every kind of run config shares (lifters, GANs, crossmodal, 2D-only runs). */
+export const RUN_FIELDS = {
   name: {
     type: "string",
     doc: "run name: the run folder is runs/<name>/",
     pattern: RUN_NAME_PATTERN,
     expected: "letters, digits, '.', '_' and '-', starting with a letter or digit (at most 100)",
   },
-  model: { type: "enum", doc: "the lifter", values: MODEL_KINDS },
   seed: { type: "integer", doc: "seed for init, shuffles, dropout and sampling", min: 0, max: 2 ** 32 - 1 },
   sources: {
     type: "array",
@@ -170,6 +166,17 @@ export const CONFIG_SCHEMA = objectSchema<TrainConfig>({
     minItems: 1,
     unique: true,
   },
+} satisfies Record<string, Field>;
+
+/**
+ * Type and range of every TrainConfig field. Upper bounds on sizes keep a typo from allocating
+ * gigabytes (hidden 8192 is a 256 MiB weight matrix).
+ */
+export const CONFIG_SCHEMA = objectSchema<TrainConfig>({
+  name: RUN_FIELDS.name,
+  model: { type: "enum", doc: "the lifter", values: MODEL_KINDS },
+  seed: RUN_FIELDS.seed,
+  sources: RUN_FIELDS.sources,
   inputMode: { type: "enum", doc: "2D input preprocessing", values: INPUT_MODES },
   trainEveryNth: posInt("keep every n-th training frame", 1_000_000),
   testEveryNth: posInt("keep every n-th test frame", 1_000_000),

@@ -29,6 +29,7 @@ import { mpjpe } from "../pose/metrics";
 import { trainLoop } from "./loop";
 import { type EpochLog, openRunFolder } from "./run-folder";
 import { objectSchema, type Field } from "./schema";
+import { RUN_FIELDS } from "./config";
 
 export interface CrossmodalConfig {
   /** Run name: the run's folder is runs/<name>/. */
@@ -93,20 +94,7 @@ export const DEFAULT_CROSSMODAL_CONFIG: CrossmodalConfig = {
 const posInt = (doc: string, max: number): Field => ({ type: "integer", doc, min: 1, max });
 
 export const CROSSMODAL_SCHEMA = objectSchema<CrossmodalConfig>({
-  name: {
-    type: "string",
-    doc: "run name",
-    pattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/,
-    expected: "letters, digits, '.', '_' and '-' (at most 100)",
-  },
-  seed: { type: "integer", doc: "seed", min: 0, max: 2 ** 32 - 1 },
-  sources: {
-    type: "array",
-    doc: "mocap sets",
-    items: { type: "enum", doc: "a mocap set", values: ["cmu", "bandai"] },
-    minItems: 1,
-    unique: true,
-  },
+  ...RUN_FIELDS,
   inputMode: { type: "enum", doc: "2D input preprocessing", values: INPUT_MODES },
   trainEveryNth: posInt("keep every n-th training frame", 1_000_000),
   testEveryNth: posInt("keep every n-th validation/test frame", 1_000_000),

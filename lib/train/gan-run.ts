@@ -41,7 +41,7 @@ import {
 import type { BatchSource } from "../nn/trainable";
 import { learnAngleLimits, type AngleLimits } from "../pose/plausibility";
 import { NUM_JOINTS } from "../pose/skeleton";
-import { RUN_NAME_PATTERN } from "./config";
+import { RUN_FIELDS } from "./config";
 import { trainLoop } from "./loop";
 import { type EpochLog, openRunFolder, readJsonFile } from "./run-folder";
 import { objectSchema, type Field } from "./schema";
@@ -71,20 +71,7 @@ const posInt = (doc: string, max: number): Field => ({ type: "integer", doc, min
 
 /** Type and range of every GanConfig field (upper bounds keep a typo from allocating gigabytes). */
 export const GAN_CONFIG_SCHEMA = objectSchema<GanConfig>({
-  name: {
-    type: "string",
-    doc: "run name: the run folder is runs/<name>/",
-    pattern: RUN_NAME_PATTERN,
-    expected: "letters, digits, '.', '_' and '-', starting with a letter or digit (at most 100)",
-  },
-  seed: { type: "integer", doc: "seed of weights, shuffles and z", min: 0, max: 2 ** 32 - 1 },
-  sources: {
-    type: "array",
-    doc: "open mocap sets",
-    items: { type: "enum", doc: "a mocap set", values: ["cmu", "bandai"] },
-    minItems: 1,
-    unique: true,
-  },
+  ...RUN_FIELDS,
   trainEveryNth: posInt("keep every n-th training frame", 1000),
   valEveryNth: posInt("keep every n-th validation frame", 1000),
   loss: { type: "enum", doc: "adversarial objective", values: ADVERSARIAL_LOSSES },

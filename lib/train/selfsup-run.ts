@@ -20,7 +20,7 @@ import type { BatchSource } from "../nn/trainable";
 import { nMpjpe, pMpjpe } from "../pose/metrics";
 import { NUM_JOINTS } from "../pose/skeleton";
 import { byProfile, type ProfileName, profileName } from "../core/profile";
-import { PROFILE_OVERRIDES, RUN_NAME_PATTERN } from "./config";
+import { PROFILE_OVERRIDES, RUN_FIELDS } from "./config";
 import { trainLoop } from "./loop";
 import { type EpochLog, loadCheckpoint, openRunFolder, readJsonFile } from "./run-folder";
 import { type Field, objectSchema } from "./schema";
@@ -53,20 +53,7 @@ const weight = (doc: string): Field => ({ type: "number", doc, min: 0, max: 1e6 
 const flag = (doc: string): Field => ({ type: "boolean", doc });
 
 export const SELFSUP_SCHEMA = objectSchema<SelfSupConfig>({
-  name: {
-    type: "string",
-    doc: "run name: the run folder is runs/<name>/",
-    pattern: RUN_NAME_PATTERN,
-    expected: "letters, digits, '.', '_' and '-' (at most 100)",
-  },
-  seed: { type: "integer", doc: "seed for init, shuffles, dropout and random views", min: 0, max: 2 ** 32 - 1 },
-  sources: {
-    type: "array",
-    doc: "open mocap sets",
-    items: { type: "enum", doc: "a mocap set", values: ["cmu", "bandai"] },
-    minItems: 1,
-    unique: true,
-  },
+  ...RUN_FIELDS,
   inputMode: { type: "enum", doc: "data split settings (2D input is always raw pixels here)", values: ["thesis"] },
   trainEveryNth: posInt("keep every n-th training frame", 1_000_000),
   testEveryNth: posInt("keep every n-th test frame", 1_000_000),

@@ -54,3 +54,19 @@ export class LiveDisplay {
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 }
+
+/**
+ * A run's full config as a folded table in the notebook and its report (every field and
+ * value), so a reader sees the hyper-parameters without opening the run folder.
+ */
+export function showRunConfig(name: string, config: object, dir?: string): void {
+  const rows = Object.entries(config)
+    .map(([k, v]) => `<tr><td><code>${escapeHtml(k)}</code></td><td>${escapeHtml(JSON.stringify(v))}</td></tr>`)
+    .join("");
+  const where = dir ? ` (${escapeHtml(dir.split("/").slice(-2).join("/"))})` : "";
+  const html =
+    `<details class="hpe-run-config"><summary>Run <code>${escapeHtml(name)}</code>: full config${where}</summary>` +
+    `<table><thead><tr><th>field</th><th>value</th></tr></thead><tbody>${rows}</tbody></table></details>`;
+  const text = `run ${name} config: ${JSON.stringify(config)}`;
+  displayBundle({ "text/html": html, "text/plain": text });
+}
