@@ -71,21 +71,23 @@ function fusedAvailable(): boolean {
 
 /**
  * One Adam step over `params` with their moments `m`, `v` and gradients `grads` (all in
- * the same order and shapes, float32), at step size `alpha` (already bias-corrected).
+ * the same order and shapes, float32), at step size `alpha` (already bias-corrected): fused
+ * where the addon runs, else op by op (`opByOp: true` forces the latter; tests compare them).
  */
 export function adamUpdate(
   params: tf.Variable[],
   m: tf.Variable[],
   v: tf.Variable[],
   grads: tf.Tensor[],
-  o: { b1: number; b2: number; eps: number; alpha: number },
+  o: { b1: number; b2: number; eps: number; alpha: number; opByOp?: boolean },
 ): void {
   if (m.length !== params.length || v.length !== params.length || grads.length !== params.length) {
     throw new Error(
       `adamUpdate: ${params.length} parameters but ${m.length} first moments, ${v.length} second moments, ${grads.length} gradients`,
     );
   }
-  const fused = fusedAvailable();
+  const fused = !o.opByOp && fusedAvailable();
+  const attrs = { b1: o.b1, b2: o.b2, eps: o.eps, alpha: o.alpha };
   tf.tidy(() => {
     params.forEach((p, i) => {
       const g = grads[i];
@@ -94,7 +96,7 @@ export function adamUpdate(
       if (fused && p.dtype === "float32" && g.dtype === "float32") {
         const [pn, mn, vn] = tf
           .engine()
-          .runKernel("HpeAdam", { p, m: m[i], v: v[i], g }, o as unknown as tf.NamedAttrMap) as tf.Tensor[];
+          .runKernel("HpeAdam", { p, m: m[i], v: v[i], g }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
         m[i].assign(mn);
         v[i].assign(vn);
         p.assign(pn);
