@@ -39,6 +39,7 @@ export const CURVE_LABELS: Record<string, { label: string; unit: string }> = {
   p1: { label: "P1 (MPJPE)", unit: "mm" },
   p2: { label: "P2 (P-MPJPE)", unit: "mm" },
   mpjpe: { label: "MPJPE", unit: "mm" },
+  gradNorm: { label: "gradient norm ‖∇‖₂", unit: "" },
   // Pose GANs (lib/train/gan-run.ts): two-step terms and plausibility of samples.
   "critic.loss": { label: "critic loss", unit: "" },
   "critic.wasserstein": { label: "critic: Wasserstein estimate E[D(real)] − E[D(G(z))]", unit: "" },
