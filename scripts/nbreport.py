@@ -562,6 +562,8 @@ def headline_rows(runs, out_dir):
             continue
         rel = os.path.relpath(p, out_dir)
         for m in models:
+            if any(x["model"] == m and x["p1"] == float(avg[head.index(m + " P1")]) for x in rows):
+                continue  # the same model's numbers, repeated in another notebook's table
             rows.append({"model": m, "run": None, "p1": float(avg[head.index(m + " P1")]), "p2": float(avg[head.index(m + " P2")]),
                          "samples": int(avg[1]) if len(avg) > 1 and avg[1].isdigit() else None, "source": rel})
     return rows
@@ -593,6 +595,8 @@ def runs_table(runs, out_dir):
     rows = []
     for r in runs:
         c, last, ev = r["config"], r["last"] or {}, r["eval"] if isinstance(r["eval"], dict) else {}
+        # metrics.jsonl lines name their terms ({terms, values, val}); runs from before were flat.
+        terms, val = last.get("terms") or last, last.get("val") or {"p1": last.get("valMpjpe")}
         rel = os.path.relpath(r["dir"], out_dir)
         files = [_a(f"{rel}/config.json", "config"), _a(f"{rel}/metrics.jsonl", "metrics")]
         if r["eval"] is not None:
@@ -602,7 +606,7 @@ def runs_table(runs, out_dir):
         twins = [n for n in same[json.dumps({k: v for k, v in c.items() if k != "name"}, sort_keys=True)] if n != r["name"]]
         name = html.escape(r["name"]) + (f'<br><small title="identical config">same config as {html.escape(", ".join(twins))}</small>' if twins else "")
         cells = [name,
-                 str(r["epochs"]), _num(last.get("loss"), 4), _num(last.get("recon"), 4), _num(last.get("kl"), 2), _num(last.get("valMpjpe"), 1),
+                 str(r["epochs"]), _num(terms.get("loss"), 4), _num(terms.get("recon"), 4), _num(terms.get("kl"), 2), _num(val.get("p1"), 1),
                  _num(round(last["samplesPerSec"]) if isinstance(last.get("samplesPerSec"), (int, float)) else None),
                  _num((ev.get("p1") or {}).get("actionWise"), 1), _num((ev.get("p2") or {}).get("actionWise"), 1), " ".join(files)] + [
                  html.escape(_cfg(c.get(k))) for k in shown]

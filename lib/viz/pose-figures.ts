@@ -499,7 +499,13 @@ export function predictionGridFigure(
   const data: Trace[] = [];
   const anns: Partial<Annotation>[] = [];
   const layout: Partial<Layout> & Record<string, unknown> = {
-    title: { text: opts.title ?? "Predictions and ground truth, front and side views", y: 0.995, yanchor: "top" },
+    title: {
+      text: opts.title ?? "Predictions and ground truth, front and side views",
+      y: 1,
+      yref: "container",
+      yanchor: "top",
+      pad: { t: 12 },
+    },
     width: W,
     height: H,
     margin,
