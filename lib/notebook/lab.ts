@@ -34,11 +34,22 @@ export async function withLiveCurves<R extends { history: EpochLogLike[] }>(
   return run;
 }
 
-/** Train (or resume / load) a lifter run with live curves (see `withLiveCurves`). */
+const trainedHere = new Map<string, { config: string; run: TrainedRun }>();
+
+/**
+ * Train (or resume / load) a lifter run with live curves (see `withLiveCurves`). A run this
+ * kernel already trained or loaded under the same name and config is returned as it is, so
+ * two sweeps that meet at one setting share the run (and show its curves once).
+ */
 export async function trainLive(cfg: TrainConfig): Promise<TrainedRun> {
+  const config = JSON.stringify(Object.fromEntries(Object.entries(cfg).sort(([a], [b]) => (a < b ? -1 : 1))));
+  const hit = trainedHere.get(cfg.name);
+  if (hit && hit.config === config) return hit.run;
   const d = dataFor(cfg);
   const data = { train: d.trainN, val: { x: d.valN, set: d.val }, stats: d.stats };
-  return withLiveCurves(cfg.name, cfg, (onEpoch) => trainRun(cfg, data, { onEpoch }));
+  const run = await withLiveCurves(cfg.name, cfg, (onEpoch) => trainRun(cfg, data, { onEpoch }));
+  trainedHere.set(cfg.name, { config, run });
+  return run;
 }
 
 /** Rows of a per-action table comparing models (P1 / P2, mm), with the action-wise mean last. */
