@@ -2,28 +2,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { bestOfN, byAction, mpjpe, mpjpePerFrame, nMpjpe, pMpjpe, procrustesAligned } from "../lib/pose/metrics";
 import { mulberry32, normal } from "../lib/core/rng";
+import { rotationMatrix } from "../lib/pose/geometry";
 
 const rand = mulberry32(7);
 function randomPoses(n: number, scale = 300): Float64Array {
   return Float64Array.from({ length: n * 17 * 3 }, () => scale * normal(rand));
-}
-/** Rotation matrix about a unit axis by angle (Rodrigues), row-major. */
-function rotation(axis: number[], angle: number): number[] {
-  const [x, y, z] = axis,
-    c = Math.cos(angle),
-    s = Math.sin(angle),
-    C = 1 - c;
-  return [
-    c + x * x * C,
-    x * y * C - z * s,
-    x * z * C + y * s,
-    y * x * C + z * s,
-    c + y * y * C,
-    y * z * C - x * s,
-    z * x * C - y * s,
-    z * y * C + x * s,
-    c + z * z * C,
-  ];
 }
 function transform(p: Float64Array, R: number[], s: number, t: number[]): Float64Array {
   const out = new Float64Array(p.length);
@@ -32,6 +15,13 @@ function transform(p: Float64Array, R: number[], s: number, t: number[]): Float6
       out[i + r] = s * (R[r * 3] * p[i] + R[r * 3 + 1] * p[i + 1] + R[r * 3 + 2] * p[i + 2]) + t[r];
   return out;
 }
+
+test("rotationMatrix turns x to y by a quarter turn about z, and normalizes its axis", () => {
+  const R = rotationMatrix([0, 0, 2], Math.PI / 2);
+  const p = [1, 0, 0].map((_, r) => R[r * 3] * 1 + R[r * 3 + 1] * 0 + R[r * 3 + 2] * 0);
+  [0, 1, 0].forEach((v, k) => assert.ok(Math.abs(p[k] - v) < 1e-12, `R·x = [${p}]`));
+  assert.throws(() => rotationMatrix([0, 0, 0], 1), /non-zero 3-vector/);
+});
 
 test("MPJPE matches a hand computation", () => {
   const gt = new Float64Array(17 * 3),
@@ -46,13 +36,13 @@ test("MPJPE matches a hand computation", () => {
 test("P-MPJPE recovers a known rotation, translation and scale (≈ 0)", () => {
   const gt = randomPoses(5);
   const axis = [1, 2, -0.5].map((v) => v / Math.hypot(1, 2, 0.5));
-  const pred = transform(gt, rotation(axis, 1.1), 0.7, [120, -40, 3000]);
+  const pred = transform(gt, rotationMatrix(axis, 1.1), 0.7, [120, -40, 3000]);
   assert.ok(mpjpe(pred, gt) > 100);
   assert.ok(pMpjpe(pred, gt) < 1e-6, `${pMpjpe(pred, gt)}`);
   // The rigid variant cannot undo the scale: its error is what remains after the best rotation.
   assert.ok(pMpjpe(pred, gt, 17, { rigid: true }) > 10);
   // With scale 1 the rigid variant is exact too.
-  const rigidOnly = transform(gt, rotation(axis, -2.0), 1, [5, 6, 7]);
+  const rigidOnly = transform(gt, rotationMatrix(axis, -2.0), 1, [5, 6, 7]);
   assert.ok(pMpjpe(rigidOnly, gt, 17, { rigid: true }) < 1e-6);
 });
 
@@ -66,7 +56,7 @@ test("P-MPJPE of a noisy prediction matches an independent brute-force rotation 
     gt[j * 3] = 400 * (r() - 0.5);
     gt[j * 3 + 1] = 400 * (r() - 0.5);
   }
-  const R = rotation([0, 0, 1], 0.6);
+  const R = rotationMatrix([0, 0, 1], 0.6);
   const noisy = transform(gt, R, 1.3, [10, 20, 0]);
   for (let j = 0; j < n; j++) {
     noisy[j * 3] += 15 * normal(r);

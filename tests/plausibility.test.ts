@@ -17,6 +17,7 @@ import {
 } from "../lib/pose/plausibility";
 import { H36M_JOINTS, jointIndex } from "../lib/pose/skeleton";
 import { HAND_POSE } from "./support/hand-pose";
+import { rotationMatrix } from "../lib/pose/geometry";
 
 const handPose = () => Float64Array.from(H36M_JOINTS.flatMap((n) => HAND_POSE[n]));
 const randn = (n: number, seed: number) => {
@@ -24,25 +25,6 @@ const randn = (n: number, seed: number) => {
   return Float64Array.from({ length: n }, () => normal(r));
 };
 
-/** Rotation matrix (row-major 3×3) about a unit axis by an angle (Rodrigues). */
-function rotation(axis: [number, number, number], angle: number): number[] {
-  const n = Math.hypot(...axis),
-    [x, y, z] = axis.map((v) => v / n),
-    c = Math.cos(angle),
-    s = Math.sin(angle),
-    C = 1 - c;
-  return [
-    c + x * x * C,
-    x * y * C - z * s,
-    x * z * C + y * s,
-    y * x * C + z * s,
-    c + y * y * C,
-    y * z * C - x * s,
-    z * x * C - y * s,
-    z * y * C + x * s,
-    c + z * z * C,
-  ];
-}
 function rotateJoints(
   pose: Float64Array,
   R: number[],
@@ -76,17 +58,17 @@ test("angle limits are body-relative: rotated training poses stay inside; a fore
   const base = handPose().map((v) => v + 5 * (2 * r() - 1)); // off the bin edges of an axis-aligned pose
   const train: number[] = [];
   for (let yaw = 0; yaw < 360; yaw += 15) {
-    train.push(...rotateJoints(base, rotation([0, 1, 0], (yaw * Math.PI) / 180), [0, 0, 0], ALL, [yaw, 0, -yaw]));
+    train.push(...rotateJoints(base, rotationMatrix([0, 1, 0], (yaw * Math.PI) / 180), [0, 0, 0], ALL, [yaw, 0, -yaw]));
   }
   const limits = learnAngleLimits(train);
   assert.equal(outsideAngleShare(train, limits).share, 0);
-  const turned = rotateJoints(base, rotation([1, 2, 3], 0.7), [0, 0, 0], ALL, [100, 200, 300]);
+  const turned = rotateJoints(base, rotationMatrix([1, 2, 3], 0.7), [0, 0, 0], ALL, [100, 200, 300]);
   assert.equal(outsideAngleShare(turned, limits).share, 0, "an arbitrary rigid motion of a seen pose is inside");
   const elbow = jointIndex("LElbow"),
     wrist = jointIndex("LWrist");
   const bent = rotateJoints(
     base,
-    rotation([1, 0, 0], (150 * Math.PI) / 180),
+    rotationMatrix([1, 0, 0], (150 * Math.PI) / 180),
     Array.from(base.subarray(elbow * 3, elbow * 3 + 3)),
     [wrist],
   );

@@ -24,6 +24,7 @@ import {
   type AngleLimits,
 } from "../pose/plausibility";
 import { jointIndex, NUM_JOINTS } from "../pose/skeleton";
+import { rotationMatrix } from "../pose/geometry";
 
 const POSE = NUM_JOINTS * 3;
 
@@ -91,27 +92,10 @@ export function perturbForearm(
       f = v.map((c) => c / fl),
       g = [normal(random), normal(random), normal(random)];
     const gf = g[0] * f[0] + g[1] * f[1] + g[2] * f[2],
-      ax = g.map((c, k) => c - gf * f[k]),
-      norm = Math.hypot(...ax);
-    const [x, y, z] = ax.map((c) => c / norm),
-      deg = lo + (hi - lo) * random(),
-      angle = (deg * Math.PI) / 180;
+      ax = g.map((c, k) => c - gf * f[k]);
+    const deg = lo + (hi - lo) * random();
     angles.push(deg);
-    const c = Math.cos(angle),
-      s = Math.sin(angle),
-      C = 1 - c;
-    // Rodrigues' rotation matrix about the unit axis (x, y, z).
-    const R = [
-      c + x * x * C,
-      x * y * C - z * s,
-      x * z * C + y * s,
-      y * x * C + z * s,
-      c + y * y * C,
-      y * z * C - x * s,
-      z * x * C - y * s,
-      z * y * C + x * s,
-      c + z * z * C,
-    ];
+    const R = rotationMatrix(ax, (deg * Math.PI) / 180);
     for (let r = 0; r < 3; r++) {
       out[b + w * 3 + r] = poses[b + e * 3 + r] + R[r * 3] * v[0] + R[r * 3 + 1] * v[1] + R[r * 3 + 2] * v[2];
     }

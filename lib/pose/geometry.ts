@@ -75,3 +75,30 @@ export function cameraToDisplay(pose: ArrayLike<number>): Float64Array {
   }
   return out;
 }
+
+/**
+ * Rotation by `angleRad` about `axis` (normalized here; Rodrigues' formula), as a row-major
+ * 3×3 matrix: a point p turns to R·p.
+ */
+export function rotationMatrix(
+  axis: readonly [number, number, number] | readonly number[],
+  angleRad: number,
+): number[] {
+  const n = Math.hypot(axis[0], axis[1], axis[2]);
+  if (!(n > 0)) throw new Error(`rotationMatrix: the axis must be a non-zero 3-vector, got [${axis.join(", ")}]`);
+  const [x, y, z] = [axis[0] / n, axis[1] / n, axis[2] / n];
+  const c = Math.cos(angleRad),
+    s = Math.sin(angleRad),
+    C = 1 - c;
+  return [
+    c + x * x * C,
+    x * y * C - z * s,
+    x * z * C + y * s,
+    y * x * C + z * s,
+    c + y * y * C,
+    y * z * C - x * s,
+    z * x * C - y * s,
+    z * y * C + x * s,
+    c + z * z * C,
+  ];
+}

@@ -39,10 +39,15 @@ export const H36M32_PARENTS: readonly number[] = [
 ];
 
 /** Index of a joint by name: `jointIndex("Thorax")`, never a magic number. */
-export function jointIndex(name: H36MJoint): number {
-  const i = (H36M_JOINTS as readonly string[]).indexOf(name);
-  if (i < 0) throw new Error(`unknown H36M joint "${name}"; joints are ${H36M_JOINTS.join(", ")}`);
+/** Index of `name` in a list of point names; an unknown name is an error listing the known ones. */
+export function nameIndex(names: readonly string[], name: string, what: string): number {
+  const i = names.indexOf(name);
+  if (i < 0) throw new Error(`unknown ${what} "${name}"; ${what}s are ${names.join(", ")}`);
   return i;
+}
+
+export function jointIndex(name: H36MJoint): number {
+  return nameIndex(H36M_JOINTS, name, "H36M joint");
 }
 
 export const ROOT = jointIndex("Hip");
@@ -98,9 +103,7 @@ export const COCO_KEYPOINTS = [
 export type CocoKeypoint = (typeof COCO_KEYPOINTS)[number];
 
 export function cocoIndex(name: CocoKeypoint): number {
-  const i = (COCO_KEYPOINTS as readonly string[]).indexOf(name);
-  if (i < 0) throw new Error(`unknown COCO keypoint "${name}"; keypoints are ${COCO_KEYPOINTS.join(", ")}`);
-  return i;
+  return nameIndex(COCO_KEYPOINTS, name, "COCO keypoint");
 }
 
 /**

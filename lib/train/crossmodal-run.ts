@@ -7,7 +7,6 @@
  */
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { computePath } from "../backend/backend";
 import { byProfile, type ProfileName, profileName } from "../core/profile";
 import { mulberry32, sampleIndices } from "../core/rng";
 import { runsDir } from "../core/paths";
@@ -269,7 +268,6 @@ export async function trainCrossmodal(
         Object.fromEntries(
           encoders.map((e) => [`p1_${e}`, mpjpe(crossmodalPredictMm(model, e, val, data.stats), valGt)]),
         ),
-      compute: computePath(),
       describe:
         `crossmodal ${cfg.pairs.join(", ")} (${cfg.schedule}), ${model.parameterCount().toLocaleString("en")} parameters, ` +
         `${data.train.n} samples, ${cfg.imageSize} px`,

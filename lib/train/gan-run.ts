@@ -16,7 +16,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { computePath } from "../backend/backend";
 import { writeJsonAtomic } from "../core/io";
 import { runsDir } from "../core/paths";
 import { byProfile, profileName, type ProfileName } from "../core/profile";
@@ -309,7 +308,7 @@ export async function trainGan(cfg: GanConfig, data: GanData, opts: GanTrainOpti
       data: poseBatches(data.train, D),
       schedule: () => ({ lr: cfg.lr }),
       validate: () => ({ ...validate() }),
-      compute: opts.compute ?? computePath(),
+      compute: opts.compute,
       describe:
         `${cfg.loss} with a ${cfg.critic} critic, ${gan.parameterCount().toLocaleString("en")} parameters, ` +
         `${data.train.length / D} poses`,

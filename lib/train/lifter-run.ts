@@ -7,7 +7,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { computePath } from "../backend/backend";
 import { writeJsonAtomic } from "../core/io";
 import { runsDir } from "../core/paths";
 import type { PoseSet } from "../data/dataset";
@@ -38,7 +37,7 @@ export interface TrainOptions {
   verbose?: boolean;
   /** Called after every step with the global step (no tensor reads). */
   onStep?: (globalStep: number) => void;
-  /** The compute path recorded in checkpoints (default: the running one, `computePath()`). */
+  /** The compute path recorded in checkpoints (default: the running one; see lib/train/loop.ts). */
   compute?: string;
 }
 
@@ -130,7 +129,7 @@ export async function trainRun(cfg: TrainConfig, data: TrainData, opts: TrainOpt
         lr: learningRateAt(cfg.lr, cfg.lrDecay, cfg.lrDecaySteps, step),
       }),
       validate: () => ({ p1: mpjpe(predictMm(lifter, data.val.x, data.stats), valGt) }),
-      compute: opts.compute ?? computePath(),
+      compute: opts.compute,
       describe: `${cfg.model}, ${lifter.parameterCount().toLocaleString("en")} parameters, ${data.train.n} samples`,
       verbose: opts.verbose,
       onEpoch: opts.onEpoch,

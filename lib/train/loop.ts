@@ -12,6 +12,7 @@
  */
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
+import { computePath } from "../backend/backend";
 import { deriveSeed, mulberry32, permutation } from "../core/rng";
 import {
   type EpochLog,
@@ -43,7 +44,7 @@ export interface LoopOptions<B extends Batch> {
   schedule?: (globalStep: number, progress: number) => Record<string, number>;
   /** Validation metrics at each epoch end. */
   validate?: () => Record<string, number>;
-  /** The compute path (backend and kernels), recorded in checkpoints and checked on resume. */
+  /** The compute path recorded in checkpoints and checked on resume (default: the running one, `computePath()`). */
   compute?: string;
   /** A one-line description printed when a run starts ("beta-vae, 2,297,080 parameters…"). */
   describe?: string;
@@ -109,10 +110,11 @@ export async function trainLoop<B extends Batch>(
   }
   const totalSteps = stepsPerEpoch * cfg.epochs;
   removeOrphanTempFiles(opts.dir);
+  const compute = opts.compute ?? computePath();
   const meta = loadCheckpoint(opts.dir, model);
-  if (meta && opts.compute && meta.compute !== opts.compute) {
+  if (meta && meta.compute !== compute) {
     console.warn(
-      `[train] ${cfg.name}: warning: this run was trained with ${meta.compute} and now continues with ${opts.compute}; ` +
+      `[train] ${cfg.name}: warning: this run was trained with ${meta.compute} and now continues with ${compute}; ` +
         `numbers will differ from an uninterrupted run`,
     );
   }
@@ -230,7 +232,7 @@ export async function trainLoop<B extends Batch>(
             globalStep,
             history,
             partial: readSums(),
-            compute: opts.compute ?? "unknown",
+            compute,
           });
         }
         const now = performance.now();
@@ -274,7 +276,7 @@ export async function trainLoop<B extends Batch>(
       globalStep,
       history,
       partial: { sums: {}, counts: {} },
-      compute: opts.compute ?? "unknown",
+      compute,
     });
     const fmt = (r: Record<string, number>) =>
       Object.entries(r)

@@ -10,7 +10,6 @@
  */
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { computePath } from "../backend/backend";
 import { runsDir } from "../core/paths";
 import type { PoseSet } from "../data/dataset";
 import { rootCentred } from "../data/preprocess";
@@ -276,7 +275,6 @@ export async function trainSelfSup(
         }
         return v;
       },
-      compute: computePath(),
       describe: `2D-only lifter, ${model.parameterCount().toLocaleString("en")} parameters, ${data.train.n} 2D poses`,
       verbose: opts.verbose,
       onEpoch: opts.onEpoch,

@@ -8,7 +8,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { computePath } from "../backend/backend";
 import { writeJsonAtomic } from "../core/io";
 import { runsDir } from "../core/paths";
 import { byProfile, profileName, type ProfileName } from "../core/profile";
@@ -195,7 +194,6 @@ export async function trainWildRun(
         lr: learningRateAt(cfg.lr, cfg.lrDecay, cfg.lrDecaySteps, step),
       }),
       validate: () => ({ p1: mpjpe(predictMm(lifter, valX, data.stats), valGt) }),
-      compute: computePath(),
       describe: `${cfg.model} on COCO keypoints, ${lifter.parameterCount().toLocaleString("en")} parameters, ${data.train.kp.n} samples`,
       verbose: opts.verbose,
       onEpoch: opts.onEpoch,

@@ -5,9 +5,9 @@
  */
 import type { Annotation, Data, Layout } from "plotly.js-dist-min";
 import type { Figure } from "./figure";
-import { SIDE_COLORS } from "./pose-figures";
+import { bonesBySide, SIDE_COLORS } from "./pose-figures";
 import { PALETTE } from "./run-figures";
-import { BONES, jointSide, NUM_JOINTS } from "../pose/skeleton";
+import { NUM_JOINTS } from "../pose/skeleton";
 
 type Trace = Partial<Data>;
 const POSE = NUM_JOINTS * 3;
@@ -52,10 +52,7 @@ export function skeletonGridFigure(
     showlegend: false,
     annotations,
   };
-  const groups = (["left", "right", "center"] as const).map((side) => ({
-    side,
-    bones: BONES.filter(([, c]) => jointSide(c) === side),
-  }));
+  const groups = bonesBySide();
   const gap = 0.04;
   rows.forEach((r, ri) => {
     for (let c = 0; c < cols; c++) {

@@ -24,6 +24,14 @@ export const COLORS = {
 
 type Trace = Partial<Data>;
 
+/** Bones grouped by the side of their child joint, for colouring left/right limbs. */
+export function bonesBySide(): { side: "left" | "right" | "center"; bones: (readonly [number, number])[] }[] {
+  return (["left", "right", "center"] as const).map((side) => ({
+    side,
+    bones: BONES.filter(([, c]) => jointSide(c) === side),
+  }));
+}
+
 function bonePath(
   pose: ArrayLike<number>,
   dims: number,
@@ -51,10 +59,7 @@ export function skeleton3d(
   if (pose.length !== NUM_JOINTS * 3) throw new Error(`skeleton3d: expected [17, 3] values, got ${pose.length}`);
   const groups = opts.color
     ? [{ color: opts.color, bones: BONES }]
-    : (["left", "right", "center"] as const).map((s) => ({
-        color: COLORS[s],
-        bones: BONES.filter(([, c]) => jointSide(c) === s),
-      }));
+    : bonesBySide().map(({ side, bones }) => ({ color: COLORS[side], bones }));
   const traces: Trace[] = groups.map((g, i) => {
     const [x, y, z] = bonePath(pose, 3, g.bones);
     return {
@@ -103,10 +108,7 @@ export function skeleton2d(
   if (pose.length !== NUM_JOINTS * 2) throw new Error(`skeleton2d: expected [17, 2] values, got ${pose.length}`);
   const groups = opts.color
     ? [{ color: opts.color, bones: BONES }]
-    : (["left", "right", "center"] as const).map((s) => ({
-        color: COLORS[s],
-        bones: BONES.filter(([, c]) => jointSide(c) === s),
-      }));
+    : bonesBySide().map(({ side, bones }) => ({ color: COLORS[side], bones }));
   const traces: Trace[] = groups.map((g, i) => {
     const [x, y] = bonePath(pose, 2, g.bones);
     return {
@@ -444,14 +446,6 @@ export const PREDICTION_GRID_CAPTION =
   "the person's left limbs, red: right limbs, grey: spine and head. Panel title: the sample's source action label · " +
   "its MPJPE (mean over the 17 joints of the 3D distance between predicted and true joint, root-centred, mm). " +
   "Numbers next to joints: the largest per-joint errors of the panel (3D distance, mm), at the predicted joint.";
-
-/** Bones grouped by side, for colouring left/right limbs. */
-function bonesBySide(): { side: "left" | "right" | "center"; bones: (readonly [number, number])[] }[] {
-  return (["left", "right", "center"] as const).map((side) => ({
-    side,
-    bones: BONES.filter(([, c]) => jointSide(c) === side),
-  }));
-}
 
 /**
  * Fig 5.1.1: k root-centred predictions beside their ground truth (camera frame, mm,

@@ -8,7 +8,15 @@
  * wrist. Spine and Head have no landmark and are not shared. The same holds for COCO-17, whose 17
  * points are a subset of BlazePose's 33 (`BLAZEPOSE_TO_COCO`).
  */
-import { COCO_KEYPOINTS, type CocoKeypoint, H36M_JOINTS, type H36MJoint, NUM_JOINTS } from "../pose/skeleton";
+import {
+  COCO_KEYPOINTS,
+  COCO_TO_H36M,
+  type CocoKeypoint,
+  H36M_JOINTS,
+  type H36MJoint,
+  NUM_JOINTS,
+  nameIndex,
+} from "../pose/skeleton";
 
 /** BlazePose's 33 landmarks, in the model's output order (MediaPipe names, the person's left/right). */
 export const BLAZEPOSE_LANDMARKS = [
@@ -50,9 +58,7 @@ export type BlazePoseLandmark = (typeof BLAZEPOSE_LANDMARKS)[number];
 
 /** Index of a BlazePose landmark by name. */
 export function blazePoseIndex(name: BlazePoseLandmark): number {
-  const i = (BLAZEPOSE_LANDMARKS as readonly string[]).indexOf(name);
-  if (i < 0) throw new Error(`unknown BlazePose landmark "${name}"`);
-  return i;
+  return nameIndex(BLAZEPOSE_LANDMARKS, name, "BlazePose landmark");
 }
 
 /** Each COCO keypoint is the BlazePose landmark of the same name. */
@@ -60,26 +66,17 @@ export const BLAZEPOSE_TO_COCO: Record<CocoKeypoint, BlazePoseLandmark> = Object
   COCO_KEYPOINTS.map((k) => [k, k as BlazePoseLandmark]),
 ) as Record<CocoKeypoint, BlazePoseLandmark>;
 
-/** H36M joints made from BlazePose landmarks (mean of the listed ones); null: no counterpart. */
-export const BLAZEPOSE_TO_H36M: Record<H36MJoint, readonly BlazePoseLandmark[] | null> = {
-  Hip: ["left_hip", "right_hip"],
-  RHip: ["right_hip"],
-  RKnee: ["right_knee"],
-  RFoot: ["right_ankle"],
-  LHip: ["left_hip"],
-  LKnee: ["left_knee"],
-  LFoot: ["left_ankle"],
-  Spine: null,
-  Thorax: ["left_shoulder", "right_shoulder"],
-  "Neck/Nose": ["nose"],
-  Head: null,
-  LShoulder: ["left_shoulder"],
-  LElbow: ["left_elbow"],
-  LWrist: ["left_wrist"],
-  RShoulder: ["right_shoulder"],
-  RElbow: ["right_elbow"],
-  RWrist: ["right_wrist"],
-};
+/**
+ * H36M joints made from BlazePose landmarks (mean of the listed ones); null: no counterpart.
+ * BlazePose names its body points as COCO does, so this is COCO_TO_H36M with the two
+ * interpolated joints (Spine, Head) left out.
+ */
+export const BLAZEPOSE_TO_H36M = Object.fromEntries(
+  H36M_JOINTS.map((j) => {
+    const src = COCO_TO_H36M[j];
+    return [j, src === "interp" ? null : src.map((k) => BLAZEPOSE_TO_COCO[k])];
+  }),
+) as unknown as Record<H36MJoint, readonly BlazePoseLandmark[] | null>;
 
 /**
  * BlazePose world landmarks (metres, [33] named points) → H36M-17 joints in millimetres.
