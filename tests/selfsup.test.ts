@@ -11,6 +11,7 @@ import { experimentData, subsample } from "../lib/data/experiment";
 import { rootCentred } from "../lib/data/preprocess";
 import { depthFlips } from "../lib/eval/depth-flips";
 import { normalize2d, projectPoses, rotatePoses, SelfSupLifter, skeletonPriors } from "../lib/models/selfsup";
+import { cameraElevationDeg } from "../lib/pose/camera";
 import { H36M_PARENTS, jointIndex, NUM_JOINTS } from "../lib/pose/skeleton";
 import {
   DEFAULT_SELFSUP_CONFIG,
@@ -53,6 +54,48 @@ test("a 90° azimuth turns x into −z and z into x; 90° elevation turns y into
   const Y = rotatePoses(X, tf.tensor1d([0.7]), tf.tensor1d([-0.3]));
   const back = rotatePoses(Y, tf.tensor1d([0.7]), tf.tensor1d([-0.3]), true);
   assert.ok(maxAbsDiff(back.dataSync(), X.dataSync()) < 1e-6);
+});
+
+test("new views turn about the person's vertical axis, tilted by the camera elevation: points on it stay, inverse undoes", async () => {
+  await initBackend({ quiet: true });
+  const e = (12 * Math.PI) / 180;
+  const m = new SelfSupLifter({ ...TINY, critic: false, elevationDeg: 12 }, 1);
+  // The world's up direction in a camera pitched down by e (y down, z forward): (0, −cos e, −sin e).
+  const up = [0, -Math.cos(e), -Math.sin(e)];
+  const side = [1, 0, 0]; // horizontal, perpendicular to the axis: turned by α within the person's floor plane
+  const X = tf.tensor3d([[up.map((v) => 2 * v), side]]);
+  const az = tf.tensor1d([Math.PI / 2]),
+    none = tf.tensor1d([0]);
+  const Y = m.turn(X, az, none).arraySync()[0];
+  assert.ok(
+    maxAbsDiff(
+      Y[0],
+      up.map((v) => 2 * v),
+    ) < 1e-5,
+    `a point on the vertical axis moved: ${Y[0]}`,
+  );
+  // x turned 90° about the tilted axis: Ry(90°) sends x to −z, then the tilt Rx(e) gives (0, sin e, −cos e):
+  // still horizontal (perpendicular to up), now pointing away from the camera.
+  assert.ok(maxAbsDiff(Y[1], [0, Math.sin(e), -Math.cos(e)]) < 1e-5, `side point: ${Y[1]}`);
+  const el = tf.tensor1d([0.2]);
+  const back = m.turn(m.turn(X, az, el), az, el, true);
+  assert.ok(maxAbsDiff(back.dataSync(), X.dataSync()) < 1e-5);
+  // Elevation 0: the camera's own y axis (rotatePoses).
+  const flat = new SelfSupLifter({ ...TINY, critic: false, elevationDeg: 0 }, 1);
+  assert.ok(maxAbsDiff(flat.turn(X, az, el).dataSync(), rotatePoses(X, az, el).dataSync()) < 1e-6);
+  m.dispose();
+  flat.dispose();
+});
+
+test("camera elevation: a camera pitched θ below the horizon reads θ; the mean of several", () => {
+  // Camera-to-world rotation about world x by φ = −(90° + θ) sends the optical axis (0, 0, 1) to (0, cos θ, −sin θ).
+  const cam = (deg: number) => {
+    const phi = -((90 + deg) * Math.PI) / 180;
+    return { orientation: [Math.cos(phi / 2), Math.sin(phi / 2), 0, 0] as const, translationMm: [0, 0, 1500] as const };
+  };
+  assert.ok(Math.abs(cameraElevationDeg([cam(10)]) - 10) < 1e-9);
+  assert.ok(Math.abs(cameraElevationDeg([cam(10), cam(16), cam(-2)]) - 8) < 1e-9);
+  assert.throws(() => cameraElevationDeg([]), /no cameras/);
 });
 
 test("projection: c·(x, y)/(c + z); 2D normalization: root-centred, RMS distance 1", async () => {

@@ -32,7 +32,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { NormStats } from "../data/preprocess";
 import { minimize, Adam } from "../nn/optim";
 import { type BnStats, Mlp } from "../nn/mlp";
-import type { Step } from "../nn/trainable";
+import type { Part, Step } from "../nn/trainable";
 import { BONES, FLIP_PERMUTATION, jointSide, NON_ROOT, NUM_JOINTS, ROOT } from "../pose/skeleton";
 import { wassersteinEstimate } from "../nn/adversarial";
 import { criticStep } from "./critic";
@@ -40,6 +40,8 @@ import { MlpCritic } from "./critics/mlp-critic";
 import { assertInput, type Lifter, type ModelKind } from "./lifter";
 
 const J = NUM_JOINTS;
+/** Radians per unit of the elevation variable. */
+const ELEVATION_UNIT = 10;
 
 /** Model options (documented with SelfSupConfig in lib/train/selfsup-run.ts). */
 export interface SelfSupOptions {
@@ -49,6 +51,13 @@ export interface SelfSupOptions {
   batchNorm: boolean;
   dropout: number;
   rootDepth: number;
+  /**
+   * The camera's elevation e (degrees, > 0 looking down), initial value: new views turn the pose about
+   * the person's vertical axis, tilted by e from the camera's y axis, not about the camera's y axis.
+   */
+  elevationDeg: number;
+  /** Learn e (one angle for the whole data set) from the 2D-only losses. */
+  learnElevation: boolean;
   maxAzimuthDeg: number;
   maxElevationDeg: number;
   criticHidden: number;
@@ -228,7 +237,13 @@ export class SelfSupLifter implements Omit<Lifter, "kind" | "steps"> {
   readonly outputDim = NON_ROOT.length * 3;
   readonly net: Mlp;
   readonly critic?: MlpCritic;
-  readonly parts: Record<string, Mlp | MlpCritic>;
+  /**
+   * The camera elevation in units of ELEVATION_UNIT radians (a variable, trained when `learnElevation`):
+   * Adam moves a variable by about the learning rate per step, so in radians it would need thousands of
+   * steps to reach the ~0.2 rad of a camera looking down.
+   */
+  readonly elevation: tf.Variable;
+  readonly parts: Record<string, Part>;
   readonly optimizers: Record<string, Adam>;
   readonly steps: Step<Pose2dBatch>[];
 
@@ -243,8 +258,17 @@ export class SelfSupLifter implements Omit<Lifter, "kind" | "steps"> {
       "selfsup",
       seed,
     );
+    this.elevation = tf.variable(tf.scalar((opts.elevationDeg * Math.PI) / 180 / ELEVATION_UNIT), opts.learnElevation);
+    const elevation = this.elevation;
     this.parts = { lifter: this.net };
-    this.optimizers = { lifter: new Adam(this.net.trainable()) };
+    if (opts.learnElevation)
+      this.parts.elevation = {
+        trainable: () => [elevation],
+        variables: () => [elevation],
+        dispose: () => elevation.dispose(),
+      };
+    const lifterVars = opts.learnElevation ? [...this.net.trainable(), elevation] : this.net.trainable();
+    this.optimizers = { lifter: new Adam(lifterVars) };
     this.steps = [];
     if (opts.critic) {
       this.critic = new MlpCritic(
@@ -313,8 +337,23 @@ export class SelfSupLifter implements Omit<Lifter, "kind" | "steps"> {
       "float32",
       seed + 7,
     ) as tf.Tensor1D;
-    const { p: q, scale: k } = normalize2d(projectPoses(rotatePoses(X, az, el), this.opts.rootDepth));
+    const { p: q, scale: k } = normalize2d(projectPoses(this.turn(X, az, el), this.opts.rootDepth));
     return { az, el, q, k };
+  }
+
+  /**
+   * Turn root-relative poses X [B, J, 3] by azimuth α about the person's vertical axis and add the
+   * elevation ε, the camera keeping its elevation e: Rx(e)·Rx(ε)·Ry(α)·Rx(−e)·X (rotatePoses' axes).
+   * `inverse` undoes it. With e = 0 it is rotatePoses.
+   */
+  turn(X: tf.Tensor3D, azimuth: tf.Tensor1D, elevation: tf.Tensor1D, inverse = false): tf.Tensor3D {
+    return tf.tidy(() => {
+      const b = X.shape[0],
+        zero = tf.zeros([b]) as tf.Tensor1D;
+      const e = tf.mul(tf.ones([b]), tf.mul(this.elevation, ELEVATION_UNIT)) as tf.Tensor1D;
+      const upright = rotatePoses(X, zero, tf.neg(e));
+      return rotatePoses(rotatePoses(upright, azimuth, elevation, inverse), zero, e);
+    });
   }
 
   /** The lifter's loss terms on raw 2D pixels x [B, 34] (training mode), before weighting. */
@@ -334,7 +373,7 @@ export class SelfSupLifter implements Omit<Lifter, "kind" | "steps"> {
     const view = this.newView(X, seed + 1);
     if (o.cycle) {
       const Xr = tf.mul(this.lift(view.q, true, seed + 2, bnStats), view.k) as tf.Tensor3D;
-      const Xback = rotatePoses(Xr, view.az, view.el, true);
+      const Xback = this.turn(Xr, view.az, view.el, true);
       add("cycle3d", o.wCycle3d, meanSq(Xback, X), true);
       add("cycle2d", o.wCycle2d, meanSq(projectPoses(Xback, c), p), true);
     }
@@ -352,11 +391,13 @@ export class SelfSupLifter implements Omit<Lifter, "kind" | "steps"> {
     return { loss, terms };
   }
 
-  /** One lifter update; returns { loss, gradNorm, reprojection, cycle3d, cycle2d, adversarial, symmetry, ratio }. */
+  /** One lifter update; returns { loss, gradNorm, reprojection, cycle3d, cycle2d, adversarial, symmetry, ratio } and, when learned, elevationDeg. */
   lifterStep(x: tf.Tensor2D, lr: number, seed: number): Record<string, tf.Scalar> {
     const bnStats: BnStats = [];
     const r = minimize(this.optimizers.lifter, lr, () => this.lifterTerms(x, seed, bnStats));
     if (bnStats.length) Mlp.updateMovingStats(bnStats);
+    if (this.opts.learnElevation)
+      r.elevationDeg = tf.tidy(() => tf.mul(this.elevation, (ELEVATION_UNIT * 180) / Math.PI) as tf.Scalar);
     return r;
   }
 
@@ -376,7 +417,7 @@ export class SelfSupLifter implements Omit<Lifter, "kind" | "steps"> {
       const p = normalize2d(tf.reshape(x, [-1, J, 2]) as tf.Tensor3D).p;
       const X = this.lift(p, false);
       const view = this.newView(X, seed);
-      const Xback = rotatePoses(tf.mul(this.lift(view.q, false), view.k) as tf.Tensor3D, view.az, view.el, true);
+      const Xback = this.turn(tf.mul(this.lift(view.q, false), view.k) as tf.Tensor3D, view.az, view.el, true);
       const out: { reprojection: tf.Scalar; cycle3d: tf.Scalar; wasserstein?: tf.Scalar } = {
         reprojection: meanSq(projectPoses(X, this.opts.rootDepth), p),
         cycle3d: meanSq(Xback, X),
@@ -394,6 +435,11 @@ export class SelfSupLifter implements Omit<Lifter, "kind" | "steps"> {
    * the normalized input p [17, 2], its lift X [17, 3], the normalized new view q [17, 2], and the lift of
    * q turned back X̃ [17, 3] (in X's units).
    */
+  /** The camera elevation e in degrees (learned or fixed). */
+  elevationDeg(): number {
+    return ((this.elevation.dataSync()[0] * ELEVATION_UNIT) / Math.PI) * 180;
+  }
+
   cycle(
     pose2dPx: ArrayLike<number>,
     azimuth: number,
@@ -408,8 +454,8 @@ export class SelfSupLifter implements Omit<Lifter, "kind" | "steps"> {
       const X = this.lift(p, false);
       const az = tf.fill([b], azimuth) as tf.Tensor1D,
         el = tf.fill([b], elevation) as tf.Tensor1D;
-      const { p: q, scale: k } = normalize2d(projectPoses(rotatePoses(X, az, el), this.opts.rootDepth));
-      const back = rotatePoses(tf.mul(this.lift(q, false), k) as tf.Tensor3D, az, el, true);
+      const { p: q, scale: k } = normalize2d(projectPoses(this.turn(X, az, el), this.opts.rootDepth));
+      const back = this.turn(tf.mul(this.lift(q, false), k) as tf.Tensor3D, az, el, true);
       return [p, X, q, back];
     });
     const [p, X, q, back] = t.map((v) => v.dataSync() as Float32Array);
@@ -438,6 +484,7 @@ export class SelfSupLifter implements Omit<Lifter, "kind" | "steps"> {
   dispose(): void {
     this.net.dispose();
     this.critic?.dispose();
+    this.elevation.dispose();
     for (const o of Object.values(this.optimizers)) o.dispose();
   }
 }

@@ -349,3 +349,14 @@ export function cameraPose(cam: Pick<CameraParams, "orientation" | "translationM
   const q = qnormalize(cam.orientation);
   return { centerMm: cam.translationMm, forward: qrot(q, [0, 0, 1]), up: qrot(q, [0, -1, 0]) };
 }
+
+/**
+ * How far cameras look down, in degrees (> 0 below the horizon): the mean over `cams` of
+ * asin(−forward_z), world z up. Camera calibration, not pose labels: the 2D-only lifter turns poses
+ * about the person's vertical axis with it (H36M's training cameras: 12.6°).
+ */
+export function cameraElevationDeg(cams: readonly Pick<CameraParams, "orientation" | "translationMm">[]): number {
+  if (!cams.length) throw new Error("cameraElevationDeg: no cameras given");
+  const sum = cams.reduce((s, c) => s + Math.asin(-cameraPose(c).forward[2]), 0);
+  return ((sum / cams.length) * 180) / Math.PI;
+}
