@@ -32,6 +32,11 @@ export interface LifterOptions {
   dropout: number;
   /** Max-norm constraint on kernel columns, applied after each update (0 = off). */
   maxNorm: number;
+  /**
+   * Clip the gradient by its global L2 norm to at most this before each update (0 or absent = off).
+   * The supervised lifters (beta-vae, ae, baseline, cvae) take it; the vae-gan's config refuses it.
+   */
+  clipNorm?: number;
   /** Options of the VAE-GAN hybrid (model "vae-gan"; other lifters ignore them). */
   vaeGan?: VaeGanOptions;
 }
