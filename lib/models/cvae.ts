@@ -19,7 +19,9 @@
  * Both networks take the config's hidden, layers, residual and batch norm. The decoder alone
  * takes dropout and max-norm (they are the baseline's regularizers of the predictor); the
  * recognition network runs without dropout, whose noise on μ and log σ² would only add
- * variance to the decoder's input, and it is not needed at test time.
+ * variance to the decoder's input, and it is not needed at test time. Its heads start at zero, so
+ * q starts as the prior (KL = 0): random heads let μ grow unchecked while β warms up from 0 (see
+ * DEFAULT_CVAE_CONFIG in lib/train/config.ts).
  */
 import * as tf from "@tensorflow/tfjs";
 import { klDivergence, meanSquaredError, reparameterize } from "../nn/losses";
