@@ -124,7 +124,7 @@ const USAGE: [string[], string][] = [
   [["help", "bogus"], "help bogus: expected one command (train, eval, export, runs, lift-images, backend)"],
   [
     ["train", "--model", "x"],
-    'unknown flag --model for "train" (choose the model with --config beta-vae|ae|baseline|vae-gan); flags are --config, --profile, --name, --set, --dry-run, --help',
+    'unknown flag --model for "train" (choose the model with --config beta-vae|ae|baseline|vae-gan|cvae); flags are --config, --profile, --name, --set, --dry-run, --help',
   ],
   [
     ["train", "--out", "x"],
@@ -145,14 +145,17 @@ const USAGE: [string[], string][] = [
   ],
   [["train", "--set", "hidden=0"], "--set hidden=0: hidden must be an integer ≥ 1 and ≤ 8192, got 0"],
   [["train", "--set", "lr=1e6"], "--set lr=1e6: lr must be a number > 0 and ≤ 1, got 1000000"],
-  [["train", "--set", "model=x"], '--set model=x: model must be one of beta-vae, ae, baseline, vae-gan, got "x"'],
+  [["train", "--set", "model=x"], '--set model=x: model must be one of beta-vae, ae, baseline, vae-gan, cvae, got "x"'],
   [["train", "--set", "foo=1"], `--set foo=1: unknown key "foo"; keys are ${KEYS}`],
   [["train", "--set", "beta"], `--set beta: expected key=value; keys are ${KEYS}`],
   [["train", "--set"], "--set needs a value: <key=value>"],
-  [["train", "--config", "nope"], "--config nope: not a preset (beta-vae, ae, baseline, vae-gan) nor a .json file"],
+  [
+    ["train", "--config", "nope"],
+    "--config nope: not a preset (beta-vae, ae, baseline, vae-gan, cvae) nor a .json file",
+  ],
   [
     ["train", "--config", "nope.json"],
-    "--config nope.json: no such file (and not a preset: beta-vae, ae, baseline, vae-gan)",
+    "--config nope.json: no such file (and not a preset: beta-vae, ae, baseline, vae-gan, cvae)",
   ],
   [["train", "--config", badConfig], `--config ${badConfig}: beta must be a number ≥ 0, got -1`],
   [["train", "--config", "ae", "--config", "baseline"], "--config is given twice; it takes one value"],

@@ -6,6 +6,7 @@ import {
   CONFIG_SCHEMA,
   DEFAULT_AE_CONFIG,
   DEFAULT_BASELINE_CONFIG,
+  DEFAULT_CVAE_CONFIG,
   DEFAULT_VAE_CONFIG,
   DEFAULT_VAE_GAN_CONFIG,
   parseConfig,
@@ -20,8 +21,12 @@ import { ROOT } from "../lib/core/paths";
 const with_ = (o: Record<string, unknown>) => ({ ...DEFAULT_VAE_CONFIG, ...o }) as TrainConfig;
 
 test("the schema covers exactly the TrainConfig fields, and every preset passes it", () => {
-  // Every field is in the vae-gan preset; the other presets leave out its optional fields.
-  assert.deepEqual(Object.keys(CONFIG_SCHEMA.fields).sort(), Object.keys(DEFAULT_VAE_GAN_CONFIG).sort());
+  // Every field is in some preset (the vae-gan's own in the vae-gan's, clipNorm in the cvae's);
+  // the other presets leave out the optional fields.
+  assert.deepEqual(
+    Object.keys(CONFIG_SCHEMA.fields).sort(),
+    [...new Set(PRESETS.flatMap((p) => Object.keys(p.config)))].sort(),
+  );
   const optional = Object.entries(CONFIG_SCHEMA.fields)
     .filter(([, f]) => f.optional)
     .map(([k]) => k);
@@ -32,7 +37,8 @@ test("the schema covers exactly the TrainConfig fields, and every preset passes 
       .sort(),
   );
   for (const p of PRESETS) assert.equal(validateConfig(p.config), p.config);
-  assert.deepEqual(PRESET_NAMES, ["beta-vae", "ae", "baseline", "vae-gan"]);
+  assert.deepEqual(PRESET_NAMES, ["beta-vae", "ae", "baseline", "vae-gan", "cvae"]);
+  assert.equal(PRESETS[4].config, DEFAULT_CVAE_CONFIG);
   assert.equal(PRESETS[3].config, DEFAULT_VAE_GAN_CONFIG);
   assert.equal(PRESETS[0].config, DEFAULT_VAE_CONFIG);
   assert.equal(PRESETS[1].config, DEFAULT_AE_CONFIG);
@@ -58,7 +64,7 @@ const BAD: [keyof TrainConfig, unknown, string][] = [
   ["beta", -0.001, "a number ≥ 0"],
   ["beta", null, "a number ≥ 0"],
   ["inputMode", "foo", "one of thesis, martinez, videopose3d"],
-  ["model", "x", "one of beta-vae, ae, baseline, vae-gan"],
+  ["model", "x", "one of beta-vae, ae, baseline, vae-gan, cvae"],
   ["sources", [], "a non-empty list of distinct values from cmu, bandai"],
   ["sources", ["cmu", "cmu"], "a non-empty list of distinct values from cmu, bandai"],
   ["sources", "cmu", "a non-empty list of distinct values from cmu, bandai"],
@@ -70,6 +76,8 @@ const BAD: [keyof TrainConfig, unknown, string][] = [
   ["lrDecay", 1.01, "a number > 0 and ≤ 1"],
   ["lrDecaySteps", -1, "an integer ≥ 0"],
   ["maxNorm", -1, "a number ≥ 0"],
+  ["clipNorm", -1, "a number ≥ 0 and ≤ 1000000"],
+  ["clipNorm", "1", "a number ≥ 0 and ≤ 1000000"],
   ["checkpointEverySteps", 0.5, "an integer ≥ 0"],
   ["residual", "yes", "true or false"],
   ["batchNorm", 1, "true or false"],
@@ -177,7 +185,7 @@ test("configFromJson fills a user's file from the preset of its model", () => {
   assert.deepEqual(c, { ...DEFAULT_BASELINE_CONFIG, lr: 0.01 });
   assert.deepEqual(configFromJson({ beta: 0.5 }, "my.json"), { ...DEFAULT_VAE_CONFIG, beta: 0.5 });
   assert.throws(() => configFromJson({ model: "x" }, "my.json"), {
-    message: 'my.json: model must be one of beta-vae, ae, baseline, vae-gan, got "x"',
+    message: 'my.json: model must be one of beta-vae, ae, baseline, vae-gan, cvae, got "x"',
   });
   assert.throws(() => configFromJson('{"model": ', "my.json"), /^SchemaError: my\.json: not valid JSON/);
 });
@@ -244,7 +252,7 @@ test("withProfile checks the config before and after scaling", () => {
 test("presetConfig: a validated preset with overrides, unknown presets listed", () => {
   assert.deepEqual(presetConfig("baseline", { epochs: 10 }), { ...DEFAULT_BASELINE_CONFIG, epochs: 10 });
   assert.throws(() => presetConfig("wgan"), {
-    message: 'unknown preset "wgan"; presets are beta-vae, ae, baseline, vae-gan',
+    message: 'unknown preset "wgan"; presets are beta-vae, ae, baseline, vae-gan, cvae',
   });
   assert.throws(() => presetConfig("ae", { dropout: 1 }), {
     message: 'preset "ae": dropout must be a number ≥ 0 and < 1, got 1',
@@ -283,4 +291,23 @@ test("describe() words each field type", () => {
   assert.throws(() => s.parse({ a: 1, b: 1, c: [1], d: true }, "w"), {
     message: "w: c must be a list of at least 2 of items that are an integer ≥ 1, got [1]",
   });
+});
+
+test("clipNorm: optional and off unless set, on in the cvae preset only, refused on the vae-gan", () => {
+  for (const p of PRESETS) {
+    if (p.name === "cvae") assert.equal(p.config.clipNorm, 1);
+    else assert.ok(!("clipNorm" in p.config), `${p.name} leaves clipNorm out, so its config.json is as before`);
+  }
+  const old = JSON.parse(JSON.stringify(DEFAULT_BASELINE_CONFIG));
+  assert.deepEqual(
+    parseConfig(old, "old.json"),
+    DEFAULT_BASELINE_CONFIG,
+    "a config.json without clipNorm parses unchanged",
+  );
+  assert.equal(validateConfig(with_({ clipNorm: 5 })).clipNorm, 5);
+  assert.throws(() => validateConfig({ ...DEFAULT_VAE_GAN_CONFIG, clipNorm: 1 }, "cfg"), {
+    message:
+      "cfg: clipNorm is not supported by model vae-gan (its adversarial steps are not clipped); expected 0 or absent, got 1",
+  });
+  assert.doesNotThrow(() => validateConfig({ ...DEFAULT_VAE_GAN_CONFIG, clipNorm: 0 }));
 });

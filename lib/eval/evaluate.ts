@@ -1,7 +1,8 @@
 /**
  * Evaluation of a lifter on a pose set: Protocol #1 and #2 (action-wise means, as the
  * H36M anchors report, and frame-wise), the rigid P2 variant, N-MPJPE, per-joint errors,
- * and best-of-N for the β-VAE.
+ * and best-of-N for the variational lifters (β-VAE, VAE-GAN, CVAE; lib/eval/hypotheses.ts
+ * adds the full curve, the spread and the calibration).
  */
 import type { PoseSet } from "../data/dataset";
 import { byAction, mpjpePerFrame, nMpjpePerFrame, perJointError, pMpjpePerFrame } from "../pose/metrics";
@@ -38,7 +39,7 @@ function summarize(perFrame: Float64Array, set: PoseSet): ProtocolResult {
   return { actionWise: r.actionWise, frameWise: r.frameWise, perAction: r.perAction, perSourceAction: src.perAction };
 }
 
-/** Evaluate on a set; `bestOf` lists the N's for best-of-N (β-VAE only). */
+/** Evaluate on a set; `bestOf` lists the N's for best-of-N (variational lifters only). */
 export function evaluateLifter(
   lifter: Lifter,
   stats: NormStats,

@@ -35,9 +35,14 @@ export class BaselineLifter implements Lifter {
       {
         name: "train",
         run: ({ x, y }, ctx) =>
-          supervisedStep(this.optimizers.adam, [this.net], opts.maxNorm, ctx.values.lr, (bnStats) => ({
-            loss: meanSquaredError(this.net.apply(x, { training: true, stepSeed: ctx.seed, bnStats })[0], y),
-          })),
+          supervisedStep(
+            this.optimizers.adam,
+            [this.net],
+            { lr: ctx.values.lr, maxNorm: opts.maxNorm, clipNorm: opts.clipNorm ?? 0 },
+            (bnStats) => ({
+              loss: meanSquaredError(this.net.apply(x, { training: true, stepSeed: ctx.seed, bnStats })[0], y),
+            }),
+          ),
       },
     ];
   }

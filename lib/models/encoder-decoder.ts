@@ -79,10 +79,15 @@ export abstract class EncoderDecoderLifter implements Lifter {
       {
         name: "train",
         run: ({ x, y }, ctx) =>
-          supervisedStep(this.optimizers.adam, [this.encoder, this.decoder], opts.maxNorm, ctx.values.lr, (bnStats) => {
-            const l = this.loss(x, y, ctx.values.beta ?? 0, { training: true, stepSeed: ctx.seed, bnStats });
-            return { loss: l.total, terms: l.terms };
-          }),
+          supervisedStep(
+            this.optimizers.adam,
+            [this.encoder, this.decoder],
+            { lr: ctx.values.lr, maxNorm: opts.maxNorm, clipNorm: opts.clipNorm ?? 0 },
+            (bnStats) => {
+              const l = this.loss(x, y, ctx.values.beta ?? 0, { training: true, stepSeed: ctx.seed, bnStats });
+              return { loss: l.total, terms: l.terms };
+            },
+          ),
       },
     ];
   }

@@ -5,13 +5,14 @@
  * outputs are normalized poses (lib/data/preprocess.ts): x [B, inputDim] → y [B, outputDim].
  *
  * The implementations, one per file: vae.ts (the thesis β-VAE), ae.ts (a plain
- * autoencoder), baseline.ts (Martinez et al.), vae-gan.ts (the VAE-GAN hybrid); registry.ts builds one by kind. This file
+ * autoencoder), baseline.ts (Martinez et al.), vae-gan.ts (the VAE-GAN hybrid), cvae.ts (a conditional VAE
+ * whose decoder sees the 2D pose); registry.ts builds one by kind. This file
  * loads no TF.js at run time (configs import MODEL_KINDS from it).
  */
 import type * as tf from "@tensorflow/tfjs";
 import type { Trainable } from "../nn/trainable";
 
-export const MODEL_KINDS = ["beta-vae", "ae", "baseline", "vae-gan"] as const;
+export const MODEL_KINDS = ["beta-vae", "ae", "baseline", "vae-gan", "cvae"] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
 
 /** A training batch of a lifter: normalized inputs x [B, inputDim] and targets y [B, outputDim]. */
@@ -32,6 +33,11 @@ export interface LifterOptions {
   dropout: number;
   /** Max-norm constraint on kernel columns, applied after each update (0 = off). */
   maxNorm: number;
+  /**
+   * Clip the gradient by its global L2 norm to at most this before each update (0 or absent = off).
+   * The supervised lifters (beta-vae, ae, baseline, cvae) take it; the vae-gan's config refuses it.
+   */
+  clipNorm?: number;
   /** Options of the VAE-GAN hybrid (model "vae-gan"; other lifters ignore them). */
   vaeGan?: VaeGanOptions;
 }
@@ -65,12 +71,16 @@ export interface Lifter extends Trainable<LiftBatch> {
   readonly latentDim: number;
   /** True when the lifter samples hypotheses (`sample`). */
   readonly variational: boolean;
-  /** Deterministic prediction [B, outputDim] (z = μ for latent models), inference mode. */
+  /** Deterministic prediction [B, outputDim] (z = μ for the β-VAE and AE, z = 0 for the CVAE), inference mode. */
   predict(x: tf.Tensor2D): tf.Tensor2D;
-  /** Latent means μ(x) [B, latentDim]; throws for lifters without a latent space. */
+  /**
+   * Latent means μ(x) [B, latentDim]; throws for lifters without a latent space, and for the
+   * CVAE, whose posterior needs the 3D pose too.
+   */
   encodeMean(x: tf.Tensor2D): tf.Tensor2D;
   /**
-   * N hypotheses [B, outputDim] from z ~ q(z|x), seeded: hypothesis k uses its own seed, so
+   * N hypotheses [B, outputDim] from the model's test-time latent distribution (q(z|x) for the
+   * β-VAE and VAE-GAN, the prior N(0, I) for the CVAE), seeded: hypothesis k uses its own seed, so
    * hypotheses first..first+n−1 are the same however they are batched. Throws when not variational.
    */
   sample(x: tf.Tensor2D, n: number, seed: number, first?: number): tf.Tensor2D[];

@@ -1,6 +1,7 @@
 /** Lifters by kind: the one place that maps a config's `model` to its implementation. */
 import { AutoencoderLifter } from "./ae";
 import { BaselineLifter } from "./baseline";
+import { CvaeLifter } from "./cvae";
 import type { Lifter, LifterOptions, ModelKind } from "./lifter";
 import { MODEL_KINDS } from "./lifter";
 import { VaeLifter } from "./vae";
@@ -11,6 +12,7 @@ const LIFTERS: Record<ModelKind, new (opts: LifterOptions, seed: number) => Lift
   ae: AutoencoderLifter,
   baseline: BaselineLifter,
   "vae-gan": VaeGanLifter,
+  cvae: CvaeLifter,
 };
 
 /** A new lifter of `kind` with seeded weights. */

@@ -4,20 +4,30 @@ import { type BnStats, Mlp } from "../nn/mlp";
 import { minimize, type Optimizer } from "../nn/optim";
 import type { LiftBatch, Lifter } from "./lifter";
 
+/** How a supervised step updates: learning rate, and the two limits (0 = off). */
+export interface UpdateOptions {
+  lr: number;
+  /** Max-norm of kernel columns of `nets`, applied after the update. */
+  maxNorm: number;
+  /** Global gradient-norm clipping before the update (lib/nn/optim.ts `minimize`). */
+  clipNorm: number;
+}
+
 /**
  * The supervised step shared by the lifters: gradients of `loss` for the optimizer's
- * parameters, the update, then batch-norm moving statistics and the max-norm constraint
- * of `nets`. Returns the named terms (loss, the model's own terms, gradNorm).
+ * parameters, clipped by their global norm when `clipNorm` > 0, the update, then batch-norm
+ * moving statistics and the max-norm constraint of `nets`. Returns the named terms (loss,
+ * the model's own terms, gradNorm before clipping).
  */
 export function supervisedStep(
   opt: Optimizer,
   nets: Mlp[],
-  maxNorm: number,
-  lr: number,
+  u: UpdateOptions,
   loss: (bnStats: BnStats) => { loss: tf.Scalar; terms?: Record<string, tf.Scalar> },
 ): Record<string, tf.Scalar> {
+  const { lr, maxNorm, clipNorm } = u;
   const bnStats: BnStats = [];
-  const r = minimize(opt, lr, () => loss(bnStats));
+  const r = minimize(opt, lr, () => loss(bnStats), clipNorm);
   if (bnStats.length) Mlp.updateMovingStats(bnStats);
   if (maxNorm > 0) for (const m of nets) m.applyMaxNorm(maxNorm);
   return r;

@@ -104,14 +104,22 @@ export type MinimizeResult = Record<string, tf.Scalar> & { loss: tf.Scalar; grad
 /**
  * One optimization step: gradients of `objective` with respect to `opt.params`, applied
  * by `opt` at learning rate `lr`. The objective returns its value and any named terms to
- * report; the result holds them plus the gradient's global L2 norm, as device scalars the
- * caller disposes. Variables outside `opt.params` receive no update.
+ * report; the result holds them plus the gradient's global L2 norm (before any clipping),
+ * as device scalars the caller disposes. Variables outside `opt.params` receive no update.
+ *
+ * `clipNorm` > 0 clips the gradient by its global norm before the update: every gradient is
+ * multiplied by clipNorm / max(‖∇‖₂, clipNorm), which is exactly 1 while ‖∇‖₂ ≤ clipNorm
+ * (Pascanu et al. 2013). The scale stays on the device: no host read inside the step.
+ * 0 (the default) leaves the gradient untouched.
  */
 export function minimize(
   opt: Optimizer,
   lr: number,
   objective: () => { loss: tf.Scalar; terms?: Record<string, tf.Scalar> },
+  clipNorm = 0,
 ): MinimizeResult {
+  if (!(clipNorm >= 0) || !Number.isFinite(clipNorm))
+    throw new Error(`minimize: clipNorm must be a finite number ≥ 0 (0 = off), got ${clipNorm}`);
   const params = opt.params;
   let terms: Record<string, tf.Scalar> = {};
   const { value, grads } = tf.variableGrads(() => {
@@ -125,7 +133,15 @@ export function minimize(
     return g;
   });
   const gradNorm = tf.tidy(() => tf.sqrt(tf.addN(list.map((g) => tf.sum(tf.square(g))))) as tf.Scalar);
-  opt.apply(list, lr);
+  const applied =
+    clipNorm > 0
+      ? tf.tidy(() => {
+          const scale = tf.div(clipNorm, tf.maximum(gradNorm, clipNorm));
+          return list.map((g) => tf.mul(g, scale));
+        })
+      : list;
+  opt.apply(applied, lr);
+  if (applied !== list) tf.dispose(applied);
   tf.dispose(Object.values(grads));
   return { ...terms, loss: value, gradNorm } as MinimizeResult;
 }

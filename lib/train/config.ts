@@ -2,11 +2,13 @@
  * Typed training configs. A notebook's first code cell writes
  *   const cfg: TrainConfig = { ...DEFAULT_VAE_CONFIG, beta: 0.01 };
  * and `withProfile(cfg)` checks it against CONFIG_SCHEMA and scales it for the active profile (smoke / full).
- * The named presets (beta-vae, ae, baseline, vae-gan) are listed in lib/train/presets.ts.
+ * The named presets (beta-vae, ae, baseline, vae-gan, cvae) are listed in lib/train/presets.ts.
  *
  * The VAE-GAN's own fields (gamma, poseMseWeight, disc*, decoderGan) are optional: configs of the
  * other models leave them out (so their saved config.json files are as before), and only a
- * `vae-gan` config may set them.
+ * `vae-gan` config may set them. `clipNorm` is optional too (absent = 0 = off), so the presets that
+ * leave it out train and save exactly as before; the vae-gan, whose adversarial steps it would not
+ * reach, refuses it.
  *
  * CONFIG_SCHEMA gives every field its type and range; the same schema checks JSON config files, run
  * folders' config.json (`parseConfig`) and the CLI's `--set key=value`.
@@ -20,7 +22,10 @@ import { objectSchema, SchemaError, type Field } from "./schema";
 export interface TrainConfig extends Partial<VaeGanOptions> {
   /** Run name: the run's folder is runs/<name>/ (a killed run resumes from there). */
   name: string;
-  /** `beta-vae` (thesis), `ae` (plain autoencoder, z = μ) or `baseline` (Martinez et al.). */
+  /**
+   * `beta-vae` (thesis), `ae` (plain autoencoder, z = μ), `baseline` (Martinez et al.), `vae-gan`
+   * (Larsen et al.) or `cvae` (conditional VAE: the decoder sees the 2D pose and z).
+   */
   model: ModelKind;
   /** Seed for weight init, shuffles, dropout masks and latent sampling. */
   seed: number;
@@ -66,6 +71,11 @@ export interface TrainConfig extends Partial<VaeGanOptions> {
   betaSchedule: BetaSchedule;
   /** Also checkpoint every this many steps within an epoch (0 = at epoch ends only). */
   checkpointEverySteps: number;
+  /**
+   * Clip the gradient by its global L2 norm to at most this before each update (absent or 0 = off);
+   * the logged gradNorm is the norm before clipping. Not for vae-gan.
+   */
+  clipNorm?: number;
   // --- vae-gan only (optional; see VaeGanOptions in lib/models/lifter.ts) ---
   // gamma, poseMseWeight, discHidden, discBlocks, discFeatureLayer, discLr, decoderGan
 }
@@ -144,6 +154,36 @@ export const DEFAULT_VAE_GAN_CONFIG: TrainConfig = {
   decoderGan: "non-saturating",
 };
 
+/**
+ * The conditional VAE (lib/models/cvae.ts), on equal terms with the baseline: its preprocessing
+ * (martinez), its decoder (1024 units, stem + 2 residual blocks, batch norm, dropout 0.5, max-norm 1)
+ * and its optimization (Adam 1e-3, decay 0.96 per 10k steps, batch 256, 40 epochs). Its own choices:
+ * - latentDim 16: z codes only what the 2D pose leaves open (a few depth orderings of limbs, a
+ *   scale); 16 dimensions hold that, and few enough that samples of the N(0, I) prior land where
+ *   the training posteriors were.
+ * - β = 0.05 (KL divided by the 48 outputs, as for the β-VAE): recon + β·KL/D is the negative ELBO,
+ *   scaled, of a Gaussian likelihood with variance β/2 = 0.025 per normalized coordinate, about the
+ *   baseline's squared error. A much smaller β lets z code everything (z = 0 is then a poor
+ *   prediction); a much larger one collapses the posterior to the prior (no diversity).
+ * - betaSchedule linear over the first 10% of training: the KL warm-up that keeps the decoder
+ *   from learning to ignore z before the encoder has anything to give it. It is safe because the
+ *   recognition heads start at zero (q = the prior, KL = 0; lib/models/cvae.ts): with randomly
+ *   initialized heads, the β = 0 steps let μ grow unchecked and the first epoch's mean KL reached
+ *   8.6e5 with gradient norms of 2e4 (smoke profile); with zero heads it stays near 40.
+ * - clipNorm 1: no update's gradient is longer than 1. In smoke runs the norm averages 2–5, so
+ *   early steps are all clipped, which under Adam only reweights steps; what it prevents is a
+ *   spike inflating Adam's second moment and stalling the steps after it.
+ */
+export const DEFAULT_CVAE_CONFIG: TrainConfig = {
+  ...DEFAULT_BASELINE_CONFIG,
+  name: "cvae",
+  model: "cvae",
+  latentDim: 16,
+  beta: 0.05,
+  betaSchedule: { kind: "linear", warmup: 0.1 },
+  clipNorm: 1,
+};
+
 /** A run name is a folder name: letters, digits, '.', '_' and '-', starting with a letter or digit. */
 export const RUN_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
@@ -207,6 +247,13 @@ export const CONFIG_SCHEMA = objectSchema<TrainConfig>({
     },
   },
   checkpointEverySteps: counter("also checkpoint every this many steps (0 = epoch ends only)"),
+  clipNorm: {
+    type: "number",
+    doc: "clip the gradient's global L2 norm to this before each update (0 or absent = off; not vae-gan)",
+    min: 0,
+    max: 1e6,
+    optional: true,
+  },
   gamma: {
     type: "number",
     doc: "vae-gan: weight γ of the reconstruction in the decoder's update",
@@ -241,8 +288,17 @@ export const CONFIG_SCHEMA = objectSchema<TrainConfig>({
   decoderGan: { type: "enum", doc: "vae-gan: the decoder's GAN term", values: DECODER_GAN_LOSSES, optional: true },
 });
 
-/** Model-specific checks: vae-gan fields only on vae-gan configs, and D_l within the discriminator. */
+/**
+ * Model-specific checks: vae-gan fields only on vae-gan configs, D_l within the discriminator, and
+ * no gradient clipping on the vae-gan (its steps would silently ignore it).
+ */
 function checkModelFields(cfg: TrainConfig, where: string): void {
+  if (cfg.model === "vae-gan" && (cfg.clipNorm ?? 0) > 0) {
+    throw new SchemaError(
+      `${where}: clipNorm is not supported by model vae-gan (its adversarial steps are not clipped); expected 0 or absent, got ${cfg.clipNorm}`,
+      "clipNorm",
+    );
+  }
   if (cfg.model !== "vae-gan") {
     const stray = VAE_GAN_FIELDS.filter((k) => cfg[k] !== undefined);
     if (stray.length) {

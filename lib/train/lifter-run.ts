@@ -58,6 +58,7 @@ export function buildLifter(cfg: TrainConfig, stats: NormStats): Lifter {
   const { hidden, layers, latentDim, residual, batchNorm, dropout, maxNorm } = cfg;
   const dims = { inputDim: stats.joints2d.length * 2, outputDim: stats.joints3d.length * 3 };
   const opts: LifterOptions = { ...dims, hidden, layers, latentDim, residual, batchNorm, dropout, maxNorm };
+  if (cfg.clipNorm) opts.clipNorm = cfg.clipNorm;
   if (cfg.model === "vae-gan") {
     // Fields a config leaves out take the vae-gan preset's values.
     const d = DEFAULT_VAE_GAN_CONFIG as Required<TrainConfig>;

@@ -7,6 +7,7 @@
 import {
   DEFAULT_AE_CONFIG,
   DEFAULT_BASELINE_CONFIG,
+  DEFAULT_CVAE_CONFIG,
   DEFAULT_VAE_CONFIG,
   DEFAULT_VAE_GAN_CONFIG,
   parseConfig,
@@ -45,6 +46,12 @@ export const PRESETS: readonly Preset[] = [
     description:
       "VAE-GAN hybrid (Larsen et al.): the β-VAE plus a 3D discriminator, reconstruction in its layer D_l plus pose MSE, γ = 100",
     config: DEFAULT_VAE_GAN_CONFIG,
+  },
+  {
+    name: "cvae",
+    description:
+      "conditional VAE: the decoder (the baseline's network) sees the 2D pose and z, latent 16, β = 0.05 warmed up, z = 0 to predict, z ~ N(0, I) for hypotheses, gradients clipped at norm 1",
+    config: DEFAULT_CVAE_CONFIG,
   },
 ];
 

@@ -146,11 +146,11 @@ export function wildBatches(
 
 /** The lifter a wild config describes (input: COCO features), with seeded weights. */
 export function buildWildLifter(cfg: WildLiftConfig, stats: NormStats): Lifter {
-  const { hidden, layers, latentDim, residual, batchNorm, dropout, maxNorm } = cfg;
+  const { hidden, layers, latentDim, residual, batchNorm, dropout, maxNorm, clipNorm } = cfg;
   const dims = { inputDim: COCO_INPUT_DIM, outputDim: stats.joints3d.length * 3 };
   return createLifter(
     cfg.model,
-    { ...dims, hidden, layers, latentDim, residual, batchNorm, dropout, maxNorm },
+    { ...dims, hidden, layers, latentDim, residual, batchNorm, dropout, maxNorm, ...(clipNorm ? { clipNorm } : {}) },
     cfg.seed,
   );
 }

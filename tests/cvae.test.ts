@@ -1,0 +1,339 @@
+/**
+ * The conditional VAE lifter (lib/models/cvae.ts): sizes and shapes, the KL term against its
+ * closed form and the loss against its definition, finite differences against autodiff, z = 0
+ * prediction, seeded prior samples, a decoder that uses z, training on a batch with two
+ * answers per input, no tensor leak, checkpoint → reload, export, and a tiny run on the shared
+ * data through trainRun, evaluation and the hypothesis report.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../lib/backend/backend";
+import { mulberry32, normal } from "../lib/core/rng";
+import { experimentData } from "../lib/data/experiment";
+import { rootCentred, normalize } from "../lib/data/preprocess";
+import { evaluateLifter } from "../lib/eval/evaluate";
+import { hypothesisReport } from "../lib/eval/hypotheses";
+import { predictMm, sampleHypothesesMm } from "../lib/eval/infer";
+import type { CvaeLifter } from "../lib/models/cvae";
+import { exportLifter, loadExportedLifter } from "../lib/models/export";
+import type { LifterOptions } from "../lib/models/lifter";
+import { createLifter } from "../lib/models/registry";
+import { fitBatch } from "../lib/models/supervised";
+import { DEFAULT_CVAE_CONFIG, type TrainConfig } from "../lib/train/config";
+import { loadRun, trainRun } from "../lib/train/lifter-run";
+import { loadCheckpoint, saveCheckpoint } from "../lib/train/run-folder";
+import { maxAbsDiff, mocapDataDir, scratchDir } from "./helpers";
+
+await initBackend({ quiet: true });
+const data = mocapDataDir();
+
+const IN = 6,
+  OUT = 9,
+  K = 4,
+  H = 8;
+const SMALL: LifterOptions = {
+  inputDim: IN,
+  outputDim: OUT,
+  hidden: H,
+  layers: 3,
+  latentDim: K,
+  residual: false,
+  batchNorm: false,
+  dropout: 0,
+  maxNorm: 0,
+};
+const cvae = (extra: Partial<LifterOptions> = {}, seed = 5) =>
+  createLifter("cvae", { ...SMALL, ...extra }, seed) as CvaeLifter;
+
+function batch(n: number, dim: number, seed: number): tf.Tensor2D {
+  const r = mulberry32(seed);
+  return tf.tensor2d(
+    Float32Array.from({ length: n * dim }, () => normal(r)),
+    [n, dim],
+  );
+}
+const diff = (a: tf.Tensor, b: tf.Tensor) => maxAbsDiff(a.dataSync(), b.dataSync());
+
+test("sizes and shapes: recognition on [x, y], decoder on [x, z], a variational lifter", () => {
+  const m = cvae();
+  assert.equal(m.kind, "cvae");
+  assert.ok(m.variational);
+  assert.equal(m.latentDim, K);
+  // Recognition: (in + out) → h, h → h, heads h → K twice; decoder: (in + K) → h, h → h, h → out.
+  const enc = (IN + OUT) * H + H + (H * H + H) * 2 + 2 * (H * K + K);
+  const dec = (IN + K) * H + H + (H * H + H) * 2 + H * OUT + OUT;
+  assert.equal(m.parameterCount(), enc + dec);
+  const x = batch(7, IN, 1),
+    y = batch(7, OUT, 2);
+  const p = m.predict(x);
+  assert.deepEqual(p.shape, [7, OUT]);
+  const hs = m.sample(x, 3, 9);
+  assert.equal(hs.length, 3);
+  for (const h of hs) assert.deepEqual(h.shape, [7, OUT]);
+  const [mu, logvar] = m.posterior(x, y);
+  assert.deepEqual(
+    [mu.shape, logvar.shape],
+    [
+      [7, K],
+      [7, K],
+    ],
+  );
+  assert.throws(() => m.predict(y), /cvae\.predict: expected x \[B, 6\], got \[7,9\]/);
+  assert.throws(() => m.decode(x, batch(7, K + 1, 3)), /cvae\.decode: expected z \[7, 4\], got \[7,5\]/);
+  assert.throws(() => m.encodeMean(), /posterior needs the 3D pose/);
+  assert.throws(() => createLifter("cvae", { ...SMALL, residual: true, layers: 4 }, 1), /layers must be odd/);
+  tf.dispose([x, y, p, ...hs, mu, logvar]);
+  m.dispose();
+});
+
+test("the posterior starts at the prior: μ = 0, log σ² = 0, KL = 0", () => {
+  const m = cvae({ residual: true, batchNorm: true });
+  const x = batch(5, IN, 4),
+    y = batch(5, OUT, 5);
+  const [mu, logvar] = m.posterior(x, y);
+  assert.deepEqual(Array.from(mu.dataSync()), new Array(5 * K).fill(0));
+  assert.deepEqual(Array.from(logvar.dataSync()), new Array(5 * K).fill(0));
+  const l = m.loss(x, y, 1, { training: true, stepSeed: 1 });
+  assert.equal(l.terms.kl.dataSync()[0], 0);
+  tf.dispose([x, y, mu, logvar, l.total, l.terms.kl, l.terms.recon]);
+  m.dispose();
+});
+
+test("the KL term equals its closed form, and the loss is recon + β·KL/D", () => {
+  const m = cvae();
+  const x = batch(5, IN, 4),
+    y = batch(5, OUT, 5);
+  // A few steps move the posterior off the prior it starts at.
+  for (let s = 0; s < 3; s++) tf.dispose(Object.values(fitBatch(m, { x, y }, { beta: 0.1, lr: 0.05, seed: s })));
+  const [mu, logvar] = m.posterior(x, y);
+  const M = mu.arraySync(),
+    L = logvar.arraySync();
+  // KL(N(μ, σ²) ‖ N(0, 1)) per sample = ½ Σ_k (σ²_k + μ_k² − 1 − log σ²_k), averaged over the batch.
+  const klWant =
+    M.reduce((s, row, i) => s + 0.5 * row.reduce((t, mk, k) => t + Math.exp(L[i][k]) + mk * mk - 1 - L[i][k], 0), 0) /
+    5;
+  // Inference mode: z = μ, so recon is the MSE of dec(x, μ).
+  const yHat = m.decode(x, mu);
+  const Y = Array.from(y.dataSync()),
+    P = Array.from(yHat.dataSync());
+  const reconWant = P.reduce((s, v, i) => s + (v - Y[i]) ** 2, 0) / P.length;
+  const beta = 0.7;
+  const l = m.loss(x, y, beta, { training: false });
+  const kl = l.terms.kl.dataSync()[0],
+    recon = l.terms.recon.dataSync()[0],
+    total = l.total.dataSync()[0];
+  assert.ok(klWant > 0);
+  assert.ok(Math.abs(kl - klWant) <= 1e-5 * Math.max(1, klWant), `KL ${kl} vs closed form ${klWant}`);
+  assert.ok(Math.abs(recon - reconWant) <= 1e-6 * Math.max(1, reconWant), `recon ${recon} vs ${reconWant}`);
+  assert.ok(Math.abs(total - (reconWant + (beta * klWant) / OUT)) < 1e-5, `total ${total}`);
+  tf.dispose([x, y, mu, logvar, yHat, l.total, l.terms.kl, l.terms.recon]);
+  m.dispose();
+});
+
+test("finite differences agree with autodiff on the training loss (sampled z, batch norm, dropout)", () => {
+  const m = cvae({ residual: true, batchNorm: true, dropout: 0.2 });
+  const x = batch(6, IN, 11),
+    y = batch(6, OUT, 12);
+  // A fixed step seed: the same ε and dropout masks at every evaluation.
+  const f = () => m.loss(x, y, 0.3, { training: true, stepSeed: 77 }).total;
+  const vars = Object.values(m.parts).flatMap((p) => p.trainable());
+  const { grads } = tf.variableGrads(f, vars);
+  const r = mulberry32(3);
+  let checked = 0;
+  for (const v of vars) {
+    const vals = v.dataSync().slice();
+    const i = Math.floor(r() * vals.length);
+    const h = 1e-3;
+    const at = (delta: number) => {
+      const w = vals.slice();
+      w[i] += delta;
+      v.assign(tf.tensor(w, v.shape));
+      return tf.tidy(() => f().dataSync()[0]);
+    };
+    const fd = (at(h) - at(-h)) / (2 * h);
+    v.assign(tf.tensor(vals, v.shape));
+    const ad = grads[v.name].dataSync()[i];
+    assert.ok(
+      Math.abs(fd - ad) <= 2e-3 + 2e-2 * Math.abs(ad),
+      `${v.name}[${i}]: finite difference ${fd} vs autodiff ${ad}`,
+    );
+    checked++;
+  }
+  assert.ok(checked >= 20, `checked ${checked}`);
+  tf.dispose([x, y, ...Object.values(grads)]);
+  m.dispose();
+});
+
+test("predict is dec(x, 0) and deterministic; the decoder uses z; samples are seeded", () => {
+  const m = cvae({ batchNorm: true, dropout: 0.5 });
+  const x = batch(4, IN, 21);
+  const [p1, p2] = [m.predict(x), m.predict(x)];
+  assert.equal(diff(p1, p2), 0, "two predictions are identical (no dropout at inference)");
+  const zero = tf.zeros([4, K]) as tf.Tensor2D,
+    z = batch(4, K, 22);
+  const [d0, dz] = [m.decode(x, zero), m.decode(x, z)];
+  assert.equal(diff(p1, d0), 0, "predict = decode(x, 0)");
+  assert.ok(diff(d0, dz) > 1e-3, "a different z gives a different pose");
+  const a = m.sample(x, 3, 7),
+    b = m.sample(x, 3, 7),
+    c = m.sample(x, 3, 8);
+  a.forEach((h, k) => assert.equal(diff(h, b[k]), 0, `hypothesis ${k}: the same seed gives the same pose`));
+  a.forEach((h, k) => assert.ok(diff(h, c[k]) > 1e-4, `hypothesis ${k}: another seed gives another pose`));
+  assert.ok(diff(a[0], a[1]) > 1e-4, "hypotheses differ from each other");
+  // Hypothesis k is the same drawn alone (first = k) as with the others (evaluation streams them).
+  const third = m.sample(x, 1, 7, 2)[0];
+  assert.equal(diff(third, a[2]), 0);
+  // Hypothesis k is dec(x, ε) with ε ~ N(0, I) under seed·1009 + first + k.
+  const eps = tf.randomNormal([4, K], 0, 1, "float32", 7 * 1009 + 1) as tf.Tensor2D;
+  const byHand = m.decode(x, eps);
+  assert.equal(diff(byHand, a[1]), 0);
+  tf.dispose([x, p1, p2, zero, z, d0, dz, ...a, ...b, ...c, third, eps, byHand]);
+  m.dispose();
+});
+
+test("training on two answers per input lowers the loss, uses z, and leaks no tensors", () => {
+  const m = cvae({ hidden: 32, batchNorm: true, dropout: 0.1, maxNorm: 1, clipNorm: 1 });
+  // Each input appears twice, once with target y and once with −y: the 2D → 3D ambiguity in
+  // miniature. Only z can tell the two apart.
+  const x0 = batch(16, IN, 31),
+    A = batch(IN, OUT, 32);
+  const y0 = tf.matMul(x0, A);
+  const x = tf.concat([x0, x0]) as tf.Tensor2D,
+    y = tf.concat([y0, tf.neg(y0)]) as tf.Tensor2D;
+  tf.dispose([x0, A, y0]);
+  const counts: number[] = [],
+    recon: number[] = [],
+    norms: number[] = [];
+  for (let s = 0; s < 150; s++) {
+    const r = fitBatch(m, { x, y }, { beta: 0.05, lr: 3e-3, seed: s });
+    recon.push(r.recon.dataSync()[0]);
+    norms.push(r.gradNorm.dataSync()[0]);
+    tf.dispose(Object.values(r));
+    counts.push(tf.memory().numTensors);
+  }
+  assert.equal(counts.at(-1), counts[2], `tensor count grew from ${counts[2]} to ${counts.at(-1)}`);
+  // z = 0 can at best predict the mean of y and −y (0), an MSE of mean(y²); with z it goes below.
+  const meanSq = tf.tidy(() => tf.mean(tf.square(y)).dataSync()[0]);
+  assert.ok(recon[149] < 0.5 * recon[0], `recon ${recon[0]} → ${recon[149]}`);
+  assert.ok(recon[149] < 0.5 * meanSq, `recon ${recon[149]} should beat the z-blind ${meanSq}`);
+  assert.ok(norms.every(Number.isFinite));
+  // The posterior means of the two answers to one input lie apart, and decoding them gives the two answers.
+  const [mu] = m.posterior(x, y);
+  const mus = mu.arraySync();
+  const sep = mus.slice(0, 16).reduce((s, row, i) => s + Math.hypot(...row.map((v, k) => v - mus[i + 16][k])), 0) / 16;
+  assert.ok(sep > 0.5, `posterior means of y and −y are ${sep} apart`);
+  // sample() allocates nothing that outlives its outputs.
+  const before = tf.memory().numTensors;
+  const hs = m.sample(x, 5, 3);
+  tf.dispose(hs);
+  const p = m.predict(x);
+  p.dispose();
+  assert.equal(tf.memory().numTensors, before, "sample() and predict() leave no tensor behind");
+  tf.dispose([x, y, mu]);
+  m.dispose();
+});
+
+test("checkpoint → reload into a fresh lifter gives identical predictions and samples; export predicts like it", async () => {
+  const m = cvae({ residual: true, batchNorm: true, dropout: 0.5, maxNorm: 1 });
+  // Move weights and batch-norm statistics away from their initial values.
+  for (let s = 0; s < 5; s++) {
+    const x0 = batch(16, IN, s),
+      y0 = batch(16, OUT, s + 9);
+    tf.dispose([x0, y0, ...Object.values(fitBatch(m, { x: x0, y: y0 }, { beta: 0.1, lr: 1e-2, seed: s }))]);
+  }
+  const dir = scratchDir("cvae-checkpoint");
+  saveCheckpoint(dir, m, {
+    epoch: 1,
+    stepInEpoch: 0,
+    globalStep: 5,
+    partial: { sums: {}, counts: {} },
+    history: [],
+    compute: "test",
+  });
+  const other = cvae({ residual: true, batchNorm: true, dropout: 0.5, maxNorm: 1 }, 99);
+  const x = batch(10, IN, 3);
+  const [a0, b0] = [m.predict(x), other.predict(x)];
+  assert.ok(diff(a0, b0) > 1e-4, "another seed starts elsewhere");
+  const meta = loadCheckpoint(dir, other);
+  assert.equal(meta?.globalStep, 5);
+  assert.equal(other.optimizers.adam.iterations, 5);
+  const b1 = other.predict(x);
+  assert.equal(diff(a0, b1), 0, "reloaded prediction differs");
+  const [ha] = m.sample(x, 1, 4, 3),
+    [hb] = other.sample(x, 1, 4, 3);
+  assert.equal(diff(ha, hb), 0, "reloaded hypothesis differs");
+  const stats = {
+    mode: "thesis" as const,
+    joints2d: [1, 2, 3],
+    joints3d: [1, 2, 3],
+    mean2d: new Float32Array(IN),
+    std2d: new Float32Array(IN).fill(1),
+    mean3d: new Float32Array(OUT),
+    std3d: new Float32Array(OUT).fill(1),
+  };
+  const out = scratchDir("cvae-export");
+  await exportLifter(m, stats as Parameters<typeof exportLifter>[1], out);
+  const loaded = await loadExportedLifter(out);
+  const e = loaded.predict(x) as tf.Tensor;
+  assert.ok(diff(a0, e) < 1e-5, `exported model differs by ${diff(a0, e)}`);
+  tf.dispose([x, a0, b0, b1, ha, hb, e]);
+  loaded.dispose();
+  m.dispose();
+  other.dispose();
+});
+
+test("the cvae preset trains through trainRun on the shared data; evaluation, hypotheses and reload work", {
+  skip: data.skip,
+  timeout: 400_000,
+}, async () => {
+  const runs = scratchDir("cvae-runs");
+  const cfg: TrainConfig = {
+    ...DEFAULT_CVAE_CONFIG,
+    name: "tiny-cvae",
+    hidden: 64,
+    layers: 3,
+    latentDim: 8,
+    epochs: 3,
+    batchSize: 128,
+    trainEveryNth: 20,
+    testEveryNth: 80,
+  };
+  const d = experimentData({ ...cfg, dataDir: data.dir });
+  const r = await trainRun(
+    cfg,
+    { train: d.trainN, val: { x: d.valN, set: d.val }, stats: d.stats },
+    { runsDir: runs, verbose: false },
+  );
+  const h = r.history;
+  assert.equal(h.length, 3);
+  for (const k of ["recon", "kl", "loss", "gradNorm"]) assert.ok(Number.isFinite(h[2].terms[k]), k);
+  assert.ok(h[2].terms.recon < h[0].terms.recon, `recon ${h[0].terms.recon} → ${h[2].terms.recon}`);
+  assert.ok(h[2].val.p1 < h[0].val.p1, `validation P1 ${h[0].val.p1} → ${h[2].val.p1}`);
+  // β warms up linearly over the first 10% of training, then stays.
+  assert.equal(h[2].values.beta, cfg.beta);
+  const ev = evaluateLifter(r.lifter, r.stats, d.test, { bestOf: [1, 5], seed: 1 });
+  const best = (ev.bestOfN ?? []).map((b) => b.p1.frameWise);
+  assert.equal(best.length, 2, "a variational lifter gets best-of-N");
+  assert.ok(best[1] <= best[0], "best of 5 is no worse than best of 1");
+  // The hypothesis report on the same hypotheses: its best-of-5 is evaluateLifter's (frame-wise).
+  const x = normalize(d.test, r.stats);
+  const hyps = sampleHypothesesMm(r.lifter, x, r.stats, 5, 1);
+  const gt = rootCentred(d.test);
+  const rep = hypothesisReport(hyps, gt, { prediction: predictMm(r.lifter, x, r.stats), bestOf: [1, 5] });
+  assert.ok(Math.abs(rep.bestOfN[1].p1 - best[1]) < 1e-6, "one best-of-N, two routes");
+  assert.ok(rep.meanSpreadMm > 0 && Number.isFinite(rep.correlation));
+  assert.ok(rep.calibration.withinSpread >= 0 && rep.calibration.withinSpread <= 1);
+  // Every part and optimizer was checkpointed: the reloaded lifter predicts and samples the same.
+  const again = loadRun(path.join(runs, cfg.name));
+  const xb = tf.tensor2d(d.valN.x.subarray(0, 8 * d.valN.dimIn), [8, d.valN.dimIn]);
+  const [p, q] = [r.lifter.predict(xb), again.lifter.predict(xb)];
+  assert.equal(diff(p, q), 0);
+  const [hp] = r.lifter.sample(xb, 1, 3),
+    [hq] = again.lifter.sample(xb, 1, 3);
+  assert.equal(diff(hp, hq), 0);
+  tf.dispose([xb, p, q, hp, hq]);
+  r.lifter.dispose();
+  again.lifter.dispose();
+});
