@@ -166,3 +166,39 @@ test("a kernel that dies is reported with the end of its own stderr (kept in out
   const timings = JSON.parse(fs.readFileSync(path.join(out, "notebooks", "timings.json"), "utf8"));
   assert.match(timings.notebooks["96_dies"].status, /^failed/);
 });
+
+test("files created and deleted under the project while a cell runs leave the kernel alive", {
+  timeout: 180_000,
+}, () => {
+  // tslab's compiler host keeps one debounce timer; with file watchers on, the second file-system
+  // event within one cell threw "Unexpected pending rebuildTimer" and killed the kernel (a 38-minute
+  // VAE-GAN run died of a merge under lib/). scripts/tslab-kernel.cjs switches the watchers off.
+  const dir = path.resolve("out", "test-runner");
+  const probe = path.join(dir, "watch-probe");
+  fs.rmSync(probe, { recursive: true, force: true });
+  fs.mkdirSync(probe, { recursive: true });
+  fs.writeFileSync(path.join(probe, "a.ts"), "export const probeValue = 41;\n");
+  const rel = `./${path.relative(process.cwd(), probe).split(path.sep).join("/")}`;
+  const nbPath = path.join(dir, "97_watch.ipynb");
+  fs.writeFileSync(
+    nbPath,
+    JSON.stringify(
+      notebook([
+        `import { probeValue } from "${rel}/a";\nimport { MODEL_KINDS } from "./lib/models/lifter";\nconsole.log("imported", probeValue + 1, MODEL_KINDS.length > 0);`,
+        `import * as fs from "node:fs";\nconst sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));\nfor (const d of ["${rel}", "lib/models", "${rel}", "lib/models"]) {\n  fs.writeFileSync(\`\${d}/zz-watch-probe-${process.pid}.ts\`, "export const x = 1;\\n");\n  await sleep(1200);\n  fs.unlinkSync(\`\${d}/zz-watch-probe-${process.pid}.ts\`);\n  await sleep(1200);\n}\nconsole.log("files changed");`,
+        'console.log("kernel alive", 6 * 7);',
+      ]),
+    ),
+  );
+  try {
+    const r = spawnSync("bash", ["scripts/run-notebooks.sh", "--no-html", "--out", path.join(dir, "out"), nbPath], {
+      encoding: "utf8",
+    });
+    assert.equal(r.status, 0, `runner exit status ${r.status}; stderr:\n${r.stderr}`);
+    const executed = JSON.parse(fs.readFileSync(path.join(dir, "out", "notebooks", "97_watch.ipynb"), "utf8"));
+    assert.match(JSON.stringify(executed.cells[0].outputs), /imported 42 true/);
+    assert.match(JSON.stringify(executed.cells[2].outputs), /kernel alive 42/);
+  } finally {
+    fs.rmSync(path.join("lib", "models", `zz-watch-probe-${process.pid}.ts`), { force: true });
+  }
+});
