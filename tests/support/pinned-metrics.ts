@@ -5,6 +5,7 @@
  * reference lives in tests/fixtures/pinned-smoke-metrics.json (recorded before lib/ moved).
  *   node --import tsx tests/support/pinned-metrics.ts <runsDir>
  */
+import * as fs from "node:fs";
 import * as os from "node:os";
 import { initBackend } from "../../lib/backend/backend";
 import { DEFAULT_AE_CONFIG, DEFAULT_BASELINE_CONFIG, DEFAULT_VAE_CONFIG, withProfile } from "../../lib/train/config";
@@ -46,8 +47,24 @@ for (const preset of [DEFAULT_VAE_CONFIG, DEFAULT_AE_CONFIG, DEFAULT_BASELINE_CO
 }
 const machine = {
   cpu: os.cpus()[0]?.model ?? "?",
+  ...cpuGeneration(),
   cores: os.cpus().length,
   kernels: backend.kernels,
   backend: backend.choice,
 };
 console.log(JSON.stringify({ machine, metrics: out }, null, 1));
+
+/**
+ * The CPU generation: "AMD EPYC" alone names several (Zen 3 to Zen 5), whose OpenBLAS kernels sum in
+ * other orders (AVX-512 or not). Linux's /proc/cpuinfo family and model; "?" elsewhere.
+ */
+function cpuGeneration(): { cpuFamily: string; cpuModel: string; avx512: boolean } {
+  let info = "";
+  try {
+    info = fs.readFileSync("/proc/cpuinfo", "utf8");
+  } catch {
+    return { cpuFamily: "?", cpuModel: "?", avx512: false };
+  }
+  const field = (name: string) => info.match(new RegExp(`^${name}\\s*: (.*)$`, "m"))?.[1].trim() ?? "?";
+  return { cpuFamily: field("cpu family"), cpuModel: field("model"), avx512: /\bavx512f\b/.test(field("flags")) };
+}
