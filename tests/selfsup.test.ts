@@ -15,6 +15,7 @@ import { cameraElevationDeg } from "../lib/pose/camera";
 import { H36M_PARENTS, jointIndex, NUM_JOINTS } from "../lib/pose/skeleton";
 import {
   DEFAULT_SELFSUP_CONFIG,
+  parseSelfSupConfig,
   type SelfSupConfig,
   trainSelfSup,
   validateSelfSupConfig,
@@ -201,4 +202,13 @@ test("trains on 2D only: the training set's 3D accessor throws, and the 2D losse
   const flips = depthFlips(predictSelfSup(r.model, test3d), rootCentred(test3d));
   assert.ok(flips.frameShare >= 0 && flips.frameShare <= 1);
   r.model.dispose();
+});
+
+test("run configs written before the camera elevation read as elevation 0; a half-written one is refused", () => {
+  const { elevationDeg: _e, learnElevation: _l, ...old } = { ...DEFAULT_SELFSUP_CONFIG, name: "old-run" };
+  const cfg = parseSelfSupConfig(JSON.parse(JSON.stringify(old)), "old/config.json");
+  assert.equal(cfg.elevationDeg, 0);
+  assert.equal(cfg.learnElevation, false);
+  assert.ok(DEFAULT_SELFSUP_CONFIG.elevationDeg > 10 && DEFAULT_SELFSUP_CONFIG.elevationDeg < 16);
+  assert.throws(() => parseSelfSupConfig({ ...old, learnElevation: true }, "half/config.json"), /elevationDeg/);
 });

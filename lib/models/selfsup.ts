@@ -430,16 +430,16 @@ export class SelfSupLifter implements Omit<Lifter, "kind" | "steps"> {
     });
   }
 
-  /**
-   * The cycle of one pose (raw pixels [17 × 2]) with given angles (radians), inference mode, for figures:
-   * the normalized input p [17, 2], its lift X [17, 3], the normalized new view q [17, 2], and the lift of
-   * q turned back X̃ [17, 3] (in X's units).
-   */
   /** The camera elevation e in degrees (learned or fixed). */
   elevationDeg(): number {
     return ((this.elevation.dataSync()[0] * ELEVATION_UNIT) / Math.PI) * 180;
   }
 
+  /**
+   * The cycle of one pose (raw pixels [17 × 2]) with given angles (radians), inference mode, for figures:
+   * the normalized input p [17, 2], its lift X [17, 3], the normalized new view q [17, 2], and the lift of
+   * q turned back X̃ [17, 3] (in X's units).
+   */
   cycle(
     pose2dPx: ArrayLike<number>,
     azimuth: number,

@@ -183,8 +183,16 @@ export function selfSupWithProfile(cfg: SelfSupConfig, profile: ProfileName = pr
   return validateSelfSupConfig(scaled, `self-supervised config scaled for the ${profile} profile`);
 }
 
+/**
+ * A config from JSON (a run folder's config.json). Runs written before the camera elevation existed
+ * turned poses about the camera's own axis: they read as elevationDeg 0, not learned.
+ */
 export function parseSelfSupConfig(raw: unknown, where: string): SelfSupConfig {
-  return validateSelfSupConfig(SELFSUP_SCHEMA.parse(raw, where), where);
+  const before =
+    typeof raw === "object" && raw !== null && !("elevationDeg" in raw) && !("learnElevation" in raw)
+      ? { ...raw, elevationDeg: 0, learnElevation: false }
+      : raw;
+  return validateSelfSupConfig(SELFSUP_SCHEMA.parse(before, where), where);
 }
 
 /** What training may see of a pose set: the count and the 2D pixels [n, 17, 2]. */
