@@ -8,7 +8,7 @@ import { Mlp } from "../nn/mlp";
 import { Adam } from "../nn/optim";
 import type { Step } from "../nn/trainable";
 import { assertInput, type LiftBatch, type Lifter, type LifterOptions } from "./lifter";
-import { supervisedStep } from "./supervised";
+import { supervisedTrainStep } from "./supervised";
 
 export class BaselineLifter implements Lifter {
   readonly kind = "baseline" as const;
@@ -32,18 +32,9 @@ export class BaselineLifter implements Lifter {
     this.parts = { net: this.net };
     this.optimizers = { adam: new Adam(this.net.trainable()) };
     this.steps = [
-      {
-        name: "train",
-        run: ({ x, y }, ctx) =>
-          supervisedStep(
-            this.optimizers.adam,
-            [this.net],
-            { lr: ctx.values.lr, maxNorm: opts.maxNorm, clipNorm: opts.clipNorm ?? 0 },
-            (bnStats) => ({
-              loss: meanSquaredError(this.net.apply(x, { training: true, stepSeed: ctx.seed, bnStats })[0], y),
-            }),
-          ),
-      },
+      supervisedTrainStep(this.optimizers.adam, [this.net], opts, ({ x, y }, ctx, bnStats) => ({
+        loss: meanSquaredError(this.net.apply(x, { training: true, stepSeed: ctx.seed, bnStats })[0], y),
+      })),
     ];
   }
 

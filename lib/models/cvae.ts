@@ -30,7 +30,7 @@ import { Adam } from "../nn/optim";
 import type { Step } from "../nn/trainable";
 import { parameterCountOf } from "./encoder-decoder";
 import { assertInput, type LiftBatch, type Lifter, type LifterOptions } from "./lifter";
-import { supervisedStep } from "./supervised";
+import { supervisedTrainStep } from "./supervised";
 
 export class CvaeLifter implements Lifter {
   readonly kind = "cvae" as const;
@@ -71,19 +71,10 @@ export class CvaeLifter implements Lifter {
     this.parts = { encoder: this.encoder, decoder: this.decoder };
     this.optimizers = { adam: new Adam([...this.encoder.trainable(), ...this.decoder.trainable()]) };
     this.steps = [
-      {
-        name: "train",
-        run: ({ x, y }, ctx) =>
-          supervisedStep(
-            this.optimizers.adam,
-            [this.decoder],
-            { lr: ctx.values.lr, maxNorm: opts.maxNorm, clipNorm: opts.clipNorm ?? 0 },
-            (bnStats) => {
-              const l = this.loss(x, y, ctx.values.beta ?? 0, { training: true, stepSeed: ctx.seed, bnStats });
-              return { loss: l.total, terms: l.terms };
-            },
-          ),
-      },
+      supervisedTrainStep(this.optimizers.adam, [this.decoder], opts, ({ x, y }, ctx, bnStats) => {
+        const l = this.loss(x, y, ctx.values.beta ?? 0, { training: true, stepSeed: ctx.seed, bnStats });
+        return { loss: l.total, terms: l.terms };
+      }),
     ];
   }
 

@@ -8,7 +8,7 @@ import { type ApplyOptions, type BnStats, Mlp } from "../nn/mlp";
 import { Adam } from "../nn/optim";
 import type { Step } from "../nn/trainable";
 import { assertInput, type LiftBatch, type Lifter, type LifterOptions, type ModelKind } from "./lifter";
-import { supervisedStep } from "./supervised";
+import { supervisedTrainStep } from "./supervised";
 
 /** ŷ = dec(μ(x)): the deterministic prediction of an encoder–decoder lifter, inference mode. */
 export function decodeMean(encoder: Mlp, decoder: Mlp, x: tf.Tensor2D): tf.Tensor2D {
@@ -76,19 +76,10 @@ export abstract class EncoderDecoderLifter implements Lifter {
     this.parts = { encoder: this.encoder, decoder: this.decoder };
     this.optimizers = { adam: new Adam([...this.encoder.trainable(), ...this.decoder.trainable()]) };
     this.steps = [
-      {
-        name: "train",
-        run: ({ x, y }, ctx) =>
-          supervisedStep(
-            this.optimizers.adam,
-            [this.encoder, this.decoder],
-            { lr: ctx.values.lr, maxNorm: opts.maxNorm, clipNorm: opts.clipNorm ?? 0 },
-            (bnStats) => {
-              const l = this.loss(x, y, ctx.values.beta ?? 0, { training: true, stepSeed: ctx.seed, bnStats });
-              return { loss: l.total, terms: l.terms };
-            },
-          ),
-      },
+      supervisedTrainStep(this.optimizers.adam, [this.encoder, this.decoder], opts, ({ x, y }, ctx, bnStats) => {
+        const l = this.loss(x, y, ctx.values.beta ?? 0, { training: true, stepSeed: ctx.seed, bnStats });
+        return { loss: l.total, terms: l.terms };
+      }),
     ];
   }
 

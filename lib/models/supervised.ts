@@ -2,7 +2,8 @@
 import type * as tf from "@tensorflow/tfjs";
 import { type BnStats, Mlp } from "../nn/mlp";
 import { minimize, type Optimizer } from "../nn/optim";
-import type { LiftBatch, Lifter } from "./lifter";
+import type { Step, StepContext } from "../nn/trainable";
+import type { LiftBatch, Lifter, LifterOptions } from "./lifter";
 
 /** How a supervised step updates: learning rate, and the two limits (0 = off). */
 export interface UpdateOptions {
@@ -31,6 +32,29 @@ export function supervisedStep(
   if (bnStats.length) Mlp.updateMovingStats(bnStats);
   if (maxNorm > 0) for (const m of nets) m.applyMaxNorm(maxNorm);
   return r;
+}
+
+/**
+ * The lifters' one training step ("train"): supervisedStep at the schedule's learning rate, with the
+ * options' max-norm (on `nets`) and gradient clipping, on the loss of the batch.
+ */
+export function supervisedTrainStep(
+  opt: Optimizer,
+  nets: Mlp[],
+  opts: Pick<LifterOptions, "maxNorm" | "clipNorm">,
+  loss: (
+    batch: LiftBatch,
+    ctx: StepContext,
+    bnStats: BnStats,
+  ) => { loss: tf.Scalar; terms?: Record<string, tf.Scalar> },
+): Step<LiftBatch> {
+  return {
+    name: "train",
+    run: (batch, ctx) =>
+      supervisedStep(opt, nets, { lr: ctx.values.lr, maxNorm: opts.maxNorm, clipNorm: opts.clipNorm ?? 0 }, (bnStats) =>
+        loss(batch, ctx, bnStats),
+      ),
+  };
 }
 
 /**
