@@ -864,7 +864,7 @@ export function rotationCycleFigure(
     xaxis: axis3("x"),
     yaxis: axis3("depth"),
     zaxis: axis3("up"),
-    camera: { eye: { x: 1.6, y: -1.6, z: 0.6 }, up: { x: 0, y: 0, z: 1 } },
+    camera: { eye: { x: 2, y: -2, z: 0.75 }, up: { x: 0, y: 0, z: 1 } },
   });
   const label = (text: string, x: number): Partial<Annotation> => ({
     text,
