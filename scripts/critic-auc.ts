@@ -9,7 +9,10 @@
  *   node --import tsx scripts/critic-auc.ts [--steps 600] [--arch mlp,kcs] [--hidden 256] [--lr 5e-4]
  *
  * Measured (2 shared vCPUs, wasm + OpenBLAS, defaults, 86 s CPU for both critics): held-out
- * AUC 0.759 (MLP) and 0.788 (KCS), 0.88 on training poses; angle limits 0.781. The thesis
+ * AUC 0.759 (MLP) and 0.788 (KCS), 0.88 on training poses; angle limits 0.781. Re-measured on an
+ * AMD EPYC family 26 (Zen 5), after the validation split took sequences out of training: held-out
+ * 0.665 (MLP) and 0.674 (KCS), in-sample 0.73 and 0.71; angle limits 0.775. 600 steps are few: the
+ * critics' AUC moves by ±0.05 with the summation order of the machine. The thesis
  * width (--hidden 1024 --steps 300 --lr 2e-4 --arch mlp, 90 s CPU): 0.715 held-out, 0.86 in-sample.
  */
 import * as tf from "@tensorflow/tfjs";
