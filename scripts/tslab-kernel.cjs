@@ -17,4 +17,6 @@ const ts = require(path.join(root, "node_modules", "@tslab", "typescript-for-tsl
 const noWatcher = { close() {} };
 ts.sys.watchFile = () => noWatcher;
 ts.sys.watchDirectory = () => noWatcher;
+// Sends and receives refused with EBUSY during the sockets' binds are retried (scripts/zmq-busy-retry.cjs).
+require("./zmq-busy-retry.cjs").patchZeromq(require(path.join(root, "node_modules", "zeromq")));
 require(path.join(root, "node_modules", "tslab", "dist", "main.js")).main();
