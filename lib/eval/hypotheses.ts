@@ -19,7 +19,7 @@
  * it, and as many as wanted (up to 200) for the best-of-N curve.
  */
 import { H36M_JOINTS, NUM_JOINTS, ROOT } from "../pose/skeleton";
-import { mpjpePerFrame, type Poses } from "../pose/metrics";
+import { mpjpePerFrame, perJointError, type Poses } from "../pose/metrics";
 
 /** Frames of a set of hypotheses against the ground truth, with their shapes checked. */
 function frameCount(hyps: readonly Poses[], gt: Poses, joints: number, where: string): number {
@@ -89,18 +89,6 @@ export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : Number.NaN;
 }
 
-/** Distance per frame and joint [n, J] between two pose sets [n, J, 3]. */
-function jointDistances(a: Poses, b: Poses, joints: number): Float64Array {
-  if (a.length !== b.length || a.length % (joints * 3) !== 0)
-    throw new Error(`jointDistances: expected two [n, ${joints}, 3] arrays, got ${a.length} and ${b.length} values`);
-  const out = new Float64Array(a.length / 3);
-  for (let ij = 0; ij < out.length; ij++) {
-    const o = ij * 3;
-    out[ij] = Math.hypot(a[o] - b[o], a[o + 1] - b[o + 1], a[o + 2] - b[o + 2]);
-  }
-  return out;
-}
-
 /**
  * Calibration: the share of (frame, joint) whose truth lies within the spread of the hypotheses'
  * mean, and for each q of `quantiles` the share within the ⌈qN⌉-th smallest hypothesis distance
@@ -120,7 +108,7 @@ export function coverage(
   if (spread.length !== n * joints)
     throw new Error(`coverage: expected a spread [${n}, ${joints}], got ${spread.length} values`);
   const mean = hypothesisMean(hyps, joints);
-  const truth = jointDistances(gt, mean, joints);
+  const truth = perJointError(gt, mean, joints);
   const N = hyps.length;
   const ranks = qs.map((q) => Math.min(N, Math.max(1, Math.ceil(q * N - 1e-9))) - 1);
   const within = new Float64Array(qs.length);
@@ -221,7 +209,7 @@ export function hypothesisReport(
   const pred = o.prediction ?? hypothesisMean(used, joints);
   if (pred.length !== gt.length)
     throw new Error(`hypothesisReport: prediction has ${pred.length} values, the ground truth ${gt.length}`);
-  const error = jointDistances(pred, gt, joints);
+  const error = perJointError(pred, gt, joints);
   const root = joints === NUM_JOINTS ? ROOT : -1;
   const s: number[] = [],
     e: number[] = [];
