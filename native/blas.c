@@ -96,6 +96,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   CHECK(napi_define_properties(env, exports, 3, props));
   hpe_ops_register(env, exports);
   hpe_conv_register(env, exports);
+  hpe_fused_register(env, exports);
   return exports;
 }
 

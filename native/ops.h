@@ -9,4 +9,5 @@ void hpe_ops_register(napi_env env, napi_value exports);
 typedef void (*hpe_job_fn)(int64_t lo, int64_t hi, const void *ctx);
 void hpe_parallel(hpe_job_fn f, int64_t n, int64_t min_split, const void *ctx);
 void hpe_conv_register(napi_env env, napi_value exports);
+void hpe_fused_register(napi_env env, napi_value exports);
 #endif

@@ -177,6 +177,7 @@ const USAGE: [string[], string][] = [
     ["eval", "--run", "x", "--best-of", "0,5"],
     "--best-of 0,5: expected distinct whole numbers ≥ 1 separated by commas, like 1,5,20",
   ],
+  [["eval", "--run", "x", "--best-of-every", "0"], "--best-of-every 0: expected a whole number ≥ 1, like 10"],
   [["eval", "--run", "x", "--data"], "--data needs a value: <folder>"],
   [["eval", "--run", "x", "--data", "--best-of", "1"], "--data needs a value: <folder>"],
   [["eval"], '--run is required for "eval": <name|dir> (a run name in the runs folder, or a run folder)'],

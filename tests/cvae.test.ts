@@ -11,7 +11,7 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend/backend";
 import { mulberry32, normal } from "../lib/core/rng";
-import { experimentData } from "../lib/data/experiment";
+import { experimentData, subsample } from "../lib/data/experiment";
 import { rootCentred, normalize } from "../lib/data/preprocess";
 import { evaluateLifter } from "../lib/eval/evaluate";
 import { hypothesisReport } from "../lib/eval/hypotheses";
@@ -325,6 +325,21 @@ test("the cvae preset trains through trainRun on the shared data; evaluation, hy
   assert.ok(Math.abs(rep.bestOfN[1].p1 - best[1]) < 1e-6, "one best-of-N, two routes");
   assert.ok(rep.meanSpreadMm > 0 && Number.isFinite(rep.correlation));
   assert.ok(rep.calibration.withinSpread >= 0 && rep.calibration.withinSpread <= 1);
+  // Best-of-N on every 3rd test frame (hpe eval --best-of-every 3): the single prediction is still scored on
+  // every frame, and the hypothesis report on that subsample's hypotheses gives the same best-of-5.
+  const ev3 = evaluateLifter(r.lifter, r.stats, d.test, { bestOf: [1, 5], bestOfEveryNth: 3, seed: 1 });
+  const sub = subsample(d.test, 3);
+  assert.equal(ev3.bestOfEveryNth, 3);
+  assert.equal(ev3.bestOfSamples, sub.n);
+  assert.ok(sub.n < d.test.n);
+  assert.equal(ev3.p1.frameWise, ev.p1.frameWise, "the single prediction on every frame");
+  const xs = normalize(sub, r.stats);
+  const rep3 = hypothesisReport(sampleHypothesesMm(r.lifter, xs, r.stats, 5, 1), rootCentred(sub), { bestOf: [1, 5] });
+  assert.ok(Math.abs(rep3.bestOfN[1].p1 - ev3.bestOfN![1].p1.frameWise) < 1e-6, "subsampled best-of-5, two routes");
+  assert.throws(
+    () => evaluateLifter(r.lifter, r.stats, d.test, { bestOf: [1], bestOfEveryNth: 0 }),
+    /bestOfEveryNth must be a whole number ≥ 1, got 0/,
+  );
   // Every part and optimizer was checkpointed: the reloaded lifter predicts and samples the same.
   const again = loadRun(path.join(runs, cfg.name));
   const xb = tf.tensor2d(d.valN.x.subarray(0, 8 * d.valN.dimIn), [8, d.valN.dimIn]);

@@ -6,6 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  ambiguityCoverage,
   bestOfNCurve,
   coverage,
   hypothesisMean,
@@ -212,4 +213,33 @@ test("with 17 joints the root is left out of the correlation and the calibration
   // best-of-1: h0 is √(1 + (5+i)²) from the truth at 16 of 17 joints.
   const want = [0, 1, 2].reduce((s, i) => s + (16 * Math.hypot(1, 5 + i)) / 17, 0) / 3;
   assert.ok(Math.abs(r.bestOfN[0].p1 - want) < 1e-9, `${r.bestOfN[0].p1} vs ${want}`);
+});
+
+test("ambiguityCoverage: a pair apart at one joint, hypotheses on both sides, every number by hand", () => {
+  // A and B differ only at joint 3 (RFoot): depth +100 vs −100 mm (200 mm apart), MPJPE 200/17 between them.
+  const pose = (z3: number, extra: [number, number, number] = [0, 0, 0]) => {
+    const p = new Float64Array(NUM_JOINTS * 3);
+    p[3 * 3 + 2] = z3;
+    for (let k = 0; k < 3; k++) p[5 * 3 + k] = extra[k];
+    return p;
+  };
+  const a = pose(100),
+    b = pose(-100);
+  // h0 = A, h1 = B, h2 = joint 3 at z = −30 (nearer B) with joint 5 moved by (0, 34, 0) (mm) → errors 130+34 vs 70+34.
+  const hyps = [pose(100), pose(-100), pose(-30, [0, 34, 0])];
+  const r = ambiguityCoverage(hyps, a, b);
+  assert.equal(r.nearestA, 0);
+  assert.equal(r.nearestB, 0);
+  assert.ok(Math.abs(r.shareNearerB - 2 / 3) < 1e-12, `share ${r.shareNearerB}`);
+  assert.deepEqual(
+    r.perJoint.map((p) => p.joint),
+    ["RFoot"],
+  );
+  assert.equal(r.perJoint[0].apartMm, 200);
+  assert.ok(Math.abs(r.perJoint[0].shareNearerB - 2 / 3) < 1e-12);
+  // A sampler committed to A: every hypothesis on A's side; B's nearest is the full 200/17 mm away.
+  const committed = ambiguityCoverage([pose(100), pose(90)], a, b);
+  assert.equal(committed.shareNearerB, 0);
+  assert.ok(Math.abs(committed.nearestB - 190 / 17) < 1e-9, `nearest B ${committed.nearestB}`);
+  assert.throws(() => ambiguityCoverage(hyps, a.subarray(3), b), /poses A and B of \[17, 3\] values/);
 });

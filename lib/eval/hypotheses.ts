@@ -247,3 +247,43 @@ function avg(v: ArrayLike<number>): number {
   for (let i = 0; i < v.length; i++) s += v[i];
   return s / v.length;
 }
+
+/** How the hypotheses of one input relate to two poses that input cannot tell apart. */
+export interface AmbiguityCoverage {
+  /** MPJPE (mm) of the hypothesis nearest pose A, and of the one nearest pose B. */
+  nearestA: number;
+  nearestB: number;
+  /** Share of hypotheses nearer B than A (MPJPE). */
+  shareNearerB: number;
+  /** Per joint where A and B differ by more than 1 mm: the share of hypotheses whose joint is nearer B's. */
+  perJoint: { joint: string; apartMm: number; shareNearerB: number }[];
+}
+
+/**
+ * Whether hypotheses cover a depth-ambiguous pair: poses A and B [17, 3] (root-centred, mm) with
+ * one 2D projection, and the hypotheses [17, 3] a lifter gave for that projection. A sampler that
+ * covers the ambiguity has hypotheses near both (small nearestA and nearestB, shareNearerB
+ * between 0 and 1); one that commits has all of them on one side.
+ */
+export function ambiguityCoverage(hyps: readonly Poses[], a: Poses, b: Poses): AmbiguityCoverage {
+  const J = NUM_JOINTS;
+  if (a.length !== J * 3 || b.length !== J * 3)
+    throw new Error(`ambiguityCoverage: expected poses A and B of [17, 3] values, got ${a.length} and ${b.length}`);
+  frameCount(hyps, a, J, "ambiguityCoverage");
+  const ea = hyps.map((h) => mpjpePerFrame(h, a)[0]),
+    eb = hyps.map((h) => mpjpePerFrame(h, b)[0]);
+  const dist = (p: Poses, q: Poses, j: number) =>
+    Math.hypot(p[j * 3] - q[j * 3], p[j * 3 + 1] - q[j * 3 + 1], p[j * 3 + 2] - q[j * 3 + 2]);
+  const perJoint = H36M_JOINTS.flatMap((joint, j) => {
+    const apartMm = dist(a, b, j);
+    if (apartMm <= 1) return [];
+    const nearer = hyps.filter((h) => dist(h, b, j) < dist(h, a, j)).length;
+    return [{ joint, apartMm, shareNearerB: nearer / hyps.length }];
+  });
+  return {
+    nearestA: Math.min(...ea),
+    nearestB: Math.min(...eb),
+    shareNearerB: eb.filter((e, k) => e < ea[k]).length / hyps.length,
+    perJoint,
+  };
+}

@@ -13,7 +13,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { mulberry32 } from "../core/rng";
 import { constantVariable, glorotVariable } from "./init";
-import { randomUniform } from "../backend/kernels/random";
+import { batchNormTrain, dropoutMask, maxNormColumns } from "../backend/kernels/fused";
 
 export interface MlpSpec {
   inputDim: number;
@@ -111,9 +111,10 @@ export class Mlp {
     let h = tf.add(tf.matMul(x, d.W), d.b) as tf.Tensor2D;
     if (d.bn) {
       if (o.training) {
-        const { mean, variance } = tf.moments(h, 0);
-        o.bnStats?.push({ layer: d, mean: tf.keep(mean), variance: tf.keep(variance) });
-        h = tf.batchNorm(h, mean, variance, d.bn.beta, d.bn.gamma, BN_EPS) as tf.Tensor2D;
+        // One fused pass forward and one backward where the native addon runs (lib/backend/kernels/fused.ts).
+        const bn = batchNormTrain(h, d.bn.gamma as tf.Tensor1D, d.bn.beta as tf.Tensor1D, BN_EPS);
+        o.bnStats?.push({ layer: d, mean: tf.keep(bn.mean), variance: tf.keep(bn.variance) });
+        h = bn.y;
       } else {
         h = tf.batchNorm(h, d.bn.mean, d.bn.variance, d.bn.beta, d.bn.gamma, BN_EPS) as tf.Tensor2D;
       }
@@ -123,11 +124,8 @@ export class Mlp {
 
   private dropout(h: tf.Tensor2D, k: number, o: ApplyOptions): tf.Tensor2D {
     if (!o.training || this.spec.dropout <= 0) return h;
-    const mask = tf.cast(
-      tf.greaterEqual(randomUniform(h.shape, 0, 1, (o.stepSeed ?? 0) * 131 + k), this.spec.dropout),
-      "float32",
-    );
-    return tf.div(tf.mul(h, mask), 1 - this.spec.dropout) as tf.Tensor2D;
+    // Kept units scaled by 1/(1 − rate), in one seeded mask (the uniforms of randomUniform for this seed).
+    return tf.mul(h, dropoutMask(h.shape, this.spec.dropout, (o.stepSeed ?? 0) * 131 + k)) as tf.Tensor2D;
   }
 
   /** Forward pass: x [B, inputDim] → one tensor per head [B, d_k]. */
@@ -165,10 +163,7 @@ export class Mlp {
   /** Clip each kernel column to L2 norm ≤ maxNorm (Martinez et al.'s max-norm). */
   applyMaxNorm(maxNorm: number): void {
     tf.tidy(() => {
-      for (const W of this.kernels()) {
-        const norms = tf.sqrt(tf.sum(tf.square(W), 0, true));
-        W.assign(tf.mul(W, tf.minimum(1, tf.div(maxNorm, tf.add(norms, 1e-7)))));
-      }
+      for (const W of this.kernels()) W.assign(maxNormColumns(W, maxNorm));
     });
   }
 

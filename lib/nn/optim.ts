@@ -4,6 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { adamUpdate } from "../backend/kernels/adam";
+import { sumSquares } from "../backend/kernels/fused";
 
 /** What the training loop needs of an optimizer: an update, and its state for checkpoints. */
 export interface Optimizer {
@@ -132,7 +133,7 @@ export function minimize(
     if (!g) throw new Error(`minimize: no gradient for variable ${p.name}`);
     return g;
   });
-  const gradNorm = tf.tidy(() => tf.sqrt(tf.addN(list.map((g) => tf.sum(tf.square(g))))) as tf.Scalar);
+  const gradNorm = tf.tidy(() => tf.sqrt(tf.addN(list.map((g) => sumSquares(g)))) as tf.Scalar);
   const applied =
     clipNorm > 0
       ? tf.tidy(() => {

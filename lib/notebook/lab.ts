@@ -46,7 +46,7 @@ export async function trainLive(cfg: TrainConfig): Promise<TrainedRun> {
   const hit = trainedHere.get(cfg.name);
   if (hit && hit.config === config) return hit.run;
   const d = dataFor(cfg);
-  const data = { train: d.trainN, val: { x: d.valN, set: d.val }, stats: d.stats };
+  const data = { train: d.trainN, trainSet: d.train, val: { x: d.valN, set: d.val }, stats: d.stats };
   const run = await withLiveCurves(cfg.name, cfg, (onEpoch) => trainRun(cfg, data, { onEpoch }));
   trainedHere.set(cfg.name, { config, run });
   return run;

@@ -76,6 +76,12 @@ export interface TrainConfig extends Partial<VaeGanOptions> {
    * the logged gradNorm is the norm before clipping. Not for vae-gan.
    */
   clipNorm?: number;
+  /**
+   * Share of each training batch seen through a seeded random virtual camera instead of its
+   * H36M camera (lib/data/virtual-camera.ts: any azimuth, 0–30° elevation, 3.5–7 m, focal ±15 %);
+   * absent or 0 = off. Inputs keep the training set's normalization statistics.
+   */
+  virtualCameras?: number;
   // --- vae-gan only (optional; see VaeGanOptions in lib/models/lifter.ts) ---
   // gamma, poseMseWeight, discHidden, discBlocks, discFeatureLayer, discLr, decoderGan
 }
@@ -252,6 +258,13 @@ export const CONFIG_SCHEMA = objectSchema<TrainConfig>({
     doc: "clip the gradient's global L2 norm to this before each update (0 or absent = off; not vae-gan)",
     min: 0,
     max: 1e6,
+    optional: true,
+  },
+  virtualCameras: {
+    type: "number",
+    doc: "share of each training batch seen through a random virtual camera (0 or absent = off)",
+    min: 0,
+    max: 1,
     optional: true,
   },
   gamma: {

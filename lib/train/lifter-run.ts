@@ -10,7 +10,16 @@ import * as tf from "@tensorflow/tfjs";
 import { writeJsonAtomic } from "../core/io";
 import { runsDir } from "../core/paths";
 import type { PoseSet } from "../data/dataset";
-import { rootCentred, statsFromJson, statsToJson, type Normalized, type NormStats } from "../data/preprocess";
+import {
+  normalize,
+  rootCentred,
+  statsFromJson,
+  statsToJson,
+  type Normalized,
+  type NormStats,
+} from "../data/preprocess";
+import { virtualViews } from "../data/virtual-camera";
+import { mulberry32 } from "../core/rng";
 import { predictMm } from "../eval/infer";
 import type { Lifter, LifterOptions, VaeGanOptions } from "../models/lifter";
 import { createLifter } from "../models/registry";
@@ -23,6 +32,8 @@ import { betaAt, learningRateAt } from "./schedules";
 
 export interface TrainData {
   train: Normalized;
+  /** The training set `train` was normalized from: needed when the config asks for virtual cameras. */
+  trainSet?: PoseSet;
   /** Validation inputs and ground truth, for P1 after every epoch. */
   val: { x: Normalized; set: PoseSet };
   stats: NormStats;
@@ -67,13 +78,24 @@ export function buildLifter(cfg: TrainConfig, stats: NormStats): Lifter {
   return createLifter(cfg.model, opts, cfg.seed);
 }
 
-/** Batches of normalized (x, y) rows. */
-export function liftBatches(train: Normalized): BatchSource<{ x: tf.Tensor2D; y: tf.Tensor2D }> {
+/**
+ * Batches of normalized (x, y) rows. With `virtual` (share > 0), each sample of a batch is, with
+ * that probability, replaced by its view through a virtual camera (lib/data/virtual-camera.ts),
+ * normalized with the same statistics; the draws come from the batch's seed.
+ */
+export function liftBatches(
+  train: Normalized,
+  virtual?: { share: number; set: PoseSet; stats: NormStats },
+): BatchSource<{ x: tf.Tensor2D; y: tf.Tensor2D }> {
+  if (virtual && virtual.set.n !== train.n)
+    throw new Error(
+      `liftBatches: the virtual cameras' set has ${virtual.set.n} samples, the normalized one ${train.n}`,
+    );
   let xb = new Float32Array(0),
     yb = new Float32Array(0);
   return {
     size: train.n,
-    batch(idx) {
+    batch(idx, seed) {
       const b = idx.length;
       if (xb.length !== b * train.dimIn) {
         xb = new Float32Array(b * train.dimIn);
@@ -84,9 +106,39 @@ export function liftBatches(train: Normalized): BatchSource<{ x: tf.Tensor2D; y:
         xb.set(train.x.subarray(i * train.dimIn, (i + 1) * train.dimIn), k * train.dimIn);
         yb.set(train.y.subarray(i * train.dimOut, (i + 1) * train.dimOut), k * train.dimOut);
       }
+      if (virtual && virtual.share > 0) {
+        const random = mulberry32(seed);
+        const rows: number[] = [];
+        for (let k = 0; k < b; k++) if (random() < virtual.share) rows.push(k);
+        if (rows.length) {
+          const seen = normalize(
+            virtualViews(
+              virtual.set,
+              rows.map((k) => idx[k]),
+              random,
+            ),
+            virtual.stats,
+          );
+          rows.forEach((k, r) => {
+            xb.set(seen.x.subarray(r * train.dimIn, (r + 1) * train.dimIn), k * train.dimIn);
+            yb.set(seen.y.subarray(r * train.dimOut, (r + 1) * train.dimOut), k * train.dimOut);
+          });
+        }
+      }
       return { x: tf.tensor2d(xb, [b, train.dimIn]), y: tf.tensor2d(yb, [b, train.dimOut]) };
     },
   };
+}
+
+/** The virtual-camera augmentation a config asks for, with the data it needs. */
+function virtualCameraSource(cfg: TrainConfig, data: TrainData) {
+  const share = cfg.virtualCameras ?? 0;
+  if (!(share > 0)) return undefined;
+  if (!data.trainSet)
+    throw new Error(
+      `${cfg.name}: virtualCameras = ${share} needs the training set's camera-space poses (TrainData.trainSet)`,
+    );
+  return { share, set: data.trainSet, stats: data.stats };
 }
 
 function readStats(file: string): NormStats {
@@ -124,7 +176,7 @@ export async function trainRun(cfg: TrainConfig, data: TrainData, opts: TrainOpt
   try {
     const r = await trainLoop(lifter, cfg, {
       dir,
-      data: liftBatches(data.train),
+      data: liftBatches(data.train, virtualCameraSource(cfg, data)),
       schedule: (step, t) => ({
         beta: betaAt(cfg.beta, cfg.betaSchedule, t),
         lr: learningRateAt(cfg.lr, cfg.lrDecay, cfg.lrDecaySteps, step),

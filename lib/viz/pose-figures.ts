@@ -712,12 +712,24 @@ export function hypothesisSpreadMm(hyps: ArrayLike<number>[]): number[] {
  * camera, z up: the person stands upright), from the front and from the side. Ground truth
  * thick grey; each hypothesis a thin blue skeleton; every hypothesis joint a dot coloured
  * by that joint's spread over the hypotheses (RMS distance from their mean, mm; colour bar).
+ * `alternative` adds a second reference in orange (the other pose of a depth-ambiguous pair).
  * Inputs are root-centred camera-frame poses (x right, y down, z forward), [17, 3] flat.
  */
-export function hypothesesFigure(gt: ArrayLike<number>, hyps: ArrayLike<number>[], title: string): Figure {
+export function hypothesesFigure(
+  gt: ArrayLike<number>,
+  hyps: ArrayLike<number>[],
+  title: string,
+  opts: { alternative?: ArrayLike<number>; names?: [string, string] } = {},
+): Figure {
   if (gt.length !== NUM_JOINTS * 3)
     throw new Error(`hypothesesFigure: expected ground truth of [17, 3] values, got ${gt.length}`);
+  if (opts.alternative && opts.alternative.length !== NUM_JOINTS * 3)
+    throw new Error(
+      `hypothesesFigure: expected the alternative pose as [17, 3] values, got ${opts.alternative.length}`,
+    );
+  const [gtName, altName] = opts.names ?? ["ground truth", "alternative"];
   const g = cameraToDisplay(gt);
+  const alt = opts.alternative ? cameraToDisplay(opts.alternative) : undefined;
   const hs = hyps.map((h) => cameraToDisplay(h));
   const spread = hypothesisSpreadMm(hs);
   const maxSpread = Math.max(1, ...spread);
@@ -727,7 +739,7 @@ export function hypothesesFigure(gt: ArrayLike<number>, hyps: ArrayLike<number>[
   scenes.forEach((scene, si) => {
     data.push(
       ...skeleton3d(g, {
-        name: "ground truth",
+        name: gtName,
         color: "#555555",
         width: 9,
         scene,
@@ -735,6 +747,17 @@ export function hypothesesFigure(gt: ArrayLike<number>, hyps: ArrayLike<number>[
         legendGroup: "gt",
       }).slice(0, 1),
     );
+    if (alt)
+      data.push(
+        ...skeleton3d(alt, {
+          name: altName,
+          color: "#ff7f0e",
+          width: 6,
+          scene,
+          showLegend: si === 0,
+          legendGroup: "alt",
+        }).slice(0, 1),
+      );
     hs.forEach((h, k) =>
       data.push(
         ...skeleton3d(h, {
@@ -768,7 +791,7 @@ export function hypothesesFigure(gt: ArrayLike<number>, hyps: ArrayLike<number>[
       },
     } as Trace);
   });
-  const all = [g, ...hs];
+  const all = [g, ...(alt ? [alt] : []), ...hs];
   const front = {
     ...poseScene({ x: [0, 0.44], y: [0, 0.92] }, all),
     camera: { eye: { x: 0.3, y: -2.3, z: 0.4 }, up: { x: 0, y: 0, z: 1 } },

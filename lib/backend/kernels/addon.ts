@@ -109,4 +109,37 @@ export interface BlasAddon {
     pt: number,
     pl: number,
   ): void;
+  /** Batch-norm statistics of x [rows, C]: mean and biased variance per column (double sums). */
+  bnStats(heap: ArrayBuffer, xOff: number, meanOff: number, varOff: number, rows: number, C: number): void;
+  /** Batch-norm backward in training mode: dx, dγ, dβ from dy, x and the batch statistics. */
+  bnGrad(
+    heap: ArrayBuffer,
+    dyOff: number,
+    xOff: number,
+    meanOff: number,
+    varOff: number,
+    gammaOff: number,
+    dxOff: number,
+    dgammaOff: number,
+    dbetaOff: number,
+    rows: number,
+    C: number,
+    eps: number,
+  ): void;
+  /** out[i] = (Alea uniform ≥ rate) ? scale : 0, from state (c, s0, s1, s2). */
+  dropoutMask(
+    heap: ArrayBuffer,
+    outOff: number,
+    n: number,
+    c: number,
+    s0: number,
+    s1: number,
+    s2: number,
+    rate: number,
+    scale: number,
+  ): void;
+  /** out = W with each column scaled to L2 norm ≤ maxNorm (W [rows, cols]). */
+  maxNorm(heap: ArrayBuffer, wOff: number, outOff: number, rows: number, cols: number, maxNorm: number): void;
+  /** out[0] = Σ x² over n values. */
+  sumSquares(heap: ArrayBuffer, xOff: number, outOff: number, n: number): void;
 }

@@ -41,7 +41,7 @@ export function loadBlasAddon(): BlasAddon | string {
   try {
     const loaded = rootRequire(BLAS_ADDON_PATH) as BlasAddon;
     // An addon built from older sources lacks the newer functions: rebuild it.
-    const missing = ["sgemm", "reduceSum", "binary", "aleaUniform", "conv2d"].filter(
+    const missing = ["sgemm", "reduceSum", "binary", "aleaUniform", "conv2d", "bnGrad"].filter(
       (f) => typeof (loaded as unknown as Record<string, unknown>)[f] !== "function",
     );
     if (missing.length)
