@@ -118,11 +118,9 @@ export function batchNormTrain(
     return {
       value: tf.batchNorm(xs, mean, variance, b, g, eps),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        tf
-          .engine()
-          .runKernel("HpeBnGrad", { dy, x: saved[0], mean: saved[2], variance: saved[3], gamma: saved[1] }, {
-            eps,
-          } as unknown as tf.NamedAttrMap) as tf.Tensor[],
+        tf.engine().runKernel("HpeBnGrad", { dy, x: saved[0], mean: saved[2], variance: saved[3], gamma: saved[1] }, {
+          eps,
+        } as unknown as tf.NamedAttrMap) as tf.Tensor[],
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return { y: (f as (...t: tf.Tensor[]) => tf.Tensor)(x, gamma, beta) as tf.Tensor2D, mean, variance };
