@@ -2,7 +2,7 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { closeSharedExporter } from "../lib/viz/image-export";
+import { closeSharedExporter, sharedExporter } from "../lib/viz/image-export";
 import { exportFigure, figureHtml, plotlyInitHtml, withDefaults } from "../lib/viz/plot";
 
 after(closeSharedExporter);
@@ -62,4 +62,50 @@ test("export writes real SVG, PNG and PDF files; a 3D figure's SVG/PDF are its p
   assert.deepEqual(Object.keys(rm.files).sort(), ["png", "svg"]);
   assert.equal(rm.projected, false);
   await assert.rejects(exportFigure(fig2d, "bad/name", undefined, dir), /must use only letters/);
+});
+
+test("a 3D scene's PNG is not cut by the depth of the scene drawn before it (translucent traces)", {
+  timeout: 120_000,
+}, async () => {
+  // Plotly.toImage draws all 3D scenes on one WebGL context; a scene with a translucent trace
+  // once left the depth mask off, and the next scene lost its pixels wherever the first had
+  // drawn (a white copy of scene 1 inside scene 2). The first scene's extra line lies outside
+  // its axis ranges (clipped, never visible), so the two PNGs must be identical whether that
+  // line is translucent or opaque.
+  const cube = { x: [-1, 1, 1, -1, -1], y: [-1, -1, 1, 1, -1], z: [-1, 1, -1, 1, 0] };
+  const axes = {
+    xaxis: { range: [-2, 2] },
+    yaxis: { range: [-2, 2] },
+    zaxis: { range: [-2, 2] },
+    aspectmode: "cube",
+    camera: { eye: { x: 1.6, y: -1.6, z: 0.6 } },
+  };
+  const figure = (clippedLine: string) =>
+    withDefaults({
+      data: [
+        { type: "scatter3d", mode: "lines+markers", ...cube, line: { color: "#333", width: 8 }, scene: "scene" },
+        {
+          type: "scatter3d",
+          mode: "lines",
+          x: [5, 6],
+          y: [5, 6],
+          z: [5, 6],
+          line: { color: clippedLine, width: 4 },
+          scene: "scene",
+        },
+        { type: "scatter3d", mode: "lines+markers", ...cube, line: { color: "#d62728", width: 8 }, scene: "scene2" },
+      ] as never,
+      layout: {
+        width: 360,
+        height: 200,
+        showlegend: false,
+        margin: { l: 0, r: 0, t: 0, b: 0 },
+        scene: { ...axes, domain: { x: [0, 0.5], y: [0, 1] } },
+        scene2: { ...axes, domain: { x: [0.5, 1], y: [0, 1] } },
+      } as never,
+    });
+  const ex = await sharedExporter();
+  const opaque = await ex.toImage(figure("rgb(31,119,180)"), "png", { scale: 1 });
+  const translucent = await ex.toImage(figure("rgba(31,119,180,0.5)"), "png", { scale: 1 });
+  assert.ok(opaque.equals(translucent), "the second scene is drawn the same after a scene with a translucent trace");
 });

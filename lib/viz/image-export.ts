@@ -38,6 +38,37 @@ export function plotlyBundlePath(): string {
   return rootRequire.resolve("plotly.js-dist-min/plotly.min.js");
 }
 
+/**
+ * Runs in the exporter page: a WebGL `clear` that names the depth buffer clears it even while
+ * the depth write mask is off. `Plotly.toImage` re-plots a figure with `staticPlot`, and then
+ * all its 3D scenes draw on one shared WebGL context, one after the other. gl-plot3d ends a
+ * scene's transparent pass (any trace with a translucent colour) with the depth mask off, and
+ * the next scene clears colour and depth before it turns the mask back on, so that clear keeps
+ * the depth buffer (WebGL honours the mask in `clear`): the next scene is depth-tested against
+ * the previous one and loses its pixels wherever that one drew, which showed as a white copy
+ * of the front view inside the side view of `hypothesesFigure`'s PNG.
+ */
+function clearDepthWhateverTheMask(): void {
+  interface Gl {
+    DEPTH_BUFFER_BIT: number;
+    DEPTH_WRITEMASK: number;
+    getParameter(name: number): unknown;
+    depthMask(on: boolean): void;
+  }
+  const g = globalThis as any; // browser globals: tslab type-checks lib files without the DOM lib
+  for (const Ctx of [g.WebGLRenderingContext, g.WebGL2RenderingContext]) {
+    if (!Ctx || Ctx.prototype.__hpeDepthClear) continue;
+    const clear: (this: Gl, mask: number) => void = Ctx.prototype.clear;
+    Ctx.prototype.clear = function (this: Gl, mask: number) {
+      if (!(mask & this.DEPTH_BUFFER_BIT) || this.getParameter(this.DEPTH_WRITEMASK)) return clear.call(this, mask);
+      this.depthMask(true);
+      clear.call(this, mask);
+      this.depthMask(false);
+    };
+    Ctx.prototype.__hpeDepthClear = true;
+  }
+}
+
 export class FigureExporter {
   private constructor(
     private readonly context: BrowserContext,
@@ -51,6 +82,7 @@ export class FigureExporter {
     const page = context.pages()[0] ?? (await context.newPage());
     await page.setContent("<!doctype html><html><body></body></html>");
     await page.addScriptTag({ path: plotlyBundlePath() });
+    await page.evaluate(clearDepthWhateverTheMask);
     const pdfPage = await context.newPage();
     return new FigureExporter(context, page, pdfPage);
   }
