@@ -34,6 +34,21 @@ static float *scratch_get(size_t floats) {
 
 typedef struct { int64_t N, H, W, CI, KH, KW, CO, Ho, Wo, sh, sw, pt, pl; } Dims;
 
+/*
+ * sgemm on one OpenBLAS thread when both small sides are narrow (their product under 4096, e.g. a
+ * first layer's 48 patch values × 32 channels): OpenBLAS's two-thread split of such skinny products
+ * cost up to 28× the one-thread time on this CPU (a 64×64×64×3 → 32-channel filter gradient: 166 ms
+ * on 2 threads, 5.9 ms on 1, under load). Wider products keep every thread.
+ */
+static void sgemm_sized(enum CBLAS_TRANSPOSE ta, enum CBLAS_TRANSPOSE tb, int64_t M, int64_t N, int64_t K, const float *A, int64_t lda,
+                        const float *B, int64_t ldb, float beta, float *C, int64_t ldc, int64_t narrow) {
+  const int threads = openblas_get_num_threads();
+  const int one = threads > 1 && narrow < 4096;
+  if (one) openblas_set_num_threads(1);
+  cblas_sgemm(CblasRowMajor, ta, tb, (blasint)M, (blasint)N, (blasint)K, 1.0f, A, (blasint)lda, B, (blasint)ldb, beta, C, (blasint)ldc);
+  if (one) openblas_set_num_threads(threads);
+}
+
 typedef struct { const float *src; float *dst; const Dims *d; int64_t n0; } ColCtx;
 
 /* Patches of samples [lo, hi) of the chunk starting at sample n0 (a job of hpe_parallel). */
@@ -148,7 +163,7 @@ static int input_grad_phases(const float *dy, const float *W, float *dx, const D
     const int64_t cnt = d->N - n0 < nb ? d->N - n0 : nb;
     PhaseCtx c = {dy, patches, res, dx, d, n0, A, B, T, U};
     hpe_parallel(phase_gather_job, cnt, 2, &c);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)(cnt * P), (blasint)Np, (blasint)Kp, 1.0f, patches, (blasint)Kp, Wp, (blasint)Np, 0.0f, res, (blasint)Np);
+    sgemm_sized(CblasNoTrans, CblasNoTrans, cnt * P, Np, Kp, patches, Kp, Wp, Np, 0.0f, res, Np, Np * Kp);
     hpe_parallel(phase_scatter_job, cnt, 2, &c);
   }
   return 0;
@@ -205,10 +220,10 @@ static napi_value Conv2d(napi_env env, napi_callback_info info) {
     const int64_t cnt = d.N - n0 < nb ? d.N - n0 : nb, rows = cnt * P;
     if (mode == 0) {
       im2col(A, cols, &d, n0, cnt);
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)rows, (blasint)d.CO, (blasint)Kc, 1.0f, cols, (blasint)Kc, B, (blasint)d.CO, 0.0f, O + n0 * P * d.CO, (blasint)d.CO);
+      sgemm_sized(CblasNoTrans, CblasNoTrans, rows, d.CO, Kc, cols, Kc, B, d.CO, 0.0f, O + n0 * P * d.CO, d.CO, Kc * d.CO);
     } else {
       im2col(A, cols, &d, n0, cnt);
-      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (blasint)Kc, (blasint)d.CO, (blasint)rows, 1.0f, cols, (blasint)Kc, B + n0 * P * d.CO, (blasint)d.CO, n0 == 0 ? 0.0f : 1.0f, O, (blasint)d.CO);
+      sgemm_sized(CblasTrans, CblasNoTrans, Kc, d.CO, rows, cols, Kc, B + n0 * P * d.CO, d.CO, n0 == 0 ? 0.0f : 1.0f, O, d.CO, Kc * d.CO);
     }
   }
   return NULL;

@@ -129,7 +129,10 @@ export function installBlasKernels(): string | undefined {
   register("_FusedMatMul", blas);
   // HPE_NATIVE_OPS=0 / HPE_NATIVE_CONV=0 leave those kernels to wasm (benchmarks compare them).
   const extra = [
-    ...(setting("HPE_NATIVE_OPS") ? installNativeOps(blas) : []),
+    // The fused training kernels (./fused.ts) register on first use; they run where the native ops do.
+    ...(setting("HPE_NATIVE_OPS")
+      ? [...installNativeOps(blas), "fused batch norm/dropout/max-norm/Σx² (training)"]
+      : []),
     ...(setting("HPE_NATIVE_CONV") ? installNativeConv(blas) : []),
   ];
   installed = `OpenBLAS sgemm (${blas.config().split(" ").slice(0, 2).join(" ")}, ${blas.threads(0)} threads)${extra.length ? `, ${extra.join(", ")}` : ""}`;
