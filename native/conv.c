@@ -67,6 +67,12 @@ static void im2col_job(int64_t lo, int64_t hi, const void *ctx) {
           const int64_t ih = oh * d->sh - d->pt + kh;
           float *dst = row + kh * d->KW * d->CI;
           if (ih < 0 || ih >= d->H) { memset(dst, 0, (size_t)(d->KW * d->CI) * sizeof(float)); continue; }
+          const int64_t iw0 = ow * d->sw - d->pl;
+          if (iw0 >= 0 && iw0 + d->KW <= d->W) {
+            /* The whole kernel row lies inside: its KW pixels are contiguous in NHWC, one copy. */
+            memcpy(dst, xn + (ih * d->W + iw0) * d->CI, (size_t)(d->KW * d->CI) * sizeof(float));
+            continue;
+          }
           for (int64_t kw = 0; kw < d->KW; kw++) {
             const int64_t iw = ow * d->sw - d->pl + kw;
             if (iw < 0 || iw >= d->W) memset(dst + kw * d->CI, 0, (size_t)d->CI * sizeof(float));
