@@ -25,30 +25,8 @@
     return NULL;                                                                                \
   }                                                                                             \
   size_t heap_len = 0;                                                                          \
-  uint8_t *heap = heap_arg(env, argv[0], &heap_len);                                            \
+  uint8_t *heap = hpe_heap_arg(env, argv[0], &heap_len);                                            \
   if (!heap) return NULL;
-
-static uint8_t *heap_arg(napi_env env, napi_value v, size_t *len) {
-  bool is_ab = false;
-  void *data = NULL;
-  if (napi_is_arraybuffer(env, v, &is_ab) != napi_ok || !is_ab || napi_get_arraybuffer_info(env, v, &data, len) != napi_ok) {
-    napi_throw_type_error(env, NULL, "hpe_blas: heap must be an ArrayBuffer");
-    return NULL;
-  }
-  return (uint8_t *)data;
-}
-
-static int64_t i64(napi_env env, napi_value v) {
-  int64_t x = 0;
-  napi_get_value_int64(env, v, &x);
-  return x;
-}
-
-static double f64(napi_env env, napi_value v) {
-  double x = 0;
-  napi_get_value_double(env, v, &x);
-  return x;
-}
 
 /* 1 when [off, off + bytes) lies in the heap. */
 static int ok(int64_t off, int64_t bytes, size_t len) { return off >= 0 && bytes >= 0 && off + bytes <= (int64_t)len; }
@@ -99,8 +77,8 @@ static void bn_stats_job(int64_t lo, int64_t hi, const void *ctx) {
 /* bnStats(heap, xOff, meanOff, varOff, rows, C). */
 static napi_value BnStats(napi_env env, napi_callback_info info) {
   GET_ARGS(6, "bnStats");
-  const int64_t xOff = i64(env, argv[1]), mOff = i64(env, argv[2]), vOff = i64(env, argv[3]);
-  const int64_t rows = i64(env, argv[4]), C = i64(env, argv[5]);
+  const int64_t xOff = hpe_i64(env, argv[1]), mOff = hpe_i64(env, argv[2]), vOff = hpe_i64(env, argv[3]);
+  const int64_t rows = hpe_i64(env, argv[4]), C = hpe_i64(env, argv[5]);
   if (rows <= 0 || C <= 0 || !ok(xOff, 4 * rows * C, heap_len) || !ok(mOff, 4 * C, heap_len) || !ok(vOff, 4 * C, heap_len))
     return range_error(env, "bnStats");
   BnCtx c = {0};
@@ -157,9 +135,9 @@ static void bn_grad_job(int64_t lo, int64_t hi, const void *ctx) {
 static napi_value BnGrad(napi_env env, napi_callback_info info) {
   GET_ARGS(12, "bnGrad");
   int64_t off[8];
-  for (int k = 0; k < 8; k++) off[k] = i64(env, argv[1 + k]);
-  const int64_t rows = i64(env, argv[9]), C = i64(env, argv[10]);
-  const float eps = (float)f64(env, argv[11]);
+  for (int k = 0; k < 8; k++) off[k] = hpe_i64(env, argv[1 + k]);
+  const int64_t rows = hpe_i64(env, argv[9]), C = hpe_i64(env, argv[10]);
+  const float eps = (float)hpe_f64(env, argv[11]);
   if (rows <= 0 || C <= 0) return range_error(env, "bnGrad");
   const int64_t big = 4 * rows * C, small = 4 * C;
   const int64_t sizes[8] = {big, big, small, small, small, big, small, small};
@@ -185,9 +163,9 @@ static napi_value BnGrad(napi_env env, napi_callback_info info) {
  * as tf.greaterEqual compares a float32 tensor with a float32 scalar. */
 static napi_value DropoutMask(napi_env env, napi_callback_info info) {
   GET_ARGS(9, "dropoutMask");
-  const int64_t oOff = i64(env, argv[1]), n = i64(env, argv[2]);
-  double c = f64(env, argv[3]), s0 = f64(env, argv[4]), s1 = f64(env, argv[5]), s2 = f64(env, argv[6]);
-  const float rate = (float)f64(env, argv[7]), scale = (float)f64(env, argv[8]);
+  const int64_t oOff = hpe_i64(env, argv[1]), n = hpe_i64(env, argv[2]);
+  double c = hpe_f64(env, argv[3]), s0 = hpe_f64(env, argv[4]), s1 = hpe_f64(env, argv[5]), s2 = hpe_f64(env, argv[6]);
+  const float rate = (float)hpe_f64(env, argv[7]), scale = (float)hpe_f64(env, argv[8]);
   if (n < 0 || !ok(oOff, 4 * n, heap_len)) return range_error(env, "dropoutMask");
   float *out = (float *)(heap + oOff);
   for (int64_t i = 0; i < n; i++) {
@@ -228,8 +206,8 @@ static void max_norm_job(int64_t lo, int64_t hi, const void *ctx) {
 
 static napi_value MaxNorm(napi_env env, napi_callback_info info) {
   GET_ARGS(6, "maxNorm");
-  const int64_t wOff = i64(env, argv[1]), oOff = i64(env, argv[2]), rows = i64(env, argv[3]), cols = i64(env, argv[4]);
-  const float maxNorm = (float)f64(env, argv[5]);
+  const int64_t wOff = hpe_i64(env, argv[1]), oOff = hpe_i64(env, argv[2]), rows = hpe_i64(env, argv[3]), cols = hpe_i64(env, argv[4]);
+  const float maxNorm = (float)hpe_f64(env, argv[5]);
   if (rows <= 0 || cols <= 0 || !ok(wOff, 4 * rows * cols, heap_len) || !ok(oOff, 4 * rows * cols, heap_len))
     return range_error(env, "maxNorm");
   MaxNormCtx c = {(const float *)(heap + wOff), (float *)(heap + oOff), rows, cols, maxNorm};
@@ -240,7 +218,7 @@ static napi_value MaxNorm(napi_env env, napi_callback_info info) {
 /* sumSquares(heap, xOff, outOff, n): out[0] = Σ x² (double sum, 4 lanes). */
 static napi_value SumSquares(napi_env env, napi_callback_info info) {
   GET_ARGS(4, "sumSquares");
-  const int64_t xOff = i64(env, argv[1]), oOff = i64(env, argv[2]), n = i64(env, argv[3]);
+  const int64_t xOff = hpe_i64(env, argv[1]), oOff = hpe_i64(env, argv[2]), n = hpe_i64(env, argv[3]);
   if (n < 0 || !ok(xOff, 4 * n, heap_len) || !ok(oOff, 4, heap_len)) return range_error(env, "sumSquares");
   const float *x = (const float *)(heap + xOff);
   double a0 = 0, a1 = 0, a2 = 0, a3 = 0;

@@ -28,26 +28,8 @@
 static size_t last_len = 0;
 
 static uint8_t *heap_of(napi_env env, napi_value v, const char *name) {
-  bool is_ab = false;
-  void *data = NULL;
-  if (napi_is_arraybuffer(env, v, &is_ab) != napi_ok || !is_ab || napi_get_arraybuffer_info(env, v, &data, &last_len) != napi_ok) {
-    napi_throw_type_error(env, NULL, "hpe_blas: heap must be an ArrayBuffer");
-    (void)name;
-    return NULL;
-  }
-  return (uint8_t *)data;
-}
-
-static int64_t i64(napi_env env, napi_value v) {
-  int64_t x = 0;
-  napi_get_value_int64(env, v, &x);
-  return x;
-}
-
-static double f64(napi_env env, napi_value v) {
-  double x = 0;
-  napi_get_value_double(env, v, &x);
-  return x;
+  (void)name;
+  return hpe_heap_arg(env, v, &last_len);
 }
 
 /* 1 when [off, off + bytes) lies in the heap (off < 0 means "absent" and passes). */
@@ -171,10 +153,10 @@ static void bin_job(int64_t lo, int64_t hi, const void *ctx) {
 static napi_value Binary(napi_env env, napi_callback_info info) {
   GET_ARGS(8, "binary");
   BinCtx c;
-  c.op = (int)i64(env, argv[1]);
-  const int64_t aOff = i64(env, argv[2]), bOff = i64(env, argv[3]), oOff = i64(env, argv[4]), n = i64(env, argv[5]);
-  c.mode = (int)i64(env, argv[6]);
-  c.inner = i64(env, argv[7]);
+  c.op = (int)hpe_i64(env, argv[1]);
+  const int64_t aOff = hpe_i64(env, argv[2]), bOff = hpe_i64(env, argv[3]), oOff = hpe_i64(env, argv[4]), n = hpe_i64(env, argv[5]);
+  c.mode = (int)hpe_i64(env, argv[6]);
+  c.inner = hpe_i64(env, argv[7]);
   const int64_t na = c.mode == 2 ? 1 : c.mode == 4 ? c.inner : n, nb = c.mode == 1 ? 1 : c.mode == 3 ? c.inner : n;
   if (c.op < 0 || c.op > 6 || c.mode < 0 || c.mode > 4 || ((c.mode >= 3) && c.inner <= 0)) { napi_throw_error(env, NULL, "hpe_blas.binary: bad op or mode"); return NULL; }
   if (n < 0 || aOff < 0 || bOff < 0 || oOff < 0 || !inside(aOff, 4 * na, heap_len) || !inside(bOff, 4 * nb, heap_len) || !inside(oOff, 4 * n, heap_len)) return range_error(env, "binary");
@@ -198,9 +180,9 @@ static void un_job(int64_t lo, int64_t hi, const void *ctx) {
 /* reduceSum(heap, xOff, outOff, outer, R, inner, scale): out[o, i] = scale · Σ_r x[o, r, i]. */
 static napi_value ReduceSum(napi_env env, napi_callback_info info) {
   GET_ARGS(7, "reduceSum");
-  const int64_t xOff = i64(env, argv[1]), oOff = i64(env, argv[2]);
-  const int64_t outer = i64(env, argv[3]), R = i64(env, argv[4]), inner = i64(env, argv[5]);
-  const float scale = (float)f64(env, argv[6]);
+  const int64_t xOff = hpe_i64(env, argv[1]), oOff = hpe_i64(env, argv[2]);
+  const int64_t outer = hpe_i64(env, argv[3]), R = hpe_i64(env, argv[4]), inner = hpe_i64(env, argv[5]);
+  const float scale = (float)hpe_f64(env, argv[6]);
   if (outer < 0 || R < 0 || inner < 0 || xOff < 0 || oOff < 0 || !inside(xOff, 4 * outer * R * inner, heap_len) || !inside(oOff, 4 * outer * inner, heap_len))
     return range_error(env, "reduceSum");
   const float *x = (const float *)(heap + xOff);
@@ -236,8 +218,8 @@ static napi_value ReduceSum(napi_env env, napi_callback_info info) {
 /* unary(heap, op, xOff, outOff, n): 0 sqrt, 1 rsqrt, 2 square. */
 static napi_value Unary(napi_env env, napi_callback_info info) {
   GET_ARGS(5, "unary");
-  const int op = (int)i64(env, argv[1]);
-  const int64_t xOff = i64(env, argv[2]), oOff = i64(env, argv[3]), n = i64(env, argv[4]);
+  const int op = (int)hpe_i64(env, argv[1]);
+  const int64_t xOff = hpe_i64(env, argv[2]), oOff = hpe_i64(env, argv[3]), n = hpe_i64(env, argv[4]);
   if (n < 0 || xOff < 0 || oOff < 0 || !inside(xOff, 4 * n, heap_len) || !inside(oOff, 4 * n, heap_len)) return range_error(env, "unary");
   if (op < 0 || op > 2) { napi_throw_error(env, NULL, "hpe_blas.unary: unknown op"); return NULL; }
   UnCtx c = {(const float *)(heap + xOff), (float *)(heap + oOff), op};
@@ -248,9 +230,9 @@ static napi_value Unary(napi_env env, napi_callback_info info) {
 /* compareScalar(heap, op, xOff, outOff, n, s): bool (uint8) out[i] = x[i] OP s; 0 ≥, 1 >, 2 ≤, 3 <. */
 static napi_value CompareScalar(napi_env env, napi_callback_info info) {
   GET_ARGS(6, "compareScalar");
-  const int op = (int)i64(env, argv[1]);
-  const int64_t xOff = i64(env, argv[2]), oOff = i64(env, argv[3]), n = i64(env, argv[4]);
-  const float s = (float)f64(env, argv[5]);
+  const int op = (int)hpe_i64(env, argv[1]);
+  const int64_t xOff = hpe_i64(env, argv[2]), oOff = hpe_i64(env, argv[3]), n = hpe_i64(env, argv[4]);
+  const float s = (float)hpe_f64(env, argv[5]);
   if (n < 0 || xOff < 0 || oOff < 0 || !inside(xOff, 4 * n, heap_len) || !inside(oOff, n, heap_len)) return range_error(env, "compareScalar");
   const float *x = (const float *)(heap + xOff);
   uint8_t *y = heap + oOff;
@@ -268,9 +250,9 @@ static napi_value CompareScalar(napi_env env, napi_callback_info info) {
  * out[r, c] = (x[r, c] − mean[c]) · scale[c] / √(var[c] + eps) + offset[c]; offset/scale < 0: none. */
 static napi_value BatchNorm(napi_env env, napi_callback_info info) {
   GET_ARGS(10, "batchNorm");
-  const int64_t xOff = i64(env, argv[1]), mOff = i64(env, argv[2]), vOff = i64(env, argv[3]), bOff = i64(env, argv[4]), sOff = i64(env, argv[5]), oOff = i64(env, argv[6]);
-  const int64_t rows = i64(env, argv[7]), C = i64(env, argv[8]);
-  const double eps = f64(env, argv[9]);
+  const int64_t xOff = hpe_i64(env, argv[1]), mOff = hpe_i64(env, argv[2]), vOff = hpe_i64(env, argv[3]), bOff = hpe_i64(env, argv[4]), sOff = hpe_i64(env, argv[5]), oOff = hpe_i64(env, argv[6]);
+  const int64_t rows = hpe_i64(env, argv[7]), C = hpe_i64(env, argv[8]);
+  const double eps = hpe_f64(env, argv[9]);
   if (rows < 0 || C <= 0 || C > 16384 || xOff < 0 || mOff < 0 || vOff < 0 || oOff < 0 || !inside(xOff, 4 * rows * C, heap_len) || !inside(oOff, 4 * rows * C, heap_len) ||
       !inside(mOff, 4 * C, heap_len) || !inside(vOff, 4 * C, heap_len) || !inside(bOff, 4 * C, heap_len) || !inside(sOff, 4 * C, heap_len))
     return range_error(env, "batchNorm");
@@ -296,9 +278,9 @@ static napi_value BatchNorm(napi_env env, napi_callback_info info) {
  * so the values equal tf.randomUniform's for the same initial state. */
 static napi_value AleaUniform(napi_env env, napi_callback_info info) {
   GET_ARGS(9, "aleaUniform");
-  const int64_t oOff = i64(env, argv[1]), n = i64(env, argv[2]);
-  double c = f64(env, argv[3]), s0 = f64(env, argv[4]), s1 = f64(env, argv[5]), s2 = f64(env, argv[6]);
-  const double lo = f64(env, argv[7]), range = f64(env, argv[8]);
+  const int64_t oOff = hpe_i64(env, argv[1]), n = hpe_i64(env, argv[2]);
+  double c = hpe_f64(env, argv[3]), s0 = hpe_f64(env, argv[4]), s1 = hpe_f64(env, argv[5]), s2 = hpe_f64(env, argv[6]);
+  const double lo = hpe_f64(env, argv[7]), range = hpe_f64(env, argv[8]);
   if (n < 0 || oOff < 0 || !inside(oOff, 4 * n, heap_len)) return range_error(env, "aleaUniform");
   float *out = (float *)(heap + oOff);
   for (int64_t i = 0; i < n; i++) {
@@ -334,12 +316,12 @@ static void adam_job(int64_t lo, int64_t hi, const void *ctx) {
 static napi_value Adam(napi_env env, napi_callback_info info) {
   GET_ARGS(15, "adam");
   int64_t off[7];
-  for (int k = 0; k < 7; k++) off[k] = i64(env, argv[1 + k]);
-  const int64_t n = i64(env, argv[8]);
+  for (int k = 0; k < 7; k++) off[k] = hpe_i64(env, argv[1 + k]);
+  const int64_t n = hpe_i64(env, argv[8]);
   for (int k = 0; k < 7; k++) if (n < 0 || off[k] < 0 || !inside(off[k], 4 * n, heap_len)) return range_error(env, "adam");
   AdamCtx c = {(const float *)(heap + off[0]), (const float *)(heap + off[1]), (const float *)(heap + off[2]), (const float *)(heap + off[3]),
                (float *)(heap + off[4]), (float *)(heap + off[5]), (float *)(heap + off[6]),
-               (float)f64(env, argv[9]), (float)f64(env, argv[10]), (float)f64(env, argv[11]), (float)f64(env, argv[12]), (float)f64(env, argv[13]), (float)f64(env, argv[14])};
+               (float)hpe_f64(env, argv[9]), (float)hpe_f64(env, argv[10]), (float)hpe_f64(env, argv[11]), (float)hpe_f64(env, argv[12]), (float)hpe_f64(env, argv[13]), (float)hpe_f64(env, argv[14])};
   hpe_parallel(adam_job, n, 1 << 16, &c);
   return NULL;
 }

@@ -10,4 +10,26 @@ typedef void (*hpe_job_fn)(int64_t lo, int64_t hi, const void *ctx);
 void hpe_parallel(hpe_job_fn f, int64_t n, int64_t min_split, const void *ctx);
 void hpe_conv_register(napi_env env, napi_value exports);
 void hpe_fused_register(napi_env env, napi_value exports);
+
+/* Argument helpers shared by the kernel files (a bad value reads as 0 and fails the range checks). */
+static inline int64_t hpe_i64(napi_env env, napi_value v) {
+  int64_t x = 0;
+  napi_get_value_int64(env, v, &x);
+  return x;
+}
+static inline double hpe_f64(napi_env env, napi_value v) {
+  double x = 0;
+  napi_get_value_double(env, v, &x);
+  return x;
+}
+/* The wasm heap passed as an ArrayBuffer, and its length; NULL (with a TypeError thrown) otherwise. */
+static inline uint8_t *hpe_heap_arg(napi_env env, napi_value v, size_t *len) {
+  bool is_ab = false;
+  void *data = NULL;
+  if (napi_is_arraybuffer(env, v, &is_ab) != napi_ok || !is_ab || napi_get_arraybuffer_info(env, v, &data, len) != napi_ok) {
+    napi_throw_type_error(env, NULL, "hpe_blas: heap must be an ArrayBuffer");
+    return NULL;
+  }
+  return (uint8_t *)data;
+}
 #endif
