@@ -279,18 +279,11 @@ static napi_value BatchNorm(napi_env env, napi_callback_info info) {
 static napi_value AleaUniform(napi_env env, napi_callback_info info) {
   GET_ARGS(9, "aleaUniform");
   const int64_t oOff = hpe_i64(env, argv[1]), n = hpe_i64(env, argv[2]);
-  double c = hpe_f64(env, argv[3]), s0 = hpe_f64(env, argv[4]), s1 = hpe_f64(env, argv[5]), s2 = hpe_f64(env, argv[6]);
+  double st[4] = {hpe_f64(env, argv[3]), hpe_f64(env, argv[4]), hpe_f64(env, argv[5]), hpe_f64(env, argv[6])};
   const double lo = hpe_f64(env, argv[7]), range = hpe_f64(env, argv[8]);
   if (n < 0 || oOff < 0 || !inside(oOff, 4 * n, heap_len)) return range_error(env, "aleaUniform");
   float *out = (float *)(heap + oOff);
-  for (int64_t i = 0; i < n; i++) {
-    const double t = 2091639.0 * s0 + c * 2.3283064365386963e-10;
-    s0 = s1;
-    s1 = s2;
-    c = (double)(int32_t)t;
-    s2 = t - c;
-    out[i] = (float)(lo + range * s2);
-  }
+  for (int64_t i = 0; i < n; i++) out[i] = (float)(lo + range * hpe_alea_next(st));
   return NULL;
 }
 

@@ -32,4 +32,13 @@ static inline uint8_t *hpe_heap_arg(napi_env env, napi_value v, size_t *len) {
   }
   return (uint8_t *)data;
 }
+/* One draw of Baagoe's Alea as seedrandom runs it (double arithmetic, t | 0 truncation), state in st = {c, s0, s1, s2}: returns the new s2 in [0, 1). */
+static inline double hpe_alea_next(double st[4]) {
+  const double t = 2091639.0 * st[1] + st[0] * 2.3283064365386963e-10;
+  st[1] = st[2];
+  st[2] = st[3];
+  st[0] = (double)(int32_t)t;
+  st[3] = t - st[0];
+  return st[3];
+}
 #endif

@@ -11,6 +11,7 @@ import { loadBlasAddon } from "../lib/backend/kernels/blas";
 import { batchNormTrain, dropoutMask, maxNormColumns, sumSquares } from "../lib/backend/kernels/fused";
 import { randomUniform } from "../lib/backend/kernels/random";
 import { mulberry32, normal } from "../lib/core/rng";
+import { assertClose } from "./helpers";
 
 const backend = await initBackend({ quiet: true });
 const addon = loadBlasAddon();
@@ -20,15 +21,7 @@ const randn = (n: number, seed: number, scale = 1, shift = 0) => {
   return Float32Array.from({ length: n }, () => shift + scale * normal(r));
 };
 
-function close(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    assert.ok(
-      Math.abs(actual[i] - expected[i]) <= tol * (1 + Math.abs(expected[i])),
-      `${what}[${i}]: ${actual[i]} vs ${expected[i]}`,
-    );
-  }
-}
+const close = assertClose;
 
 /** y, mean, variance and the gradients of Σ w·y for x, γ, β, with the fused or op-by-op path. */
 function bnRun(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, w: tf.Tensor2D, opByOp: boolean) {

@@ -1,6 +1,7 @@
 /** Shared test helpers. */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import assert from "node:assert/strict";
 import { dataDir } from "../lib/data/dataset";
 
 /**
@@ -40,4 +41,15 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
+}
+
+/** Assert |actual − expected| ≤ tol · (1 + |expected|) element by element, naming the first miss. */
+export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  for (let i = 0; i < expected.length; i++) {
+    assert.ok(
+      Math.abs(actual[i] - expected[i]) <= tol * (1 + Math.abs(expected[i])),
+      `${what}[${i}]: ${actual[i]} vs ${expected[i]}`,
+    );
+  }
 }

@@ -14,6 +14,7 @@ import { randomUniform } from "../lib/backend/kernels/random";
 import { adamUpdate } from "../lib/backend/kernels/adam";
 import { Adam } from "../lib/nn/optim";
 import { mulberry32, normal } from "../lib/core/rng";
+import { assertClose } from "./helpers";
 
 const backend = await initBackend({ quiet: true });
 const addon = loadBlasAddon();
@@ -24,15 +25,7 @@ const randn = (n: number, seed: number) => {
   return Float32Array.from({ length: n }, () => normal(r));
 };
 
-function close(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    assert.ok(
-      Math.abs(actual[i] - expected[i]) <= tol * (1 + Math.abs(expected[i])),
-      `${what}[${i}]: ${actual[i]} vs ${expected[i]}`,
-    );
-  }
-}
+const close = assertClose;
 
 test("Tile copies rows and blocks in every axis, float32 and int32", { skip: !wasm && "not on wasm" }, () => {
   const n0 = tf.memory().numTensors;
