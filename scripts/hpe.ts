@@ -144,6 +144,18 @@ const checkBestOf = (v: string) => {
 };
 const checkEvery = (v: string) =>
   /^[1-9][0-9]{0,5}$/.test(v.trim()) ? undefined : "expected a whole number ≥ 1, like 10";
+const SPLITS_TO_SCORE = ["test", "val"] as const;
+const checkSplit = (v: string) =>
+  (SPLITS_TO_SCORE as readonly string[]).includes(v) ? undefined : `expected ${SPLITS_TO_SCORE.join(" or ")}`;
+/** The flag that picks the split a closing or explicit evaluation scores (selection belongs on val). */
+const splitFlag = (what: string): FlagSpec => ({
+  name: "split",
+  value: "<test|val>",
+  doc: `the split ${what} scores: test (default; eval.json) or val, where choices between runs are made (eval-val.json)`,
+  check: checkSplit,
+});
+/** The run folder's file for an evaluation of a split. */
+const evalFile = (split: string) => (split === "val" ? "eval-val.json" : "eval.json");
 const checkSet = (v: string) =>
   v.includes("=") ? undefined : `expected key=value; keys are ${Object.keys(CONFIG_SCHEMA.fields).join(", ")}`;
 const checkCount = (v: string) =>
@@ -257,6 +269,7 @@ const commands: Record<string, Command> = {
         doc: "override one config field (see the fields below)",
         check: checkSet,
       },
+      splitFlag("the closing evaluation"),
       { name: "dry-run", doc: "print the checked config as JSON and stop" },
     ],
     more: () => [
@@ -284,15 +297,20 @@ const commands: Record<string, Command> = {
         stats: d.stats,
       });
       const bestOf = r.lifter.variational ? [1, 5, 20] : [];
-      const ev = evaluateLifter(r.lifter, r.stats, d.test, { bestOf, seed: cfg.seed, name: cfg.name });
-      writeJsonAtomic(path.join(r.dir, "eval.json"), ev);
-      const summary = { run: r.dir, epochs: r.history.length, p1: ev.p1.actionWise, p2: ev.p2.actionWise };
+      const split = a.get("split") ?? "test";
+      const ev = evaluateLifter(r.lifter, r.stats, split === "val" ? d.val : d.test, {
+        bestOf,
+        seed: cfg.seed,
+        name: cfg.name,
+      });
+      writeJsonAtomic(path.join(r.dir, evalFile(split)), ev);
+      const summary = { run: r.dir, epochs: r.history.length, split, p1: ev.p1.actionWise, p2: ev.p2.actionWise };
       console.log(JSON.stringify(summary, null, 2));
     },
   },
   eval: {
     summary:
-      "Evaluate a run on the shared test split (updating its eval.json) or on a folder of BVH files; prints JSON.",
+      "Evaluate a run on the shared test or validation split (updating its eval.json or eval-val.json) or on a folder of BVH files; prints JSON.",
     flags: [
       { name: "run", value: "<name|dir>", required: true, doc: "a run name in the runs folder, or a run folder" },
       {
@@ -313,6 +331,7 @@ const commands: Record<string, Command> = {
         doc: "score best-of-N on every n-th frame only (default 1: all; 200 hypotheses of the whole test split take about 200 forward passes over it)",
         check: checkEvery,
       },
+      splitFlag("the evaluation of a run's own data"),
     ],
     run: async (a) => {
       const dir = runDir(a);
@@ -320,6 +339,9 @@ const commands: Record<string, Command> = {
       if (data !== undefined && !(fs.existsSync(data) && fs.statSync(data).isDirectory())) {
         throw new Error(`--data ${data}: no such folder`);
       }
+      const split = a.get("split") ?? "test";
+      if (data !== undefined && a.has("split"))
+        throw new Error("--split and --data exclude each other: --data scores a folder of its own");
       const { describeBackend, initBackend } = await import("../lib/backend/backend");
       const { loadRun } = await import("../lib/train/lifter-run");
       const { evaluateLifter } = await import("../lib/eval/evaluate");
@@ -333,7 +355,7 @@ const commands: Record<string, Command> = {
       const bestOf = bestOfText.split(",").filter(Boolean).map(Number);
       const set = data
         ? captureMocap(loadBvhFolder(path.resolve(data)), "test", { ignoreSplits: true })
-        : experimentData(run.config).test;
+        : experimentData(run.config)[split === "val" ? "val" : "test"];
       const bestOfEveryNth = Number(a.get("best-of-every") ?? 1);
       const ev = evaluateLifter(run.lifter, run.stats, set, {
         bestOf,
@@ -351,7 +373,7 @@ const commands: Record<string, Command> = {
       ]);
       const summary = {
         run: dir,
-        data: data ? path.resolve(data) : "shared test split",
+        data: data ? path.resolve(data) : `shared ${split === "val" ? "validation" : "test"} split`,
         samples: ev.samples,
         p1: ev.p1.actionWise,
         p2: ev.p2.actionWise,
@@ -362,7 +384,7 @@ const commands: Record<string, Command> = {
         bestOfN: ev.bestOfN?.map((b) => ({ n: b.n, p1: b.p1.actionWise, p2: b.p2.actionWise })),
         ...(ev.bestOfEveryNth ? { bestOfEveryNth: ev.bestOfEveryNth, bestOfSamples: ev.bestOfSamples } : {}),
       };
-      if (!data) writeJsonAtomic(path.join(dir, "eval.json"), ev);
+      if (!data) writeJsonAtomic(path.join(dir, evalFile(split)), ev);
       console.log(JSON.stringify(summary, null, 2));
     },
   },

@@ -124,15 +124,15 @@ const USAGE: [string[], string][] = [
   [["help", "bogus"], "help bogus: expected one command (train, eval, export, runs, lift-images, backend)"],
   [
     ["train", "--model", "x"],
-    'unknown flag --model for "train" (choose the model with --config beta-vae|ae|baseline|vae-gan|cvae); flags are --config, --profile, --name, --set, --dry-run, --help',
+    'unknown flag --model for "train" (choose the model with --config beta-vae|ae|baseline|vae-gan|cvae); flags are --config, --profile, --name, --set, --split, --dry-run, --help',
   ],
   [
     ["train", "--out", "x"],
-    'unknown flag --out for "train" (a run is written to <runs folder>/<name>: choose it with --name, move the folder with HPE_RUNS_DIR); flags are --config, --profile, --name, --set, --dry-run, --help',
+    'unknown flag --out for "train" (a run is written to <runs folder>/<name>: choose it with --name, move the folder with HPE_RUNS_DIR); flags are --config, --profile, --name, --set, --split, --dry-run, --help',
   ],
   [
     ["train", "--epochs", "3"],
-    'unknown flag --epochs for "train" (set config fields with --set epochs=<value>); flags are --config, --profile, --name, --set, --dry-run, --help',
+    'unknown flag --epochs for "train" (set config fields with --set epochs=<value>); flags are --config, --profile, --name, --set, --split, --dry-run, --help',
   ],
   [["train", "--set", "beta=abc"], '--set beta=abc: beta must be a number ≥ 0, got "abc"'],
   [["train", "--set", "epochs=-1"], "--set epochs=-1: epochs must be an integer ≥ 1 and ≤ 100000, got -1"],
@@ -167,7 +167,7 @@ const USAGE: [string[], string][] = [
   [["train", "--dry-run=1"], '--dry-run takes no value, got "1"'],
   [
     ["train", "beta-vae"],
-    'unexpected argument "beta-vae" for "train"; flags are --config, --profile, --name, --set, --dry-run, --help',
+    'unexpected argument "beta-vae" for "train"; flags are --config, --profile, --name, --set, --split, --dry-run, --help',
   ],
   [
     ["eval", "--run", "x", "--best-of", "abc"],
@@ -178,6 +178,8 @@ const USAGE: [string[], string][] = [
     "--best-of 0,5: expected distinct whole numbers ≥ 1 separated by commas, like 1,5,20",
   ],
   [["eval", "--run", "x", "--best-of-every", "0"], "--best-of-every 0: expected a whole number ≥ 1, like 10"],
+  [["eval", "--run", "x", "--split", "train"], "--split train: expected test or val"],
+  [["train", "--split", "TEST"], "--split TEST: expected test or val"],
   [["eval", "--run", "x", "--data"], "--data needs a value: <folder>"],
   [["eval", "--run", "x", "--data", "--best-of", "1"], "--data needs a value: <folder>"],
   [["eval"], '--run is required for "eval": <name|dir> (a run name in the runs folder, or a run folder)'],

@@ -1,9 +1,10 @@
 /**
  * The conditional VAE lifter (lib/models/cvae.ts): sizes and shapes, the KL term against its
- * closed form and the loss against its definition, finite differences against autodiff, z = 0
- * prediction, seeded prior samples, a decoder that uses z, training on a batch with two
- * answers per input, no tensor leak, checkpoint → reload, export, and a tiny run on the shared
- * data through trainRun, evaluation and the hypothesis report.
+ * closed form and the loss against its definition (the best-of-many term recomputed by hand), the
+ * split first layer of the hypothesis network against the plain concatenation, finite differences
+ * against autodiff, z = 0 prediction, seeded prior samples, a decoder that uses z, training on a
+ * batch with two answers per input, no tensor leak, checkpoint → reload, export, and a tiny run on
+ * the shared data through trainRun, evaluation and the hypothesis report.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -16,13 +17,21 @@ import { rootCentred, normalize } from "../lib/data/preprocess";
 import { evaluateLifter } from "../lib/eval/evaluate";
 import { hypothesisReport } from "../lib/eval/hypotheses";
 import { predictMm, sampleHypothesesMm } from "../lib/eval/infer";
-import type { CvaeLifter } from "../lib/models/cvae";
+import { type CvaeLifter, DEFAULT_CVAE_OPTIONS } from "../lib/models/cvae";
 import { exportLifter, loadExportedLifter } from "../lib/models/export";
 import type { LifterOptions } from "../lib/models/lifter";
 import { createLifter } from "../lib/models/registry";
 import { fitBatch } from "../lib/models/supervised";
-import { DEFAULT_CVAE_CONFIG, type TrainConfig } from "../lib/train/config";
-import { loadRun, trainRun } from "../lib/train/lifter-run";
+import type { NormStats } from "../lib/data/preprocess";
+import {
+  DEFAULT_BASELINE_CONFIG,
+  DEFAULT_CVAE_CONFIG,
+  DEFAULT_VAE_CONFIG,
+  parseConfig,
+  type TrainConfig,
+  validateConfig,
+} from "../lib/train/config";
+import { buildLifter, cvaeOptions, loadRun, trainRun } from "../lib/train/lifter-run";
 import { loadCheckpoint, saveCheckpoint } from "../lib/train/run-folder";
 import { maxAbsDiff, mocapDataDir, scratchDir } from "./helpers";
 
@@ -32,7 +41,9 @@ const data = mocapDataDir();
 const IN = 6,
   OUT = 9,
   K = 4,
-  H = 8;
+  H = 8,
+  G = 5,
+  S = 3;
 const SMALL: LifterOptions = {
   inputDim: IN,
   outputDim: OUT,
@@ -43,6 +54,7 @@ const SMALL: LifterOptions = {
   batchNorm: false,
   dropout: 0,
   maxNorm: 0,
+  cvae: { modeWeight: 1, bestOfMany: S, bestOfManyWeight: 1, hypothesisHidden: G },
 };
 const cvae = (extra: Partial<LifterOptions> = {}, seed = 5) =>
   createLifter("cvae", { ...SMALL, ...extra }, seed) as CvaeLifter;
@@ -56,15 +68,17 @@ function batch(n: number, dim: number, seed: number): tf.Tensor2D {
 }
 const diff = (a: tf.Tensor, b: tf.Tensor) => maxAbsDiff(a.dataSync(), b.dataSync());
 
-test("sizes and shapes: recognition on [x, y], decoder on [x, z], a variational lifter", () => {
+test("sizes and shapes: recognition on [x, y], trunk on x, hypotheses on [h, z], a variational lifter", () => {
   const m = cvae();
   assert.equal(m.kind, "cvae");
   assert.ok(m.variational);
   assert.equal(m.latentDim, K);
-  // Recognition: (in + out) → h, h → h, heads h → K twice; decoder: (in + K) → h, h → h, h → out.
-  const enc = (IN + OUT) * H + H + (H * H + H) * 2 + 2 * (H * K + K);
-  const dec = (IN + K) * H + H + (H * H + H) * 2 + H * OUT + OUT;
-  assert.equal(m.parameterCount(), enc + dec);
+  // Recognition: (in + out) → G, G → G, heads G → K twice; trunk: in → H, H → H twice, H → out;
+  // hypotheses: (H + K) → G, G → G, G → out.
+  const enc = (IN + OUT) * G + G + (G * G + G) + 2 * (G * K + K);
+  const trunk = IN * H + H + (H * H + H) * 2 + H * OUT + OUT;
+  const hyp = (H + K) * G + G + (G * G + G) + G * OUT + OUT;
+  assert.equal(m.parameterCount(), enc + trunk + hyp);
   const x = batch(7, IN, 1),
     y = batch(7, OUT, 2);
   const p = m.predict(x);
@@ -84,6 +98,10 @@ test("sizes and shapes: recognition on [x, y], decoder on [x, z], a variational 
   assert.throws(() => m.decode(x, batch(7, K + 1, 3)), /cvae\.decode: expected z \[7, 4\], got \[7,5\]/);
   assert.throws(() => m.encodeMean(), /posterior needs the 3D pose/);
   assert.throws(() => createLifter("cvae", { ...SMALL, residual: true, layers: 4 }, 1), /layers must be odd/);
+  assert.throws(
+    () => createLifter("cvae", { ...SMALL, cvae: { ...SMALL.cvae!, bestOfMany: 1.5 } }, 1),
+    /cvae: bestOfMany must be a whole number ≥ 0, got 1.5/,
+  );
   tf.dispose([x, y, p, ...hs, mu, logvar]);
   m.dispose();
 });
@@ -97,15 +115,18 @@ test("the posterior starts at the prior: μ = 0, log σ² = 0, KL = 0", () => {
   assert.deepEqual(Array.from(logvar.dataSync()), new Array(5 * K).fill(0));
   const l = m.loss(x, y, 1, { training: true, stepSeed: 1 });
   assert.equal(l.terms.kl.dataSync()[0], 0);
-  tf.dispose([x, y, mu, logvar, l.total, l.terms.kl, l.terms.recon]);
+  // G's output layer starts at zero too: every hypothesis starts as the trunk's prediction m.
+  const [p, [h1]] = [m.predict(x), m.sample(x, 1, 3)];
+  assert.equal(diff(p, h1), 0);
+  tf.dispose([x, y, mu, logvar, l.total, ...Object.values(l.terms), p, h1]);
   m.dispose();
 });
 
-test("the KL term equals its closed form, and the loss is recon + β·KL/D", () => {
-  const m = cvae();
+test("the KL term equals its closed form, and the loss is mode + recon + β·KL/D + best-of-many", () => {
+  const m = cvae({ cvae: { modeWeight: 0.6, bestOfMany: S, bestOfManyWeight: 2, hypothesisHidden: G } });
   const x = batch(5, IN, 4),
     y = batch(5, OUT, 5);
-  // A few steps move the posterior off the prior it starts at.
+  // A few steps move the posterior off the prior and the hypotheses off m, where they start.
   for (let s = 0; s < 3; s++) tf.dispose(Object.values(fitBatch(m, { x, y }, { beta: 0.1, lr: 0.05, seed: s })));
   const [mu, logvar] = m.posterior(x, y);
   const M = mu.arraySync(),
@@ -114,21 +135,78 @@ test("the KL term equals its closed form, and the loss is recon + β·KL/D", () 
   const klWant =
     M.reduce((s, row, i) => s + 0.5 * row.reduce((t, mk, k) => t + Math.exp(L[i][k]) + mk * mk - 1 - L[i][k], 0), 0) /
     5;
-  // Inference mode: z = μ, so recon is the MSE of dec(x, μ).
-  const yHat = m.decode(x, mu);
-  const Y = Array.from(y.dataSync()),
-    P = Array.from(yHat.dataSync());
-  const reconWant = P.reduce((s, v, i) => s + (v - Y[i]) ** 2, 0) / P.length;
+  const Y = Array.from(y.dataSync());
+  const sqErrs = (p: tf.Tensor) => {
+    const P = Array.from(p.dataSync());
+    return Array.from(
+      { length: 5 },
+      (_, b) => P.slice(b * OUT, (b + 1) * OUT).reduce((t, v, d) => t + (v - Y[b * OUT + d]) ** 2, 0) / OUT,
+    );
+  };
+  const mean = (a: number[]) => a.reduce((t, v) => t + v, 0) / a.length;
+  // Inference mode: z = μ for recon, z = 0 for mode, and the S prior samples ε ~ N(0, I) under seed 0·7 + 5.
+  const [yHat, y0] = [m.decode(x, mu), m.predict(x)];
+  const reconWant = mean(sqErrs(yHat)),
+    modeWant = mean(sqErrs(y0));
+  const eps = tf.randomNormal([S * 5, K], 0, 1, "float32", 5) as tf.Tensor2D;
+  const perSample = Array.from({ length: S }, (_, k) => {
+    const zk = tf.slice(eps, [k * 5, 0], [5, K]) as tf.Tensor2D;
+    const e = sqErrs(m.decode(x, zk));
+    zk.dispose();
+    return e;
+  });
+  // Relaxed best-of-many: per example 0.95 · the best sample's error + 0.05 · the mean over samples.
+  const bomWant = mean(
+    Array.from({ length: 5 }, (_, b) => {
+      const e = perSample.map((r) => r[b]);
+      return 0.95 * Math.min(...e) + 0.05 * mean(e);
+    }),
+  );
   const beta = 0.7;
   const l = m.loss(x, y, beta, { training: false });
-  const kl = l.terms.kl.dataSync()[0],
-    recon = l.terms.recon.dataSync()[0],
-    total = l.total.dataSync()[0];
+  const got = (t: tf.Scalar | undefined) => t!.dataSync()[0];
   assert.ok(klWant > 0);
-  assert.ok(Math.abs(kl - klWant) <= 1e-5 * Math.max(1, klWant), `KL ${kl} vs closed form ${klWant}`);
-  assert.ok(Math.abs(recon - reconWant) <= 1e-6 * Math.max(1, reconWant), `recon ${recon} vs ${reconWant}`);
-  assert.ok(Math.abs(total - (reconWant + (beta * klWant) / OUT)) < 1e-5, `total ${total}`);
-  tf.dispose([x, y, mu, logvar, yHat, l.total, l.terms.kl, l.terms.recon]);
+  assert.ok(Math.abs(got(l.terms.kl) - klWant) <= 1e-5 * Math.max(1, klWant), `KL ${got(l.terms.kl)} vs ${klWant}`);
+  for (const [k, want] of [
+    ["recon", reconWant],
+    ["mode", modeWant],
+    ["bom", bomWant],
+  ] as const)
+    assert.ok(Math.abs(got(l.terms[k]) - want) <= 1e-5 * Math.max(1, want), `${k} ${got(l.terms[k])} vs ${want}`);
+  assert.ok(bomWant < Math.max(...perSample.flat()), "the best-of-many term is below the worst sample");
+  const totalWant = 0.6 * modeWant + reconWant + (beta * klWant) / OUT + 2 * bomWant;
+  assert.ok(Math.abs(got(l.total) - totalWant) < 1e-5, `total ${got(l.total)} vs ${totalWant}`);
+  tf.dispose([x, y, mu, logvar, yHat, y0, eps, l.total, ...Object.values(l.terms)]);
+  m.dispose();
+});
+
+test("the hypothesis network's split first layer equals G on the concatenation [h, z]; z = 0 gives m", () => {
+  const m = cvae({ residual: true, layers: 3, batchNorm: true, dropout: 0.3 });
+  for (let s = 0; s < 3; s++) {
+    const x0 = batch(16, IN, s),
+      y0 = batch(16, OUT, s + 9);
+    tf.dispose([x0, y0, ...Object.values(fitBatch(m, { x: x0, y: y0 }, { beta: 0.1, lr: 0.05, seed: s }))]);
+  }
+  const x = batch(6, IN, 41),
+    z = batch(6, K, 42);
+  const got = m.decode(x, z);
+  // dec(x, z) = m(x) + G([h(x), z]) − G([h(x), 0]), each network run plainly on its whole input.
+  const want = tf.tidy(() => {
+    const o = { training: false };
+    const h = m.trunk.features(x, o);
+    const [mean] = m.trunk.apply(x, o);
+    const g = (zz: tf.Tensor2D) => m.hypotheses.apply(tf.concat([h, zz], 1), o)[0];
+    return tf.add(mean, tf.sub(g(z), g(tf.zerosLike(z))));
+  });
+  assert.ok(diff(got, want) < 1e-5, `split and concatenated forms differ by ${diff(got, want)}`);
+  // z = 0 is the trunk's own prediction m, exactly.
+  const [trunkOut] = tf.tidy(() => m.trunk.apply(x, { training: false }));
+  const zero = m.decode(x, tf.zeros([6, K]));
+  assert.equal(diff(m.predict(x), trunkOut), 0);
+  assert.ok(diff(zero, trunkOut) < 1e-6, `dec(x, 0) is m, off by ${diff(zero, trunkOut)}`);
+  tf.dispose([trunkOut, zero]);
+  assert.ok(tf.tidy(() => tf.max(tf.abs(tf.sub(got, m.predict(x)))).dataSync()[0]) > 1e-4, "z moves the pose");
+  tf.dispose([x, z, got, want]);
   m.dispose();
 });
 
@@ -136,6 +214,9 @@ test("finite differences agree with autodiff on the training loss (sampled z, ba
   const m = cvae({ residual: true, batchNorm: true, dropout: 0.2 });
   const x = batch(6, IN, 11),
     y = batch(6, OUT, 12);
+  // A few steps first: at initialization every hypothesis is m, so the best-of-many term's samples tie,
+  // and at a tie the minimum has a kink where finite differences see neither one-sided derivative.
+  for (let s = 0; s < 3; s++) tf.dispose(Object.values(fitBatch(m, { x, y }, { beta: 0.1, lr: 0.05, seed: s })));
   // A fixed step seed: the same ε and dropout masks at every evaluation.
   const f = () => m.loss(x, y, 0.3, { training: true, stepSeed: 77 }).total;
   const vars = Object.values(m.parts).flatMap((p) => p.trainable());
@@ -169,12 +250,17 @@ test("finite differences agree with autodiff on the training loss (sampled z, ba
 test("predict is dec(x, 0) and deterministic; the decoder uses z; samples are seeded", () => {
   const m = cvae({ batchNorm: true, dropout: 0.5 });
   const x = batch(4, IN, 21);
+  // Hypotheses start equal to m (G's output layer is zero); a few steps let z move the pose.
+  for (let s = 0; s < 3; s++) {
+    const y = batch(4, OUT, 30 + s);
+    tf.dispose([y, ...Object.values(fitBatch(m, { x, y }, { beta: 0.1, lr: 0.05, seed: s }))]);
+  }
   const [p1, p2] = [m.predict(x), m.predict(x)];
   assert.equal(diff(p1, p2), 0, "two predictions are identical (no dropout at inference)");
   const zero = tf.zeros([4, K]) as tf.Tensor2D,
     z = batch(4, K, 22);
   const [d0, dz] = [m.decode(x, zero), m.decode(x, z)];
-  assert.equal(diff(p1, d0), 0, "predict = decode(x, 0)");
+  assert.ok(diff(p1, d0) < 1e-6, "predict = decode(x, 0) (G([h, 0]) − G([h, 0]) by two routes)");
   assert.ok(diff(d0, dz) > 1e-3, "a different z gives a different pose");
   const a = m.sample(x, 3, 7),
     b = m.sample(x, 3, 7),
@@ -194,7 +280,14 @@ test("predict is dec(x, 0) and deterministic; the decoder uses z; samples are se
 });
 
 test("training on two answers per input lowers the loss, uses z, and leaks no tensors", () => {
-  const m = cvae({ hidden: 32, batchNorm: true, dropout: 0.1, maxNorm: 1, clipNorm: 1 });
+  const m = cvae({
+    hidden: 32,
+    batchNorm: true,
+    dropout: 0.1,
+    maxNorm: 1,
+    clipNorm: 1,
+    cvae: { modeWeight: 1, bestOfMany: 4, bestOfManyWeight: 1, hypothesisHidden: 32 },
+  });
   // Each input appears twice, once with target y and once with −y: the 2D → 3D ambiguity in
   // miniature. Only z can tell the two apart.
   const x0 = batch(16, IN, 31),
@@ -205,10 +298,14 @@ test("training on two answers per input lowers the loss, uses z, and leaks no te
   tf.dispose([x0, A, y0]);
   const counts: number[] = [],
     recon: number[] = [],
+    bom: number[] = [],
+    mode: number[] = [],
     norms: number[] = [];
   for (let s = 0; s < 150; s++) {
     const r = fitBatch(m, { x, y }, { beta: 0.05, lr: 3e-3, seed: s });
     recon.push(r.recon.dataSync()[0]);
+    bom.push(r.bom.dataSync()[0]);
+    mode.push(r.mode.dataSync()[0]);
     norms.push(r.gradNorm.dataSync()[0]);
     tf.dispose(Object.values(r));
     counts.push(tf.memory().numTensors);
@@ -218,6 +315,10 @@ test("training on two answers per input lowers the loss, uses z, and leaks no te
   const meanSq = tf.tidy(() => tf.mean(tf.square(y)).dataSync()[0]);
   assert.ok(recon[149] < 0.5 * recon[0], `recon ${recon[0]} → ${recon[149]}`);
   assert.ok(recon[149] < 0.5 * meanSq, `recon ${recon[149]} should beat the z-blind ${meanSq}`);
+  // The prior's samples, not only the posterior's, find both answers: the best of S beats the z-blind.
+  assert.ok(bom[149] < 0.6 * meanSq, `best-of-many ${bom[149]} should beat the z-blind ${meanSq}`);
+  // z = 0 (m) is trained to the MSE-optimal answer, the mean of y and −y (0): its error nears mean(y²) from above.
+  assert.ok(mode[149] > 0.9 * meanSq && mode[149] < 1.2 * meanSq, `mode ${mode[149]} vs mean(y²) ${meanSq}`);
   assert.ok(norms.every(Number.isFinite));
   // The posterior means of the two answers to one input lie apart, and decoding them gives the two answers.
   const [mu] = m.posterior(x, y);
@@ -351,4 +452,30 @@ test("the cvae preset trains through trainRun on the shared data; evaluation, hy
   tf.dispose([xb, p, q, hp, hq]);
   r.lifter.dispose();
   again.lifter.dispose();
+});
+
+test("configs: cvae fields are optional, refused on other models, checked, and reach the lifter", () => {
+  assert.throws(() => validateConfig({ ...DEFAULT_BASELINE_CONFIG, bestOfMany: 4 }), {
+    message: "config: bestOfMany is a cvae field, not for model baseline",
+  });
+  assert.throws(() => parseConfig({ ...DEFAULT_VAE_CONFIG, modeWeight: 1, hypothesisHidden: 8 }, "my.json"), {
+    message: "my.json: modeWeight, hypothesisHidden are cvae fields, not for model beta-vae",
+  });
+  assert.throws(
+    () => validateConfig({ ...DEFAULT_CVAE_CONFIG, bestOfMany: 65 }),
+    /bestOfMany must be an integer ≥ 0 and ≤ 64, got 65/,
+  );
+  assert.throws(() => validateConfig({ ...DEFAULT_CVAE_CONFIG, modeWeight: -1 }), /modeWeight must be a number ≥ 0/);
+  const stats = { joints2d: new Array(16).fill(0), joints3d: new Array(16).fill(0) } as unknown as NormStats;
+  const m = buildLifter(
+    { ...DEFAULT_CVAE_CONFIG, hidden: 16, bestOfMany: 2, hypothesisHidden: 7 },
+    stats,
+  ) as CvaeLifter;
+  assert.deepEqual(m.cvae, { modeWeight: 1, bestOfMany: 2, bestOfManyWeight: 1, hypothesisHidden: 7 });
+  assert.equal(m.hypotheses.spec.hidden, 7);
+  m.dispose();
+  // A cvae config.json without the fields (saved before they existed) takes the model's defaults.
+  const { modeWeight, bestOfMany, bestOfManyWeight, hypothesisHidden, ...older } = DEFAULT_CVAE_CONFIG;
+  assert.deepEqual(cvaeOptions(parseConfig(JSON.parse(JSON.stringify(older)), "old.json")), DEFAULT_CVAE_OPTIONS);
+  assert.deepEqual({ modeWeight, bestOfMany, bestOfManyWeight, hypothesisHidden }, DEFAULT_CVAE_OPTIONS);
 });

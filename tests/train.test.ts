@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { initBackend } from "../lib/backend/backend";
 import { DEFAULT_VAE_CONFIG, type TrainConfig } from "../lib/train/config";
 import { experimentData } from "../lib/data/experiment";
+import { evaluateLifter } from "../lib/eval/evaluate";
 import { loadRun, trainRun } from "../lib/train/lifter-run";
 import type { EpochLog } from "../lib/train/run-folder";
 import { mocapDataDir, scratchDir } from "./helpers";
@@ -130,6 +131,48 @@ test("eval on a folder of BVH files the project has never seen prints P1/P2 per 
   assert.ok(out.perSourceAction[labels[0]].p1 > 0);
   assert.equal(out.bestOfN.length, 2);
   assert.ok(out.bestOfN[1].p1 <= out.bestOfN[0].p1 + 1e-9, "best of 4 is never worse than best of 1");
+});
+
+test("eval --split val scores the validation split into eval-val.json and leaves the test evaluation alone", {
+  skip,
+  timeout: 300_000,
+}, async () => {
+  await train({ ...TINY, name: "seed-a" }); // trained by the first test, or now
+  const dir = path.join(runs, "seed-a");
+  const testEval = path.join(dir, "eval.json");
+  const before = fs.existsSync(testEval) ? fs.readFileSync(testEval, "utf8") : null;
+  const r = spawnSync(
+    "node",
+    ["--import", "tsx", "scripts/hpe.ts", "eval", "--run", "seed-a", "--split", "val", "--best-of", "1,3"],
+    {
+      env,
+      encoding: "utf8",
+    },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.data, "shared validation split");
+  // The same numbers in-process, on the validation set the run's config selects.
+  const run = loadRun(dir);
+  const d = experimentData({ ...run.config, dataDir: data.dir });
+  const ev = evaluateLifter(run.lifter, run.stats, d.val, { bestOf: [1, 3], seed: run.config.seed });
+  run.lifter.dispose();
+  assert.equal(out.samples, d.val.n);
+  assert.ok(Math.abs(out.p1 - ev.p1.actionWise) < 1e-9 && Math.abs(out.p2 - ev.p2.actionWise) < 1e-9);
+  assert.ok(Math.abs(out.bestOfN[1].p1 - ev.bestOfN![1].p1.actionWise) < 1e-9);
+  const saved = JSON.parse(fs.readFileSync(path.join(dir, "eval-val.json"), "utf8"));
+  assert.equal(saved.samples, d.val.n);
+  assert.equal(fs.existsSync(testEval) ? fs.readFileSync(testEval, "utf8") : null, before, "eval.json untouched");
+  const both = spawnSync(
+    "node",
+    ["--import", "tsx", "scripts/hpe.ts", "eval", "--run", "seed-a", "--split", "val", "--data", dir],
+    {
+      env,
+      encoding: "utf8",
+    },
+  );
+  assert.equal(both.status, 1);
+  assert.match(both.stderr, /--split and --data exclude each other/);
 });
 
 test("a different config under an existing run name, and a corrupt checkpoint, are clear errors", {

@@ -40,6 +40,20 @@ export interface LifterOptions {
   clipNorm?: number;
   /** Options of the VAE-GAN hybrid (model "vae-gan"; other lifters ignore them). */
   vaeGan?: VaeGanOptions;
+  /** Options of the conditional VAE (model "cvae"; absent = DEFAULT_CVAE_OPTIONS in cvae.ts). */
+  cvae?: CvaeOptions;
+}
+
+/** Options of the conditional VAE (lib/models/cvae.ts; documented with TrainConfig). */
+export interface CvaeOptions {
+  /** Weight of the squared error of dec(x, 0), the single prediction. */
+  modeWeight: number;
+  /** Prior samples per example in the best-of-many term (0 = off). */
+  bestOfMany: number;
+  /** Weight of the best-of-many term. */
+  bestOfManyWeight: number;
+  /** Units of the recognition network and of the hypothesis network (two layers each). */
+  hypothesisHidden: number;
 }
 
 /** The decoder's adversarial term in the VAE-GAN: −L_GAN literally, or the non-saturating −log D form. */

@@ -108,7 +108,12 @@ export class Mlp {
   }
 
   private hidden(x: tf.Tensor2D, d: Dense, k: number, o: ApplyOptions): tf.Tensor2D {
-    let h = tf.add(tf.matMul(x, d.W), d.b) as tf.Tensor2D;
+    return this.activate(tf.matMul(x, d.W), d, k, o);
+  }
+
+  /** Bias, [batch norm], ReLU and [dropout] of layer d on its product x·W. */
+  private activate(product: tf.Tensor2D, d: Dense, k: number, o: ApplyOptions): tf.Tensor2D {
+    let h = tf.add(product, d.b) as tf.Tensor2D;
     if (d.bn) {
       if (o.training) {
         // One fused pass forward and one backward where the native addon runs (lib/backend/kernels/fused.ts).
@@ -130,11 +135,32 @@ export class Mlp {
 
   /** Forward pass: x [B, inputDim] → one tensor per head [B, d_k]. */
   apply(x: tf.Tensor2D, o: ApplyOptions): tf.Tensor2D[] {
+    return this.applyHeads(this.features(x, o));
+  }
+
+  /** The heads on features h [B, hidden] (the output of `features`). */
+  applyHeads(h: tf.Tensor2D): tf.Tensor2D[] {
+    return this.heads.map((d) => tf.add(tf.matMul(h, d.W), d.b) as tf.Tensor2D);
+  }
+
+  /** The last hidden layer's output h [B, hidden] for x [B, inputDim], before the heads. */
+  features(x: tf.Tensor2D, o: ApplyOptions): tf.Tensor2D {
     if (x.rank !== 2 || x.shape[1] !== this.spec.inputDim) {
       throw new Error(`${this.name}: expected input [B, ${this.spec.inputDim}], got [${x.shape}]`);
     }
+    return this.featuresFromStem(tf.matMul(x, this.hiddenLayers[0].W), o);
+  }
+
+  /**
+   * `features` from the stem's product x·W₀ [B, hidden] (the stem's kernel is `hiddenLayers[0].W`), for
+   * callers that compute it in parts: when x = [a, b] with a shared by many rows, a·W₀ⁱ once and b·W₀ʲ per row.
+   */
+  featuresFromStem(product: tf.Tensor2D, o: ApplyOptions): tf.Tensor2D {
+    if (product.rank !== 2 || product.shape[1] !== this.spec.hidden) {
+      throw new Error(`${this.name}: expected the stem's product [B, ${this.spec.hidden}], got [${product.shape}]`);
+    }
     const L = this.hiddenLayers;
-    let h = this.hidden(x, L[0], 0, o);
+    let h = this.activate(product, L[0], 0, o);
     if (this.spec.residual) {
       for (let l = 1; l < L.length; l += 2) {
         const inner = this.hidden(this.hidden(h, L[l], l, o), L[l + 1], l + 1, o);
@@ -143,7 +169,7 @@ export class Mlp {
     } else {
       for (let l = 1; l < L.length; l++) h = this.hidden(h, L[l], l, o);
     }
-    return this.heads.map((d) => tf.add(tf.matMul(h, d.W), d.b) as tf.Tensor2D);
+    return h;
   }
 
   /** Update batch-norm moving averages with statistics collected by a training `apply`. */

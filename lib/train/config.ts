@@ -14,12 +14,18 @@
  * folders' config.json (`parseConfig`) and the CLI's `--set key=value`.
  */
 import type { BetaSchedule } from "./schedules";
-import { DECODER_GAN_LOSSES, MODEL_KINDS, type ModelKind, type VaeGanOptions } from "../models/lifter";
+import {
+  type CvaeOptions,
+  DECODER_GAN_LOSSES,
+  MODEL_KINDS,
+  type ModelKind,
+  type VaeGanOptions,
+} from "../models/lifter";
 import { INPUT_MODES, type InputMode } from "../data/preprocess";
 import { byProfile, profileName, type ProfileName } from "../core/profile";
 import { objectSchema, SchemaError, type Field } from "./schema";
 
-export interface TrainConfig extends Partial<VaeGanOptions> {
+export interface TrainConfig extends Partial<VaeGanOptions>, Partial<CvaeOptions> {
   /** Run name: the run's folder is runs/<name>/ (a killed run resumes from there). */
   name: string;
   /**
@@ -84,6 +90,8 @@ export interface TrainConfig extends Partial<VaeGanOptions> {
   virtualCameras?: number;
   // --- vae-gan only (optional; see VaeGanOptions in lib/models/lifter.ts) ---
   // gamma, poseMseWeight, discHidden, discBlocks, discFeatureLayer, discLr, decoderGan
+  // --- cvae only (optional; see CvaeOptions in lib/models/lifter.ts) ---
+  // modeWeight, bestOfMany, bestOfManyWeight, hypothesisHidden
 }
 
 /** The config fields that only the vae-gan model takes. */
@@ -96,6 +104,14 @@ export const VAE_GAN_FIELDS = [
   "discLr",
   "decoderGan",
 ] as const satisfies readonly (keyof VaeGanOptions)[];
+
+/** The config fields that only the cvae model takes. */
+export const CVAE_FIELDS = [
+  "modeWeight",
+  "bestOfMany",
+  "bestOfManyWeight",
+  "hypothesisHidden",
+] as const satisfies readonly (keyof CvaeOptions)[];
 
 /** The thesis β-VAE: 5 × 512 encoder and decoder, latent 100, β = 0.001. */
 export const DEFAULT_VAE_CONFIG: TrainConfig = {
@@ -162,32 +178,39 @@ export const DEFAULT_VAE_GAN_CONFIG: TrainConfig = {
 
 /**
  * The conditional VAE (lib/models/cvae.ts), on equal terms with the baseline: its preprocessing
- * (martinez), its decoder (1024 units, stem + 2 residual blocks, batch norm, dropout 0.5, max-norm 1)
- * and its optimization (Adam 1e-3, decay 0.96 per 10k steps, batch 256, 40 epochs). Its own choices:
+ * (martinez), its network as the CVAE's trunk (1024 units, stem + 2 residual blocks, batch norm,
+ * dropout 0.5, max-norm 1) and its optimization (Adam 1e-3, decay 0.96 per 10k steps, batch 256,
+ * 40 epochs). Its own choices:
  * - latentDim 16: z codes only what the 2D pose leaves open (a few depth orderings of limbs, a
  *   scale); 16 dimensions hold that, and few enough that samples of the N(0, I) prior land where
  *   the training posteriors were.
- * - β = 0.05 (KL divided by the 48 outputs, as for the β-VAE): recon + β·KL/D is the negative ELBO,
- *   scaled, of a Gaussian likelihood with variance β/2 = 0.025 per normalized coordinate, about the
- *   baseline's squared error. A much smaller β lets z code everything (z = 0 is then a poor
- *   prediction); a much larger one collapses the posterior to the prior (no diversity).
+ * - β = 0.01 (KL divided by the 48 outputs, as for the β-VAE): recon + β·KL/D is the negative ELBO,
+ *   scaled, of a Gaussian likelihood with variance β/2 = 0.005 per normalized coordinate. Chosen on
+ *   the validation split against β = 0.05 (medium scale: every 4th frame, 20 epochs): the same P1 at
+ *   z = 0 (42.1 mm), best-of-10 35.4 against 36.3; z carries about 16 nats instead of 4.
+ * - modeWeight 1: dec(x, 0) is trained as the baseline is, so the single prediction is the
+ *   MSE-optimal one. Without it (the first design) z = 0 lost 6 mm P1 to the baseline.
+ * - bestOfMany 8, weight 1: of 8 prior samples per example only the nearest learns it (plus 5 %
+ *   for all), so the prior's samples, the ones drawn at test time, spread over the answers.
+ * - hypothesisHidden 256: the recognition and hypothesis networks are small (2 layers), so the
+ *   10 passes of the hypothesis network per step cost less than the trunk's one.
  * - betaSchedule linear over the first 10% of training: the KL warm-up that keeps the decoder
- *   from learning to ignore z before the encoder has anything to give it. It is safe because the
- *   recognition heads start at zero (q = the prior, KL = 0; lib/models/cvae.ts): with randomly
- *   initialized heads, the β = 0 steps let μ grow unchecked and the first epoch's mean KL reached
- *   8.6e5 with gradient norms of 2e4 (smoke profile); with zero heads it stays near 40.
- * - clipNorm 1: no update's gradient is longer than 1. In smoke runs the norm averages 2–5, so
- *   early steps are all clipped, which under Adam only reweights steps; what it prevents is a
- *   spike inflating Adam's second moment and stalling the steps after it.
+ *   from learning to ignore z before the encoder has anything to give it.
+ * - clipNorm 1: no update's gradient is longer than 1. What it prevents is a spike inflating
+ *   Adam's second moment and stalling the steps after it.
  */
 export const DEFAULT_CVAE_CONFIG: TrainConfig = {
   ...DEFAULT_BASELINE_CONFIG,
   name: "cvae",
   model: "cvae",
   latentDim: 16,
-  beta: 0.05,
+  beta: 0.01,
   betaSchedule: { kind: "linear", warmup: 0.1 },
   clipNorm: 1,
+  modeWeight: 1,
+  bestOfMany: 8,
+  bestOfManyWeight: 1,
+  hypothesisHidden: 256,
 };
 
 /** A run name is a folder name: letters, digits, '.', '_' and '-', starting with a letter or digit. */
@@ -299,10 +322,32 @@ export const CONFIG_SCHEMA = objectSchema<TrainConfig>({
     optional: true,
   },
   decoderGan: { type: "enum", doc: "vae-gan: the decoder's GAN term", values: DECODER_GAN_LOSSES, optional: true },
+  modeWeight: {
+    type: "number",
+    doc: "cvae: weight of the squared error of the single prediction dec(x, 0)",
+    min: 0,
+    max: 1e6,
+    optional: true,
+  },
+  bestOfMany: {
+    type: "integer",
+    doc: "cvae: prior samples per example in the best-of-many term (0 = off)",
+    min: 0,
+    max: 64,
+    optional: true,
+  },
+  bestOfManyWeight: {
+    type: "number",
+    doc: "cvae: weight of the best-of-many term",
+    min: 0,
+    max: 1e6,
+    optional: true,
+  },
+  hypothesisHidden: { ...posInt("cvae: units of the recognition and hypothesis networks", 8192), optional: true },
 });
 
 /**
- * Model-specific checks: vae-gan fields only on vae-gan configs, D_l within the discriminator, and
+ * Model-specific checks: vae-gan fields only on vae-gan configs, cvae fields only on cvae configs, D_l within the discriminator, and
  * no gradient clipping on the vae-gan (its steps would silently ignore it).
  */
 function checkModelFields(cfg: TrainConfig, where: string): void {
@@ -312,14 +357,18 @@ function checkModelFields(cfg: TrainConfig, where: string): void {
       "clipNorm",
     );
   }
-  if (cfg.model !== "vae-gan") {
-    const stray = VAE_GAN_FIELDS.filter((k) => cfg[k] !== undefined);
+  for (const [model, fields] of [
+    ["vae-gan", VAE_GAN_FIELDS],
+    ["cvae", CVAE_FIELDS],
+  ] as const) {
+    if (cfg.model === model) continue;
+    const stray = fields.filter((k) => cfg[k] !== undefined);
     if (stray.length) {
-      const what = stray.length > 1 ? "are vae-gan fields" : "is a vae-gan field";
+      const what = stray.length > 1 ? `are ${model} fields` : `is a ${model} field`;
       throw new SchemaError(`${where}: ${stray.join(", ")} ${what}, not for model ${cfg.model}`, stray[0]);
     }
-    return;
   }
+  if (cfg.model !== "vae-gan") return;
   const blocks = cfg.discBlocks ?? DEFAULT_VAE_GAN_CONFIG.discBlocks!;
   const layer = cfg.discFeatureLayer ?? DEFAULT_VAE_GAN_CONFIG.discFeatureLayer!;
   if (layer > blocks) {

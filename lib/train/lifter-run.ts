@@ -21,11 +21,19 @@ import {
 import { virtualViews } from "../data/virtual-camera";
 import { mulberry32 } from "../core/rng";
 import { predictMm } from "../eval/infer";
-import type { Lifter, LifterOptions, VaeGanOptions } from "../models/lifter";
+import { DEFAULT_CVAE_OPTIONS } from "../models/cvae";
+import type { CvaeOptions, Lifter, LifterOptions, VaeGanOptions } from "../models/lifter";
 import { createLifter } from "../models/registry";
 import type { BatchSource } from "../nn/trainable";
 import { mpjpe } from "../pose/metrics";
-import { DEFAULT_VAE_GAN_CONFIG, parseConfig, type TrainConfig, VAE_GAN_FIELDS, validateConfig } from "./config";
+import {
+  CVAE_FIELDS,
+  DEFAULT_VAE_GAN_CONFIG,
+  parseConfig,
+  type TrainConfig,
+  VAE_GAN_FIELDS,
+  validateConfig,
+} from "./config";
 import { trainLoop } from "./loop";
 import { type EpochLog, loadCheckpoint, openRunFolder, readJsonFile } from "./run-folder";
 import { betaAt, learningRateAt } from "./schedules";
@@ -75,7 +83,13 @@ export function buildLifter(cfg: TrainConfig, stats: NormStats): Lifter {
     const d = DEFAULT_VAE_GAN_CONFIG as Required<TrainConfig>;
     opts.vaeGan = Object.fromEntries(VAE_GAN_FIELDS.map((k) => [k, cfg[k] ?? d[k]])) as unknown as VaeGanOptions;
   }
+  if (cfg.model === "cvae") opts.cvae = cvaeOptions(cfg);
   return createLifter(cfg.model, opts, cfg.seed);
+}
+
+/** A cvae config's own options; fields it leaves out (runs made before they existed) take the model's defaults. */
+export function cvaeOptions(cfg: Partial<CvaeOptions>): CvaeOptions {
+  return Object.fromEntries(CVAE_FIELDS.map((k) => [k, cfg[k] ?? DEFAULT_CVAE_OPTIONS[k]])) as unknown as CvaeOptions;
 }
 
 /**

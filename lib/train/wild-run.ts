@@ -31,6 +31,7 @@ import { createLifter } from "../models/registry";
 import type { BatchSource } from "../nn/trainable";
 import { mpjpe } from "../pose/metrics";
 import { CONFIG_SCHEMA, DEFAULT_VAE_CONFIG, PROFILE_OVERRIDES, type TrainConfig } from "./config";
+import { cvaeOptions } from "./lifter-run";
 import { trainLoop } from "./loop";
 import { type EpochLog, loadCheckpoint, openRunFolder, readJsonFile } from "./run-folder";
 import { betaAt, learningRateAt } from "./schedules";
@@ -150,7 +151,18 @@ export function buildWildLifter(cfg: WildLiftConfig, stats: NormStats): Lifter {
   const dims = { inputDim: COCO_INPUT_DIM, outputDim: stats.joints3d.length * 3 };
   return createLifter(
     cfg.model,
-    { ...dims, hidden, layers, latentDim, residual, batchNorm, dropout, maxNorm, ...(clipNorm ? { clipNorm } : {}) },
+    {
+      ...dims,
+      hidden,
+      layers,
+      latentDim,
+      residual,
+      batchNorm,
+      dropout,
+      maxNorm,
+      ...(clipNorm ? { clipNorm } : {}),
+      ...(cfg.model === "cvae" ? { cvae: cvaeOptions(cfg) } : {}),
+    },
     cfg.seed,
   );
 }
