@@ -357,10 +357,11 @@ function checkModelFields(cfg: TrainConfig, where: string): void {
       "clipNorm",
     );
   }
-  for (const [model, fields] of [
+  const ownFields: [ModelKind, readonly (keyof TrainConfig)[]][] = [
     ["vae-gan", VAE_GAN_FIELDS],
     ["cvae", CVAE_FIELDS],
-  ] as const) {
+  ];
+  for (const [model, fields] of ownFields) {
     if (cfg.model === model) continue;
     const stray = fields.filter((k) => cfg[k] !== undefined);
     if (stray.length) {
