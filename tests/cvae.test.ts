@@ -16,7 +16,7 @@ import { experimentData, subsample } from "../lib/data/experiment";
 import { rootCentred, normalize } from "../lib/data/preprocess";
 import { evaluateLifter } from "../lib/eval/evaluate";
 import { hypothesisReport } from "../lib/eval/hypotheses";
-import { predictMm, sampleHypothesesMm } from "../lib/eval/infer";
+import { HYPOTHESES_PER_PASS, predictMm, sampleHypothesesMm } from "../lib/eval/infer";
 import { type CvaeLifter, DEFAULT_CVAE_OPTIONS } from "../lib/models/cvae";
 import { exportLifter, loadExportedLifter } from "../lib/models/export";
 import type { LifterOptions } from "../lib/models/lifter";
@@ -478,4 +478,43 @@ test("configs: cvae fields are optional, refused on other models, checked, and r
   const { modeWeight, bestOfMany, bestOfManyWeight, hypothesisHidden, ...older } = DEFAULT_CVAE_CONFIG;
   assert.deepEqual(cvaeOptions(parseConfig(JSON.parse(JSON.stringify(older)), "old.json")), DEFAULT_CVAE_OPTIONS);
   assert.deepEqual({ modeWeight, bestOfMany, bestOfManyWeight, hypothesisHidden }, DEFAULT_CVAE_OPTIONS);
+});
+
+test("sampleHypothesesMm draws many hypotheses in passes of a few, each the same as drawn alone", () => {
+  // 17 joints × 3 = 51 outputs, so denormalize3d maps them one to one (identity statistics).
+  const J3 = 51;
+  const m = cvae({ outputDim: J3 });
+  for (let s = 0; s < 3; s++) {
+    const x0 = batch(16, IN, s),
+      y0 = batch(16, J3, s + 9);
+    tf.dispose([x0, y0, ...Object.values(fitBatch(m, { x: x0, y: y0 }, { beta: 0.1, lr: 0.05, seed: s }))]);
+  }
+  const n = 10;
+  const xs = batch(n, IN, 51);
+  const norm = {
+    n,
+    x: xs.dataSync() as Float32Array,
+    y: new Float32Array(n * J3),
+    mask: new Uint8Array(n),
+    dimIn: IN,
+    dimOut: J3,
+  };
+  const stats = {
+    mode: "thesis",
+    joints3d: Array.from({ length: 17 }, (_, j) => j),
+    mean3d: new Float32Array(J3),
+    std3d: new Float32Array(J3).fill(1),
+  } as unknown as NormStats;
+  const count = HYPOTHESES_PER_PASS * 2 + 3;
+  const before = tf.memory().numTensors;
+  const all = sampleHypothesesMm(m, norm as never, stats, count, 7);
+  assert.equal(all.length, count);
+  for (const k of [0, HYPOTHESES_PER_PASS - 1, HYPOTHESES_PER_PASS, count - 1]) {
+    const [alone] = sampleHypothesesMm(m, norm as never, stats, 1, 7, k);
+    assert.equal(maxAbsDiff(all[k], alone), 0, `hypothesis ${k} differs drawn alone`);
+  }
+  assert.ok(maxAbsDiff(all[0], all[count - 1]) > 1e-4, "hypotheses differ");
+  assert.equal(tf.memory().numTensors, before, "no tensor left behind");
+  xs.dispose();
+  m.dispose();
 });

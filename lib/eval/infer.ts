@@ -49,9 +49,20 @@ export function sampleHypothesesMm(
   seed: number,
   first = 0,
 ): Float32Array[] {
-  const ys = mapBatches(x, Array(n).fill(x.dimOut), (xb, s) => lifter.sample(xb, n, seed + s, first));
-  return ys.map((y) => denormalize3d(y, stats));
+  // A few hypotheses per pass: a lifter's sample() holds every hypothesis' activations until it returns
+  // (200 β-VAE hypotheses of 2,000 frames would be 4 GB, past the wasm heap). Hypothesis k is the same
+  // whichever pass draws it (Lifter.sample), so the passes change nothing but memory.
+  const out: Float32Array[] = [];
+  for (let c = 0; c < n; c += HYPOTHESES_PER_PASS) {
+    const m = Math.min(HYPOTHESES_PER_PASS, n - c);
+    const ys = mapBatches(x, Array(m).fill(x.dimOut), (xb, s) => lifter.sample(xb, m, seed + s, first + c));
+    for (const y of ys) out.push(denormalize3d(y, stats));
+  }
+  return out;
 }
+
+/** Hypotheses drawn per pass of `sampleHypothesesMm`. */
+export const HYPOTHESES_PER_PASS = 8;
 
 /** Latent means μ(x) [n, latentDim] of normalized inputs. */
 export function latentMeans(lifter: Lifter, x: Normalized): Float32Array {
