@@ -341,7 +341,7 @@ const commands: Record<string, Command> = {
       }
       const split = a.get("split") ?? "test";
       if (data !== undefined && a.has("split"))
-        throw new Error("--split and --data exclude each other: --data scores a folder of its own");
+        throw new UsageError("--split and --data exclude each other: --data scores a folder of its own");
       const { describeBackend, initBackend } = await import("../lib/backend/backend");
       const { loadRun } = await import("../lib/train/lifter-run");
       const { evaluateLifter } = await import("../lib/eval/evaluate");

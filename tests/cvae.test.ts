@@ -68,6 +68,15 @@ function batch(n: number, dim: number, seed: number): tf.Tensor2D {
 }
 const diff = (a: tf.Tensor, b: tf.Tensor) => maxAbsDiff(a.dataSync(), b.dataSync());
 
+/** Three steps on random batches: the weights leave their start (q the prior, G zero, all hypotheses m). */
+function warmUp(m: CvaeLifter, out = OUT): void {
+  for (let s = 0; s < 3; s++) {
+    const x0 = batch(16, IN, s),
+      y0 = batch(16, out, s + 9);
+    tf.dispose([x0, y0, ...Object.values(fitBatch(m, { x: x0, y: y0 }, { beta: 0.1, lr: 0.05, seed: s }))]);
+  }
+}
+
 test("sizes and shapes: recognition on [x, y], trunk on x, hypotheses on [h, z], a variational lifter", () => {
   const m = cvae();
   assert.equal(m.kind, "cvae");
@@ -182,11 +191,7 @@ test("the KL term equals its closed form, and the loss is mode + recon + β·KL/
 
 test("the hypothesis network's split first layer equals G on the concatenation [h, z]; z = 0 gives m", () => {
   const m = cvae({ residual: true, layers: 3, batchNorm: true, dropout: 0.3 });
-  for (let s = 0; s < 3; s++) {
-    const x0 = batch(16, IN, s),
-      y0 = batch(16, OUT, s + 9);
-    tf.dispose([x0, y0, ...Object.values(fitBatch(m, { x: x0, y: y0 }, { beta: 0.1, lr: 0.05, seed: s }))]);
-  }
+  warmUp(m);
   const x = batch(6, IN, 41),
     z = batch(6, K, 42);
   const got = m.decode(x, z);
@@ -250,11 +255,7 @@ test("finite differences agree with autodiff on the training loss (sampled z, ba
 test("predict is dec(x, 0) and deterministic; the decoder uses z; samples are seeded", () => {
   const m = cvae({ batchNorm: true, dropout: 0.5 });
   const x = batch(4, IN, 21);
-  // Hypotheses start equal to m (G's output layer is zero); a few steps let z move the pose.
-  for (let s = 0; s < 3; s++) {
-    const y = batch(4, OUT, 30 + s);
-    tf.dispose([y, ...Object.values(fitBatch(m, { x, y }, { beta: 0.1, lr: 0.05, seed: s }))]);
-  }
+  warmUp(m); // hypotheses start equal to m (G's output layer is zero)
   const [p1, p2] = [m.predict(x), m.predict(x)];
   assert.equal(diff(p1, p2), 0, "two predictions are identical (no dropout at inference)");
   const zero = tf.zeros([4, K]) as tf.Tensor2D,
@@ -484,11 +485,7 @@ test("sampleHypothesesMm draws many hypotheses in passes of a few, each the same
   // 17 joints × 3 = 51 outputs, so denormalize3d maps them one to one (identity statistics).
   const J3 = 51;
   const m = cvae({ outputDim: J3 });
-  for (let s = 0; s < 3; s++) {
-    const x0 = batch(16, IN, s),
-      y0 = batch(16, J3, s + 9);
-    tf.dispose([x0, y0, ...Object.values(fitBatch(m, { x: x0, y: y0 }, { beta: 0.1, lr: 0.05, seed: s }))]);
-  }
+  warmUp(m, J3);
   const n = 10;
   const xs = batch(n, IN, 51);
   const norm = {

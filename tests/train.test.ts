@@ -171,7 +171,7 @@ test("eval --split val scores the validation split into eval-val.json and leaves
       encoding: "utf8",
     },
   );
-  assert.equal(both.status, 1);
+  assert.equal(both.status, 2, "a usage error");
   assert.match(both.stderr, /--split and --data exclude each other/);
 });
 
