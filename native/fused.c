@@ -16,17 +16,6 @@
 #include <string.h>
 #include "ops.h"
 
-#define NARGS 16
-#define GET_ARGS(n, name)                                                                       \
-  size_t argc = NARGS;                                                                          \
-  napi_value argv[NARGS];                                                                       \
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != (n)) {         \
-    napi_throw_error(env, NULL, "hpe_blas." name ": expected " #n " arguments");                \
-    return NULL;                                                                                \
-  }                                                                                             \
-  size_t heap_len = 0;                                                                          \
-  uint8_t *heap = hpe_heap_arg(env, argv[0], &heap_len);                                            \
-  if (!heap) return NULL;
 
 /* 1 when [off, off + bytes) lies in the heap. */
 static int ok(int64_t off, int64_t bytes, size_t len) { return off >= 0 && bytes >= 0 && off + bytes <= (int64_t)len; }

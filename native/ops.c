@@ -13,25 +13,6 @@
 #include <string.h>
 #include "ops.h"
 
-#define NARGS 16
-#define GET_ARGS(n, name)                                                                       \
-  size_t argc = NARGS;                                                                          \
-  napi_value argv[NARGS];                                                                       \
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != (n)) {         \
-    napi_throw_error(env, NULL, "hpe_blas." name ": expected " #n " arguments");                \
-    return NULL;                                                                                \
-  }                                                                                             \
-  uint8_t *heap = heap_of(env, argv[0], name);                                                  \
-  if (!heap) return NULL;                                                                       \
-  size_t heap_len = last_len;
-
-static size_t last_len = 0;
-
-static uint8_t *heap_of(napi_env env, napi_value v, const char *name) {
-  (void)name;
-  return hpe_heap_arg(env, v, &last_len);
-}
-
 /* 1 when [off, off + bytes) lies in the heap (off < 0 means "absent" and passes). */
 static int inside(int64_t off, int64_t bytes, size_t len) {
   return off < 0 || (bytes >= 0 && off + bytes <= (int64_t)len);

@@ -41,4 +41,17 @@ static inline double hpe_alea_next(double st[4]) {
   st[3] = t - st[0];
   return st[3];
 }
+#define HPE_NARGS 16
+/* The first lines of a kernel entry taking n arguments, the wasm heap first: argv, heap and heap_len
+ * in scope, or a thrown error naming the kernel. */
+#define GET_ARGS(n, name)                                                                 \
+  size_t argc = HPE_NARGS;                                                                \
+  napi_value argv[HPE_NARGS];                                                             \
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != (n)) {   \
+    napi_throw_error(env, NULL, "hpe_blas." name ": expected " #n " arguments");          \
+    return NULL;                                                                          \
+  }                                                                                       \
+  size_t heap_len = 0;                                                                    \
+  uint8_t *heap = hpe_heap_arg(env, argv[0], &heap_len);                                  \
+  if (!heap) return NULL;
 #endif

@@ -145,6 +145,7 @@ const checkBestOf = (v: string) => {
 const checkEvery = (v: string) =>
   /^[1-9][0-9]{0,5}$/.test(v.trim()) ? undefined : "expected a whole number ≥ 1, like 10";
 const SPLITS_TO_SCORE = ["test", "val"] as const;
+type ScoredSplit = (typeof SPLITS_TO_SCORE)[number];
 const checkSplit = (v: string) =>
   (SPLITS_TO_SCORE as readonly string[]).includes(v) ? undefined : `expected ${SPLITS_TO_SCORE.join(" or ")}`;
 /** The flag that picks the split a closing or explicit evaluation scores (selection belongs on val). */
@@ -155,7 +156,7 @@ const splitFlag = (what: string): FlagSpec => ({
   check: checkSplit,
 });
 /** The run folder's file for an evaluation of a split. */
-const evalFile = (split: string) => (split === "val" ? "eval-val.json" : "eval.json");
+const evalFile = (split: ScoredSplit) => (split === "val" ? "eval-val.json" : "eval.json");
 const checkSet = (v: string) =>
   v.includes("=") ? undefined : `expected key=value; keys are ${Object.keys(CONFIG_SCHEMA.fields).join(", ")}`;
 const checkCount = (v: string) =>
@@ -297,8 +298,8 @@ const commands: Record<string, Command> = {
         stats: d.stats,
       });
       const bestOf = r.lifter.variational ? [1, 5, 20] : [];
-      const split = a.get("split") ?? "test";
-      const ev = evaluateLifter(r.lifter, r.stats, split === "val" ? d.val : d.test, {
+      const split = (a.get("split") ?? "test") as ScoredSplit;
+      const ev = evaluateLifter(r.lifter, r.stats, d[split], {
         bestOf,
         seed: cfg.seed,
         name: cfg.name,
@@ -339,7 +340,7 @@ const commands: Record<string, Command> = {
       if (data !== undefined && !(fs.existsSync(data) && fs.statSync(data).isDirectory())) {
         throw new Error(`--data ${data}: no such folder`);
       }
-      const split = a.get("split") ?? "test";
+      const split = (a.get("split") ?? "test") as ScoredSplit;
       if (data !== undefined && a.has("split"))
         throw new UsageError("--split and --data exclude each other: --data scores a folder of its own");
       const { describeBackend, initBackend } = await import("../lib/backend/backend");
@@ -355,7 +356,7 @@ const commands: Record<string, Command> = {
       const bestOf = bestOfText.split(",").filter(Boolean).map(Number);
       const set = data
         ? captureMocap(loadBvhFolder(path.resolve(data)), "test", { ignoreSplits: true })
-        : experimentData(run.config)[split === "val" ? "val" : "test"];
+        : experimentData(run.config)[split];
       const bestOfEveryNth = Number(a.get("best-of-every") ?? 1);
       const ev = evaluateLifter(run.lifter, run.stats, set, {
         bestOf,

@@ -22,6 +22,7 @@ import {
   type VaeGanOptions,
 } from "../models/lifter";
 import { INPUT_MODES, type InputMode } from "../data/preprocess";
+import { DEFAULT_CVAE_OPTIONS } from "../models/cvae";
 import { byProfile, profileName, type ProfileName } from "../core/profile";
 import { objectSchema, SchemaError, type Field } from "./schema";
 
@@ -209,10 +210,7 @@ export const DEFAULT_CVAE_CONFIG: TrainConfig = {
   beta: 0.01,
   betaSchedule: { kind: "linear", warmup: 0.1 },
   clipNorm: 1,
-  modeWeight: 1,
-  bestOfMany: 8,
-  bestOfManyWeight: 1,
-  hypothesisHidden: 256,
+  ...DEFAULT_CVAE_OPTIONS,
 };
 
 /** A run name is a folder name: letters, digits, '.', '_' and '-', starting with a letter or digit. */
