@@ -8,6 +8,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend/backend";
@@ -19,7 +20,7 @@ import { hypothesisReport } from "../lib/eval/hypotheses";
 import { HYPOTHESES_PER_PASS, predictMm, sampleHypothesesMm } from "../lib/eval/infer";
 import { type CvaeLifter, DEFAULT_CVAE_OPTIONS } from "../lib/models/cvae";
 import { exportLifter, loadExportedLifter } from "../lib/models/export";
-import type { LifterOptions } from "../lib/models/lifter";
+import { HYPOTHESIS_INPUTS, type LifterOptions } from "../lib/models/lifter";
 import { createLifter } from "../lib/models/registry";
 import { fitBatch } from "../lib/models/supervised";
 import type { NormStats } from "../lib/data/preprocess";
@@ -54,7 +55,7 @@ const SMALL: LifterOptions = {
   batchNorm: false,
   dropout: 0,
   maxNorm: 0,
-  cvae: { modeWeight: 1, bestOfMany: S, bestOfManyWeight: 1, hypothesisHidden: G },
+  cvae: { ...DEFAULT_CVAE_OPTIONS, bestOfMany: S, hypothesisHidden: G, hypothesisInput: "features" },
 };
 const cvae = (extra: Partial<LifterOptions> = {}, seed = 5) =>
   createLifter("cvae", { ...SMALL, ...extra }, seed) as CvaeLifter;
@@ -132,7 +133,7 @@ test("the posterior starts at the prior: μ = 0, log σ² = 0, KL = 0", () => {
 });
 
 test("the KL term equals its closed form, and the loss is mode + recon + β·KL/D + best-of-many", () => {
-  const m = cvae({ cvae: { modeWeight: 0.6, bestOfMany: S, bestOfManyWeight: 2, hypothesisHidden: G } });
+  const m = cvae({ cvae: { ...SMALL.cvae!, modeWeight: 0.6, bestOfManyWeight: 2 } });
   const x = batch(5, IN, 4),
     y = batch(5, OUT, 5);
   // A few steps move the posterior off the prior and the hypotheses off m, where they start.
@@ -215,42 +216,90 @@ test("the hypothesis network's split first layer equals G on the concatenation [
   m.dispose();
 });
 
-test("finite differences agree with autodiff on the training loss (sampled z, batch norm, dropout)", () => {
-  const m = cvae({ residual: true, batchNorm: true, dropout: 0.2 });
-  const x = batch(6, IN, 11),
-    y = batch(6, OUT, 12);
-  // A few steps first: at initialization every hypothesis is m, so the best-of-many term's samples tie,
-  // and at a tie the minimum has a kink where finite differences see neither one-sided derivative.
-  for (let s = 0; s < 3; s++) tf.dispose(Object.values(fitBatch(m, { x, y }, { beta: 0.1, lr: 0.05, seed: s })));
-  // A fixed step seed: the same ε and dropout masks at every evaluation.
-  const f = () => m.loss(x, y, 0.3, { training: true, stepSeed: 77 }).total;
-  const vars = Object.values(m.parts).flatMap((p) => p.trainable());
-  const { grads } = tf.variableGrads(f, vars);
-  const r = mulberry32(3);
-  let checked = 0;
-  for (const v of vars) {
-    const vals = v.dataSync().slice();
-    const i = Math.floor(r() * vals.length);
-    const h = 1e-3;
-    const at = (delta: number) => {
-      const w = vals.slice();
-      w[i] += delta;
-      v.assign(tf.tensor(w, v.shape));
-      return tf.tidy(() => f().dataSync()[0]);
-    };
-    const fd = (at(h) - at(-h)) / (2 * h);
-    v.assign(tf.tensor(vals, v.shape));
-    const ad = grads[v.name].dataSync()[i];
-    assert.ok(
-      Math.abs(fd - ad) <= 2e-3 + 2e-2 * Math.abs(ad),
-      `${v.name}[${i}]: finite difference ${fd} vs autodiff ${ad}`,
-    );
-    checked++;
-  }
-  assert.ok(checked >= 20, `checked ${checked}`);
-  tf.dispose([x, y, ...Object.values(grads)]);
+test("hypothesisInput pose: G sees [x, m], split and concatenated forms agree, z = 0 gives m", () => {
+  const m = cvae({
+    residual: true,
+    layers: 3,
+    batchNorm: true,
+    dropout: 0.3,
+    cvae: { ...SMALL.cvae!, hypothesisInput: "pose" },
+  });
+  // G's first layer takes the 2D pose, the single prediction and z: (in + out + K) → G.
+  assert.deepEqual(m.hypotheses.hiddenLayers[0].W.shape, [IN + OUT + K, G]);
+  warmUp(m);
+  const x = batch(6, IN, 43),
+    z = batch(6, K, 44);
+  const got = m.decode(x, z);
+  const want = tf.tidy(() => {
+    const o = { training: false };
+    const [mean] = m.trunk.apply(x, o);
+    const g = (zz: tf.Tensor2D) => m.hypotheses.apply(tf.concat([x, mean, zz], 1), o)[0];
+    return tf.add(mean, tf.sub(g(z), g(tf.zerosLike(z))));
+  });
+  assert.ok(diff(got, want) < 1e-5, `split and concatenated forms differ by ${diff(got, want)}`);
+  const zero = m.decode(x, tf.zeros([6, K]));
+  const p = m.predict(x);
+  assert.ok(diff(zero, p) < 1e-6, `dec(x, 0) is m, off by ${diff(zero, p)}`);
+  assert.ok(diff(got, p) > 1e-4, "z moves the pose");
+  assert.throws(
+    () => cvae({ cvae: { ...SMALL.cvae!, hypothesisInput: "image" as "pose" } }),
+    /cvae: hypothesisInput must be one of features, pose, got image/,
+  );
+  tf.dispose([x, z, got, want, zero, p]);
   m.dispose();
 });
+
+for (const hypothesisInput of HYPOTHESIS_INPUTS)
+  test(`finite differences agree with autodiff on the training loss (sampled z, batch norm, dropout; G sees ${hypothesisInput})`, () => {
+    const m = cvae({ residual: true, batchNorm: true, dropout: 0.2, cvae: { ...SMALL.cvae!, hypothesisInput } });
+    const x = batch(6, IN, 11),
+      y = batch(6, OUT, 12);
+    // A few steps first: at initialization every hypothesis is m, so the best-of-many term's samples tie,
+    // and at a tie the minimum has a kink where finite differences see neither one-sided derivative.
+    for (let s = 0; s < 3; s++) tf.dispose(Object.values(fitBatch(m, { x, y }, { beta: 0.1, lr: 0.05, seed: s })));
+    // A fixed step seed: the same ε and dropout masks at every evaluation.
+    const f = () => m.loss(x, y, 0.3, { training: true, stepSeed: 77 }).total;
+    const vars = Object.values(m.parts).flatMap((p) => p.trainable());
+    const { grads } = tf.variableGrads(f, vars);
+    // With G on [x, m], m reaches G without gradient (G's terms leave the single prediction to its own
+    // term): the finite differences hold G's context at its value here, autodiff above did not need to.
+    const own = m as unknown as { contextOf(x: tf.Tensor2D, h: tf.Tensor2D, mm: tf.Tensor2D): tf.Tensor2D };
+    let frozen: tf.Tensor2D | undefined;
+    if (hypothesisInput === "pose") {
+      const contextOf = own.contextOf.bind(m);
+      own.contextOf = (...a) => {
+        const c = contextOf(...a);
+        frozen ??= tf.keep(tf.clone(c));
+        return c;
+      };
+      tf.tidy(() => f());
+      own.contextOf = () => frozen!;
+    }
+    const r = mulberry32(3);
+    let checked = 0;
+    for (const v of vars) {
+      const vals = v.dataSync().slice();
+      const i = Math.floor(r() * vals.length);
+      const h = 1e-3;
+      const at = (delta: number) => {
+        const w = vals.slice();
+        w[i] += delta;
+        v.assign(tf.tensor(w, v.shape));
+        return tf.tidy(() => f().dataSync()[0]);
+      };
+      const fd = (at(h) - at(-h)) / (2 * h);
+      v.assign(tf.tensor(vals, v.shape));
+      const ad = grads[v.name].dataSync()[i];
+      assert.ok(
+        Math.abs(fd - ad) <= 2e-3 + 2e-2 * Math.abs(ad),
+        `${v.name}[${i}]: finite difference ${fd} vs autodiff ${ad}`,
+      );
+      checked++;
+    }
+    assert.ok(checked >= 20, `checked ${checked}`);
+    tf.dispose([x, y, ...Object.values(grads), ...(frozen ? [frozen] : [])]);
+    m.dispose();
+  });
 
 test("predict is dec(x, 0) and deterministic; the decoder uses z; samples are seeded", () => {
   const m = cvae({ batchNorm: true, dropout: 0.5 });
@@ -280,62 +329,68 @@ test("predict is dec(x, 0) and deterministic; the decoder uses z; samples are se
   m.dispose();
 });
 
-test("training on two answers per input lowers the loss, uses z, and leaks no tensors", () => {
-  const m = cvae({
-    hidden: 32,
-    batchNorm: true,
-    dropout: 0.1,
-    maxNorm: 1,
-    clipNorm: 1,
-    cvae: { modeWeight: 1, bestOfMany: 4, bestOfManyWeight: 1, hypothesisHidden: 32 },
+for (const hypothesisInput of HYPOTHESIS_INPUTS)
+  test(`training on two answers per input lowers the loss, uses z, and leaks no tensors (G sees ${hypothesisInput})`, () => {
+    const m = cvae({
+      hidden: 32,
+      batchNorm: true,
+      dropout: 0.1,
+      maxNorm: 1,
+      clipNorm: 1,
+      cvae: { ...SMALL.cvae!, bestOfMany: 4, hypothesisHidden: 32, hypothesisInput },
+    });
+    const STEPS = 250;
+    // Each input appears twice, once with target y and once with −y: the 2D → 3D ambiguity in
+    // miniature. Only z can tell the two apart.
+    const x0 = batch(16, IN, 31),
+      A = batch(IN, OUT, 32);
+    const y0 = tf.matMul(x0, A);
+    const x = tf.concat([x0, x0]) as tf.Tensor2D,
+      y = tf.concat([y0, tf.neg(y0)]) as tf.Tensor2D;
+    tf.dispose([x0, A, y0]);
+    const counts: number[] = [],
+      recon: number[] = [],
+      bom: number[] = [],
+      mode: number[] = [],
+      norms: number[] = [];
+    for (let s = 0; s < STEPS; s++) {
+      const r = fitBatch(m, { x, y }, { beta: 0.05, lr: 3e-3, seed: s });
+      recon.push(r.recon.dataSync()[0]);
+      bom.push(r.bom.dataSync()[0]);
+      mode.push(r.mode.dataSync()[0]);
+      norms.push(r.gradNorm.dataSync()[0]);
+      tf.dispose(Object.values(r));
+      counts.push(tf.memory().numTensors);
+    }
+    assert.equal(counts.at(-1), counts[2], `tensor count grew from ${counts[2]} to ${counts.at(-1)}`);
+    // z = 0 can at best predict the mean of y and −y (0), an MSE of mean(y²); with z it goes below.
+    const meanSq = tf.tidy(() => tf.mean(tf.square(y)).dataSync()[0]);
+    assert.ok(recon[STEPS - 1] < 0.5 * recon[0], `recon ${recon[0]} → ${recon[STEPS - 1]}`);
+    assert.ok(recon[STEPS - 1] < 0.5 * meanSq, `recon ${recon[STEPS - 1]} should beat the z-blind ${meanSq}`);
+    // The prior's samples, not only the posterior's, find both answers: the best of S beats the z-blind.
+    assert.ok(bom[STEPS - 1] < 0.6 * meanSq, `best-of-many ${bom[STEPS - 1]} should beat the z-blind ${meanSq}`);
+    // z = 0 (m) is trained to the MSE-optimal answer, the mean of y and −y (0): its error nears mean(y²) from above.
+    assert.ok(
+      mode[STEPS - 1] > 0.9 * meanSq && mode[STEPS - 1] < 1.2 * meanSq,
+      `mode ${mode[STEPS - 1]} vs mean(y²) ${meanSq}`,
+    );
+    assert.ok(norms.every(Number.isFinite));
+    // The posterior means of the two answers to one input lie apart, and decoding them gives the two answers.
+    const [mu] = m.posterior(x, y);
+    const mus = mu.arraySync();
+    const sep =
+      mus.slice(0, 16).reduce((s, row, i) => s + Math.hypot(...row.map((v, k) => v - mus[i + 16][k])), 0) / 16;
+    assert.ok(sep > 0.5, `posterior means of y and −y are ${sep} apart`);
+    // sample() allocates nothing that outlives its outputs.
+    const before = tf.memory().numTensors;
+    const hs = m.sample(x, 5, 3);
+    tf.dispose(hs);
+    const p = m.predict(x);
+    p.dispose();
+    assert.equal(tf.memory().numTensors, before, "sample() and predict() leave no tensor behind");
+    tf.dispose([x, y, mu]);
+    m.dispose();
   });
-  // Each input appears twice, once with target y and once with −y: the 2D → 3D ambiguity in
-  // miniature. Only z can tell the two apart.
-  const x0 = batch(16, IN, 31),
-    A = batch(IN, OUT, 32);
-  const y0 = tf.matMul(x0, A);
-  const x = tf.concat([x0, x0]) as tf.Tensor2D,
-    y = tf.concat([y0, tf.neg(y0)]) as tf.Tensor2D;
-  tf.dispose([x0, A, y0]);
-  const counts: number[] = [],
-    recon: number[] = [],
-    bom: number[] = [],
-    mode: number[] = [],
-    norms: number[] = [];
-  for (let s = 0; s < 150; s++) {
-    const r = fitBatch(m, { x, y }, { beta: 0.05, lr: 3e-3, seed: s });
-    recon.push(r.recon.dataSync()[0]);
-    bom.push(r.bom.dataSync()[0]);
-    mode.push(r.mode.dataSync()[0]);
-    norms.push(r.gradNorm.dataSync()[0]);
-    tf.dispose(Object.values(r));
-    counts.push(tf.memory().numTensors);
-  }
-  assert.equal(counts.at(-1), counts[2], `tensor count grew from ${counts[2]} to ${counts.at(-1)}`);
-  // z = 0 can at best predict the mean of y and −y (0), an MSE of mean(y²); with z it goes below.
-  const meanSq = tf.tidy(() => tf.mean(tf.square(y)).dataSync()[0]);
-  assert.ok(recon[149] < 0.5 * recon[0], `recon ${recon[0]} → ${recon[149]}`);
-  assert.ok(recon[149] < 0.5 * meanSq, `recon ${recon[149]} should beat the z-blind ${meanSq}`);
-  // The prior's samples, not only the posterior's, find both answers: the best of S beats the z-blind.
-  assert.ok(bom[149] < 0.6 * meanSq, `best-of-many ${bom[149]} should beat the z-blind ${meanSq}`);
-  // z = 0 (m) is trained to the MSE-optimal answer, the mean of y and −y (0): its error nears mean(y²) from above.
-  assert.ok(mode[149] > 0.9 * meanSq && mode[149] < 1.2 * meanSq, `mode ${mode[149]} vs mean(y²) ${meanSq}`);
-  assert.ok(norms.every(Number.isFinite));
-  // The posterior means of the two answers to one input lie apart, and decoding them gives the two answers.
-  const [mu] = m.posterior(x, y);
-  const mus = mu.arraySync();
-  const sep = mus.slice(0, 16).reduce((s, row, i) => s + Math.hypot(...row.map((v, k) => v - mus[i + 16][k])), 0) / 16;
-  assert.ok(sep > 0.5, `posterior means of y and −y are ${sep} apart`);
-  // sample() allocates nothing that outlives its outputs.
-  const before = tf.memory().numTensors;
-  const hs = m.sample(x, 5, 3);
-  tf.dispose(hs);
-  const p = m.predict(x);
-  p.dispose();
-  assert.equal(tf.memory().numTensors, before, "sample() and predict() leave no tensor behind");
-  tf.dispose([x, y, mu]);
-  m.dispose();
-});
 
 test("checkpoint → reload into a fresh lifter gives identical predictions and samples; export predicts like it", async () => {
   const m = cvae({ residual: true, batchNorm: true, dropout: 0.5, maxNorm: 1 });
@@ -366,6 +421,19 @@ test("checkpoint → reload into a fresh lifter gives identical predictions and 
   const [ha] = m.sample(x, 1, 4, 3),
     [hb] = other.sample(x, 1, 4, 3);
   assert.equal(diff(ha, hb), 0, "reloaded hypothesis differs");
+  // The checkpoint names the design; one saved by another design (or before designs were recorded),
+  // with the same tensor shapes, is refused rather than loaded into different math.
+  const metaFile = path.join(dir, "checkpoint.json");
+  const saved = JSON.parse(fs.readFileSync(metaFile, "utf8"));
+  assert.equal(saved.design, m.design);
+  fs.writeFileSync(metaFile, JSON.stringify({ ...saved, design: "2: dec(x, z) = m + G([h, z])" }));
+  assert.throws(
+    () => loadCheckpoint(dir, other),
+    /checkpoint\.json: was saved by design "2: dec\(x, z\) = m \+ G\(\[h, z\]\)" of this model, and this code is design "3: .*retrain/,
+  );
+  const { design: _, ...older } = saved;
+  fs.writeFileSync(metaFile, JSON.stringify(older));
+  assert.throws(() => loadCheckpoint(dir, other), /was saved by an earlier design of this model/);
   const stats = {
     mode: "thesis" as const,
     joints2d: [1, 2, 3],
@@ -472,13 +540,37 @@ test("configs: cvae fields are optional, refused on other models, checked, and r
     { ...DEFAULT_CVAE_CONFIG, hidden: 16, bestOfMany: 2, hypothesisHidden: 7 },
     stats,
   ) as CvaeLifter;
-  assert.deepEqual(m.cvae, { modeWeight: 1, bestOfMany: 2, bestOfManyWeight: 1, hypothesisHidden: 7 });
+  assert.deepEqual(m.cvae, {
+    modeWeight: 1,
+    bestOfMany: 2,
+    bestOfManyWeight: 1,
+    hypothesisHidden: 7,
+    hypothesisInput: "pose",
+  });
   assert.equal(m.hypotheses.spec.hidden, 7);
+  // G sees the 2D pose (16 joints × 2, Martinez convention), the single prediction (16 × 3) and z (16).
+  assert.deepEqual(m.hypotheses.hiddenLayers[0].W.shape, [16 * 2 + 16 * 3 + 16, 7]);
   m.dispose();
-  // A cvae config.json without the fields (saved before they existed) takes the model's defaults.
-  const { modeWeight, bestOfMany, bestOfManyWeight, hypothesisHidden, ...older } = DEFAULT_CVAE_CONFIG;
-  assert.deepEqual(cvaeOptions(parseConfig(JSON.parse(JSON.stringify(older)), "old.json")), DEFAULT_CVAE_OPTIONS);
-  assert.deepEqual({ modeWeight, bestOfMany, bestOfManyWeight, hypothesisHidden }, DEFAULT_CVAE_OPTIONS);
+  assert.throws(
+    () => validateConfig({ ...DEFAULT_CVAE_CONFIG, hypothesisInput: "image" as "pose" }),
+    /hypothesisInput must be one of features, pose, got "image"/,
+  );
+  // A cvae config.json without the fields (saved before they existed) takes the model's defaults, but
+  // G on the trunk's features: every run made before hypothesisInput existed had that.
+  const { modeWeight, bestOfMany, bestOfManyWeight, hypothesisHidden, hypothesisInput, ...older } = DEFAULT_CVAE_CONFIG;
+  assert.deepEqual(cvaeOptions(parseConfig(JSON.parse(JSON.stringify(older)), "old.json")), {
+    ...DEFAULT_CVAE_OPTIONS,
+    hypothesisInput: "features",
+  });
+  assert.deepEqual(
+    cvaeOptions(parseConfig(JSON.parse(JSON.stringify({ ...older, hypothesisHidden: 256 })), "v3.json"))
+      .hypothesisHidden,
+    256,
+  );
+  assert.deepEqual(
+    { modeWeight, bestOfMany, bestOfManyWeight, hypothesisHidden, hypothesisInput },
+    DEFAULT_CVAE_OPTIONS,
+  );
 });
 
 test("sampleHypothesesMm draws many hypotheses in passes of a few, each the same as drawn alone", () => {

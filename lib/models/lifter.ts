@@ -54,7 +54,13 @@ export interface CvaeOptions {
   bestOfManyWeight: number;
   /** Units of the recognition network and of the hypothesis network (two layers each). */
   hypothesisHidden: number;
+  /** What the hypothesis network sees besides z: the trunk's features, or the 2D pose and the single prediction. */
+  hypothesisInput: HypothesisInput;
 }
+
+/** The hypothesis network's context in the CVAE (lib/models/cvae.ts). */
+export const HYPOTHESIS_INPUTS = ["features", "pose"] as const;
+export type HypothesisInput = (typeof HYPOTHESIS_INPUTS)[number];
 
 /** The decoder's adversarial term in the VAE-GAN: −L_GAN literally, or the non-saturating −log D form. */
 export const DECODER_GAN_LOSSES = ["minimax", "non-saturating"] as const;

@@ -35,6 +35,7 @@ import { type BnStats, Mlp } from "../nn/mlp";
 import type { Part, Step } from "../nn/trainable";
 import { BONES, FLIP_PERMUTATION, jointSide, NON_ROOT, NUM_JOINTS, ROOT } from "../pose/skeleton";
 import { wassersteinEstimate } from "../nn/adversarial";
+import { stopGradient } from "../nn/losses";
 import { criticStep } from "./critic";
 import { MlpCritic } from "./critics/mlp-critic";
 import { assertInput, type Lifter, type ModelKind } from "./lifter";
@@ -207,12 +208,6 @@ export function boneLengthsT(X: tf.Tensor3D): tf.Tensor2D {
     return tf.sqrt(tf.add(tf.sum(tf.square(tf.reshape(v, [-1, nb, 3])), 2), 1e-8)) as tf.Tensor2D;
   });
 }
-
-/** Identity forward, zero gradient (TF.js has no stop_gradient op). */
-export const stopGradient: (x: tf.Tensor) => tf.Tensor = tf.customGrad(((x: tf.Tensor) => ({
-  value: tf.clone(x),
-  gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
-})) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor) => tf.Tensor;
 
 /** The priors: { symmetry: mean ((L_l − L_r)/L̄)², ratio: mean (L/L̄ − batch mean of L/L̄)² }. */
 export function skeletonPriors(X: tf.Tensor3D): { symmetry: tf.Scalar; ratio: tf.Scalar } {

@@ -47,3 +47,9 @@ export function bestOfManyLoss(preds: tf.Tensor3D, y: tf.Tensor2D, relax: number
   const perExample = relax > 0 ? tf.add(tf.mul(best, 1 - relax), tf.mul(tf.mean(e, 0), relax)) : best;
   return tf.mean(perExample) as tf.Scalar;
 }
+
+/** Identity forward, zero gradient (TF.js has no stop_gradient op). */
+export const stopGradient: (x: tf.Tensor) => tf.Tensor = tf.customGrad(((x: tf.Tensor) => ({
+  value: tf.clone(x),
+  gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
+})) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor) => tf.Tensor;

@@ -60,6 +60,11 @@ export interface Trainable<B extends Batch = Batch> {
   /** One optimizer per parameter group, in a fixed order. */
   readonly optimizers: Readonly<Record<string, Optimizer>>;
   readonly steps: readonly Step<B>[];
+  /**
+   * What the weights mean, where a model's math changed while its tensors kept their shapes: a
+   * checkpoint saved under another design is refused rather than loaded into different math.
+   */
+  readonly design?: string;
 }
 
 /** Where batches come from: the loop shuffles indices into [0, size) and asks for tensors. */

@@ -17,6 +17,7 @@ import type { BetaSchedule } from "./schedules";
 import {
   type CvaeOptions,
   DECODER_GAN_LOSSES,
+  HYPOTHESIS_INPUTS,
   MODEL_KINDS,
   type ModelKind,
   type VaeGanOptions,
@@ -92,7 +93,7 @@ export interface TrainConfig extends Partial<VaeGanOptions>, Partial<CvaeOptions
   // --- vae-gan only (optional; see VaeGanOptions in lib/models/lifter.ts) ---
   // gamma, poseMseWeight, discHidden, discBlocks, discFeatureLayer, discLr, decoderGan
   // --- cvae only (optional; see CvaeOptions in lib/models/lifter.ts) ---
-  // modeWeight, bestOfMany, bestOfManyWeight, hypothesisHidden
+  // modeWeight, bestOfMany, bestOfManyWeight, hypothesisHidden, hypothesisInput
 }
 
 /** The config fields that only the vae-gan model takes. */
@@ -112,6 +113,7 @@ export const CVAE_FIELDS = [
   "bestOfMany",
   "bestOfManyWeight",
   "hypothesisHidden",
+  "hypothesisInput",
 ] as const satisfies readonly (keyof CvaeOptions)[];
 
 /** The thesis β-VAE: 5 × 512 encoder and decoder, latent 100, β = 0.001. */
@@ -190,13 +192,16 @@ export const DEFAULT_VAE_GAN_CONFIG: TrainConfig = {
  *   the validation split against β = 0.05 (medium scale: every 4th frame, 20 epochs, with the model's
  *   second design, before z = 0 was made exactly m): the same P1 at z = 0 (42.1 mm), best-of-10 35.4
  *   against 36.3; z carries about 16 nats instead of 4.
- * - modeWeight 1: dec(x, 0) = m is trained with the baseline's loss, so the single prediction is
- *   the baseline's. In the full profile it scores 41.5 mm P1 on the test split (baseline 41.6).
+ * - modeWeight 1: dec(x, 0) = m is trained with the baseline's loss, so the single prediction starts
+ *   from the baseline's.
  * - bestOfMany 8, weight 1: of 8 prior samples per example only the nearest learns it (plus 5 %
  *   for all), so the prior's samples, the ones drawn at test time, spread over the answers.
- * - hypothesisHidden 256: the recognition and hypothesis networks are small (2 layers), so the
- *   10 passes of the hypothesis network per step (z = 0, z ~ q, 8 prior samples) cost less than the
- *   trunk's one.
+ * - hypothesisInput "pose", hypothesisHidden 1024: G sees the 2D pose and the single prediction
+ *   [x, m] rather than the trunk's features, in 2 layers of 1024. Chosen on the validation split at
+ *   the same medium scale, with the third design: G on the features, 256 units, gave 46.5 mm at
+ *   z = 0 and 38.0 best-of-10 (1024 units: 47.6 and 39.0); on [x, m], 256 units gave 43.5 and 35.1,
+ *   512 gave 42.8 and 33.2, 1024 gave 42.4 and 30.3. It costs: the 10 passes of G per step (z = 0,
+ *   z ~ q, 8 prior samples) take more than the trunk's one.
  * - betaSchedule linear over the first 10% of training: the KL warm-up that keeps the decoder
  *   from learning to ignore z before the encoder has anything to give it.
  * - clipNorm 1: no update's gradient is longer than 1. What it prevents is a spike inflating
@@ -344,6 +349,12 @@ export const CONFIG_SCHEMA = objectSchema<TrainConfig>({
     optional: true,
   },
   hypothesisHidden: { ...posInt("cvae: units of the recognition and hypothesis networks", 8192), optional: true },
+  hypothesisInput: {
+    type: "enum",
+    doc: "cvae: what the hypothesis network sees besides z (the trunk's features, or the 2D pose and the single prediction)",
+    values: HYPOTHESIS_INPUTS,
+    optional: true,
+  },
 });
 
 /**

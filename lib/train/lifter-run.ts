@@ -87,9 +87,15 @@ export function buildLifter(cfg: TrainConfig, stats: NormStats): Lifter {
   return createLifter(cfg.model, opts, cfg.seed);
 }
 
-/** A cvae config's own options; fields it leaves out (runs made before they existed) take the model's defaults. */
+/**
+ * A cvae config's own options; fields it leaves out (runs made before they existed) take the model's
+ * defaults, except hypothesisInput: every run made before it existed had G on the trunk's features.
+ */
 export function cvaeOptions(cfg: Partial<CvaeOptions>): CvaeOptions {
-  return Object.fromEntries(CVAE_FIELDS.map((k) => [k, cfg[k] ?? DEFAULT_CVAE_OPTIONS[k]])) as unknown as CvaeOptions;
+  const before: Partial<CvaeOptions> = { hypothesisInput: "features" };
+  return Object.fromEntries(
+    CVAE_FIELDS.map((k) => [k, cfg[k] ?? before[k] ?? DEFAULT_CVAE_OPTIONS[k]]),
+  ) as unknown as CvaeOptions;
 }
 
 /**

@@ -50,7 +50,7 @@ export const PRESETS: readonly Preset[] = [
   {
     name: "cvae",
     description:
-      "conditional VAE: the baseline's network on the 2D pose plus a small hypothesis network on its features and z (latent 16); ELBO with β = 0.01 warmed up, the baseline's loss at z = 0, and best-of-8 over prior samples; z = 0 to predict, z ~ N(0, I) for hypotheses; gradients clipped at norm 1",
+      "conditional VAE: the baseline's network on the 2D pose plus a hypothesis network on the 2D pose, the prediction and z (latent 16); ELBO with β = 0.01 warmed up, the baseline's loss at z = 0, and best-of-8 over prior samples; z = 0 to predict, z ~ N(0, I) for hypotheses; gradients clipped at norm 1",
     config: DEFAULT_CVAE_CONFIG,
   },
 ];

@@ -45,6 +45,8 @@ export interface CheckpointMeta {
   sha256: string;
   /** Names and shapes of the saved tensors, in order. */
   tensors: { name: string; shape: number[] }[];
+  /** The model's design (Trainable.design) when it declares one. */
+  design?: string;
 }
 
 /** Remove temporary files that a killed atomic write left behind. */
@@ -119,6 +121,7 @@ export function saveCheckpoint(
     bin,
     sha256: createHash("sha256").update(bytes).digest("hex"),
     tensors: tensors.map((t) => ({ name: t.name, shape: t.v.shape })),
+    ...(model.design ? { design: model.design } : {}),
   };
   writeJsonAtomic(path.join(dir, "checkpoint.json"), full);
   for (const f of fs.readdirSync(dir)) {
@@ -169,6 +172,7 @@ function parseCheckpointMeta(raw: unknown, file: string, model: Trainable): Chec
   field("partial", typeof o.partial === "object" && o.partial !== null, "an object {sums, counts}");
   field("tensors", Array.isArray(o.tensors), "a list of {name, shape}");
   field("compute", typeof o.compute === "string", "a string");
+  field("design", o.design === undefined || typeof o.design === "string", "a string or absent");
   return { ...(o as unknown as CheckpointMeta), history };
 }
 
@@ -187,6 +191,13 @@ export function loadCheckpoint(dir: string, model: Trainable): CheckpointMeta | 
   const sha = createHash("sha256").update(bytes).digest("hex");
   if (sha !== meta.sha256) {
     throw new Error(`${binPath}: checksum mismatch (expected ${meta.sha256}, got ${sha}): the checkpoint is corrupt`);
+  }
+  if (model.design !== undefined && meta.design !== model.design) {
+    throw new Error(
+      `${file}: was saved by ${meta.design ? `design "${meta.design}"` : "an earlier design"} of this model, ` +
+        `and this code is design "${model.design}": the weights would load but mean something else; ` +
+        "retrain (delete the run folder) or check out the code that made it",
+    );
   }
   const tensors = checkpointTensors(model);
   const fits =
