@@ -9,8 +9,8 @@
  *
  *   trunk        h = T(x) [B, H], m = W h + b [B, out]   the Martinez network on the 2D pose
  *   context      c = [x, m] ("pose") or c = h ("features")  what G sees besides z (hypothesisInput)
- *   hypotheses   dec(x, z) = m + G([c, z]) − G([c, 0])    G: 2 small layers [C + K] → out
- *   recognition  q(z | x, y) = N(μ, diag σ²)             2 small layers on [x, y] → μ, log σ² [B, K]
+ *   hypotheses   dec(x, z) = m + G([c, z]) − G([c, 0])    G: 2 layers [C + K] → out
+ *   recognition  q(z | x, y) = N(μ, diag σ²)             2 layers on [x, y] → μ, log σ² [B, K]
  *   prior        p(z) = N(0, I)                          at test time
  *
  * Training, with D = output size and e(ŷ) = mean over batch and elements of (ŷ − y)²:
@@ -33,7 +33,9 @@
  * medium scale (every 4th training frame, 20 epochs) that gained 3 mm P1 both at best-of-10 (38.0 →
  * 35.1) and at z = 0 (46.5 → 43.5): G's input no longer carries the trunk's dropout noise in
  * training, and G's terms no longer pull the trunk's features away from m. On [x, m], G also
- * gains from width (1024 units: best-of-10 30.3), where on the features it did not (39.0).
+ * gains from width (1024 units: best-of-10 30.3), where on the features it did not (39.0). G then
+ * does more than spread: for a typical z it corrects m, and one random hypothesis beats z = 0 (full
+ * profile, test split: 35.7 against 41.0 mm P1), while z = 0 stays m.
  *
  * Inference: predict(x) = dec(x, 0) = m, the prior's mode; hypothesis k = dec(x, ε_k), ε_k ~ N(0, I)
  * seeded by (seed, first + k), so hypotheses are the same however they are batched.
@@ -168,14 +170,14 @@ export class CvaeLifter implements Lifter {
    */
   private offsetsFor(c: tf.Tensor2D, m: tf.Tensor2D, z: tf.Tensor2D, o: ApplyOptions): tf.Tensor2D {
     const B = c.shape[0],
-      H = c.shape[1],
+      C = c.shape[1],
       K = this.latentDim;
     const R = z.shape[0] / B;
     const W = this.hypotheses.hiddenLayers[0].W as tf.Tensor2D;
-    const hPart = tf.matMul(c, tf.slice(W, [0, 0], [H, -1])) as tf.Tensor2D;
+    const cPart = tf.matMul(c, tf.slice(W, [0, 0], [C, -1])) as tf.Tensor2D;
     const g = (product: tf.Tensor2D) => this.hypotheses.applyHeads(this.hypotheses.featuresFromStem(product, o))[0];
-    const offset = g(tf.add(tf.tile(hPart, [R, 1]), tf.matMul(z, tf.slice(W, [H, 0], [K, -1]))) as tf.Tensor2D);
-    return tf.add(tf.tile(tf.sub(m, g(hPart)) as tf.Tensor2D, [R, 1]), offset) as tf.Tensor2D;
+    const offset = g(tf.add(tf.tile(cPart, [R, 1]), tf.matMul(z, tf.slice(W, [C, 0], [K, -1]))) as tf.Tensor2D);
+    return tf.add(tf.tile(tf.sub(m, g(cPart)) as tf.Tensor2D, [R, 1]), offset) as tf.Tensor2D;
   }
 
   /**
