@@ -190,63 +190,46 @@ test("the KL term equals its closed form, and the loss is mode + recon + β·KL/
   m.dispose();
 });
 
-test("the hypothesis network's split first layer equals G on the concatenation [h, z]; z = 0 gives m", () => {
-  const m = cvae({ residual: true, layers: 3, batchNorm: true, dropout: 0.3 });
-  warmUp(m);
-  const x = batch(6, IN, 41),
-    z = batch(6, K, 42);
-  const got = m.decode(x, z);
-  // dec(x, z) = m(x) + G([h(x), z]) − G([h(x), 0]), each network run plainly on its whole input.
-  const want = tf.tidy(() => {
-    const o = { training: false };
-    const h = m.trunk.features(x, o);
-    const [mean] = m.trunk.apply(x, o);
-    const g = (zz: tf.Tensor2D) => m.hypotheses.apply(tf.concat([h, zz], 1), o)[0];
-    return tf.add(mean, tf.sub(g(z), g(tf.zerosLike(z))));
+for (const hypothesisInput of HYPOTHESIS_INPUTS)
+  test(`the hypothesis network's split first layer equals G on the concatenation [c, z]; z = 0 gives m (G sees ${hypothesisInput})`, () => {
+    const m = cvae({
+      residual: true,
+      layers: 3,
+      batchNorm: true,
+      dropout: 0.3,
+      cvae: { ...SMALL.cvae!, hypothesisInput },
+    });
+    // G's first layer takes its context (the trunk's H features, or the 2D pose and the single prediction) and z.
+    assert.deepEqual(m.hypotheses.hiddenLayers[0].W.shape, [(hypothesisInput === "pose" ? IN + OUT : H) + K, G]);
+    warmUp(m);
+    const x = batch(6, IN, 41),
+      z = batch(6, K, 42);
+    const got = m.decode(x, z);
+    // dec(x, z) = m(x) + G([c(x), z]) − G([c(x), 0]), each network run plainly on its whole input.
+    const want = tf.tidy(() => {
+      const o = { training: false };
+      const [mean] = m.trunk.apply(x, o);
+      const c = hypothesisInput === "pose" ? tf.concat([x, mean], 1) : m.trunk.features(x, o);
+      const g = (zz: tf.Tensor2D) => m.hypotheses.apply(tf.concat([c, zz], 1), o)[0];
+      return tf.add(mean, tf.sub(g(z), g(tf.zerosLike(z))));
+    });
+    assert.ok(diff(got, want) < 1e-5, `split and concatenated forms differ by ${diff(got, want)}`);
+    // z = 0 is the trunk's own prediction m, exactly.
+    const [trunkOut] = tf.tidy(() => m.trunk.apply(x, { training: false }));
+    const zero = m.decode(x, tf.zeros([6, K]));
+    assert.equal(diff(m.predict(x), trunkOut), 0);
+    assert.ok(diff(zero, trunkOut) < 1e-6, `dec(x, 0) is m, off by ${diff(zero, trunkOut)}`);
+    tf.dispose([trunkOut, zero]);
+    assert.ok(tf.tidy(() => tf.max(tf.abs(tf.sub(got, m.predict(x)))).dataSync()[0]) > 1e-4, "z moves the pose");
+    tf.dispose([x, z, got, want]);
+    m.dispose();
   });
-  assert.ok(diff(got, want) < 1e-5, `split and concatenated forms differ by ${diff(got, want)}`);
-  // z = 0 is the trunk's own prediction m, exactly.
-  const [trunkOut] = tf.tidy(() => m.trunk.apply(x, { training: false }));
-  const zero = m.decode(x, tf.zeros([6, K]));
-  assert.equal(diff(m.predict(x), trunkOut), 0);
-  assert.ok(diff(zero, trunkOut) < 1e-6, `dec(x, 0) is m, off by ${diff(zero, trunkOut)}`);
-  tf.dispose([trunkOut, zero]);
-  assert.ok(tf.tidy(() => tf.max(tf.abs(tf.sub(got, m.predict(x)))).dataSync()[0]) > 1e-4, "z moves the pose");
-  tf.dispose([x, z, got, want]);
-  m.dispose();
-});
 
-test("hypothesisInput pose: G sees [x, m], split and concatenated forms agree, z = 0 gives m", () => {
-  const m = cvae({
-    residual: true,
-    layers: 3,
-    batchNorm: true,
-    dropout: 0.3,
-    cvae: { ...SMALL.cvae!, hypothesisInput: "pose" },
-  });
-  // G's first layer takes the 2D pose, the single prediction and z: (in + out + K) → G.
-  assert.deepEqual(m.hypotheses.hiddenLayers[0].W.shape, [IN + OUT + K, G]);
-  warmUp(m);
-  const x = batch(6, IN, 43),
-    z = batch(6, K, 44);
-  const got = m.decode(x, z);
-  const want = tf.tidy(() => {
-    const o = { training: false };
-    const [mean] = m.trunk.apply(x, o);
-    const g = (zz: tf.Tensor2D) => m.hypotheses.apply(tf.concat([x, mean, zz], 1), o)[0];
-    return tf.add(mean, tf.sub(g(z), g(tf.zerosLike(z))));
-  });
-  assert.ok(diff(got, want) < 1e-5, `split and concatenated forms differ by ${diff(got, want)}`);
-  const zero = m.decode(x, tf.zeros([6, K]));
-  const p = m.predict(x);
-  assert.ok(diff(zero, p) < 1e-6, `dec(x, 0) is m, off by ${diff(zero, p)}`);
-  assert.ok(diff(got, p) > 1e-4, "z moves the pose");
+test("an unknown hypothesisInput is refused", () => {
   assert.throws(
     () => cvae({ cvae: { ...SMALL.cvae!, hypothesisInput: "image" as "pose" } }),
     /cvae: hypothesisInput must be one of features, pose, got image/,
   );
-  tf.dispose([x, z, got, want, zero, p]);
-  m.dispose();
 });
 
 for (const hypothesisInput of HYPOTHESIS_INPUTS)
